@@ -1,0 +1,55 @@
+# Baton — see README.md. `make run` and `make test` are the two commands.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/baton_test
+
+.PHONY: run test install translations lint migrate demo messages clean
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(BIN)/.installed
+
+# .po catalogues are the source; .mo files are built, never committed.
+translations: install
+	DEBUG=1 $(BIN)/python manage.py compile_translations --verbosity 0
+
+run: translations
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+	@echo
+	@echo "Baton is starting on http://$(HOST):$(PORT)/"
+	@echo "  Admin (HR, IT):     http://$(HOST):$(PORT)/admin/"
+	@echo "  Participants:       http://$(HOST):$(PORT)/"
+	@echo "  API docs:           http://$(HOST):$(PORT)/api/v1/docs/"
+	@echo "  Health:             http://$(HOST):$(PORT)/healthz"
+	@echo "  Demo logins (password baton-demo): hr, hrhead, it, manager, sales, dev, successor"
+	@echo
+	DEBUG=1 bash -c 'trap "kill 0" EXIT; \
+		$(BIN)/python manage.py run_huey & \
+		$(BIN)/python manage.py runserver $(HOST):$(PORT)'
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: translations lint
+	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py check
+	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/pytest
+
+# Refresh the .po catalogues after changing user-visible strings (needs gettext).
+messages: install
+	for app in checklist_blocks cms connectors reports; do \
+		(cd $$app && DEBUG=1 ../$(BIN)/python ../manage.py makemessages -l zh_Hans --no-obsolete); \
+	done
+
+clean:
+	rm -rf var/ .pytest_cache

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class ChecklistBlocksConfig(AppConfig):
+    name = "checklist_blocks"

@@ -1,0 +1,287 @@
+"""The settings every checklist item shares, and the base ``ItemBlock``."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+
+from .spec import choice_label
+
+__all__ = [
+    "CONDITION_OPERATOR_CHOICES",
+    "CONDITION_OPERATORS_NEEDING_VALUE",
+    "DUE_OFFSET_MAX_DAYS",
+    "DUE_OFFSET_MIN_DAYS",
+    "EVIDENCE_CHOICES",
+    "FIELD_KEY_PATTERN",
+    "ITEM_TEMPLATE",
+    "PREVIEW_TEMPLATE",
+    "ROLE_CHOICES",
+    "ConditionBlock",
+    "ItemBlock",
+    "describe_condition",
+    "describe_due_offset",
+    "validate_due_offset",
+    "validate_field_key",
+]
+
+ROLE_CHOICES = (
+    ("leaver", _("Departing employee")),
+    ("successor", _("Successor")),
+    ("manager", _("Manager")),
+    ("hr", _("HR")),
+    ("it", _("IT / asset admin")),
+)
+EVIDENCE_CHOICES = (
+    ("none", _("No attachment")),
+    ("optional", _("Attachment optional")),
+    ("required", _("Attachment required")),
+)
+CONDITION_OPERATOR_CHOICES = (
+    ("equals", _("equals")),
+    ("not_equals", _("does not equal")),
+    ("is_yes", _("is yes")),
+    ("is_no", _("is no")),
+)
+CONDITION_OPERATORS_NEEDING_VALUE = frozenset({"equals", "not_equals"})
+
+DUE_OFFSET_MIN_DAYS = -180
+DUE_OFFSET_MAX_DAYS = 90
+
+FIELD_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,49}$"
+FIELD_KEY_MESSAGE = _(
+    "Use 1 to 50 lowercase letters, digits or underscores, starting with a letter "
+    "(for example has_laptop)."
+)
+
+ITEM_TEMPLATE = "checklist_blocks/item.html"
+PREVIEW_TEMPLATE = "checklist_blocks/preview.html"
+
+validate_field_key = RegexValidator(re.compile(FIELD_KEY_PATTERN), FIELD_KEY_MESSAGE)
+
+
+def validate_due_offset(value):
+    if value is not None and not DUE_OFFSET_MIN_DAYS <= value <= DUE_OFFSET_MAX_DAYS:
+        raise ValidationError(
+            _("Due offset must be between %(minimum)d and %(maximum)d days."),
+            code="due_offset_out_of_range",
+            params={"minimum": DUE_OFFSET_MIN_DAYS, "maximum": DUE_OFFSET_MAX_DAYS},
+        )
+
+
+def describe_due_offset(days):
+    """'Due 3 days before the last working day', or '' when there is no due date."""
+    if days is None:
+        return ""
+    if days == 0:
+        return gettext("Due on the last working day")
+    if days < 0:
+        return ngettext(
+            "Due %(count)d day before the last working day",
+            "Due %(count)d days before the last working day",
+            -days,
+        ) % {"count": -days}
+    return ngettext(
+        "Due %(count)d day after the last working day",
+        "Due %(count)d days after the last working day",
+        days,
+    ) % {"count": days}
+
+
+def describe_condition(condition):
+    """'Shown if "has_laptop" is yes', or '' when the item is always shown."""
+    if not condition or not condition.get("field_key"):
+        return ""
+    params = {"key": condition["field_key"], "value": condition.get("value") or ""}
+    messages = {
+        "equals": gettext('Shown if "%(key)s" equals "%(value)s"'),
+        "not_equals": gettext('Shown if "%(key)s" does not equal "%(value)s"'),
+        "is_yes": gettext('Shown if "%(key)s" is yes'),
+        "is_no": gettext('Shown if "%(key)s" is no'),
+    }
+    message = messages.get(condition.get("operator"))
+    return message % params if message else ""
+
+
+class ConditionBlock(blocks.StructBlock):
+    """Show the item only when a form field of this template has a given answer."""
+
+    field_key = blocks.CharBlock(
+        required=False,
+        max_length=50,
+        label=_("Field key"),
+        help_text=_("Key of a form field in this template, e.g. has_laptop."),
+    )
+    operator = blocks.ChoiceBlock(
+        choices=CONDITION_OPERATOR_CHOICES,
+        required=False,
+        label=_("Operator"),
+    )
+    value = blocks.CharBlock(
+        required=False,
+        max_length=255,
+        label=_("Value"),
+        help_text=_('Only for "equals" and "does not equal".'),
+    )
+
+    def clean(self, value):
+        value = super().clean(value)
+        field_key = value.get("field_key")
+        operator = value.get("operator")
+        errors = {}
+        if field_key:
+            if not re.match(FIELD_KEY_PATTERN, field_key):
+                errors["field_key"] = ValidationError(FIELD_KEY_MESSAGE)
+            if not operator and not self.is_deferred_validation:
+                errors["operator"] = ValidationError(
+                    _("Choose how the answer is compared.")
+                )
+            if (
+                operator in CONDITION_OPERATORS_NEEDING_VALUE
+                and not value.get("value")
+                and not self.is_deferred_validation
+            ):
+                errors["value"] = ValidationError(
+                    _('The operator "%(operator)s" needs a value to compare with.')
+                    % {
+                        "operator": choice_label(CONDITION_OPERATOR_CHOICES, operator),
+                    }
+                )
+        elif operator or value.get("value"):
+            errors["field_key"] = ValidationError(
+                _("Name the field this condition depends on, or clear the condition.")
+            )
+        if errors:
+            raise blocks.StructBlockValidationError(block_errors=errors)
+        return value
+
+    class Meta:
+        icon = "view"
+        label = _("Condition")
+        collapsed = True
+        help_text = _("Leave empty to always show the item.")
+
+
+class ItemBlock(blocks.StructBlock):
+    """Base of every item kind: the common settings plus the kind's domain fields.
+
+    Subclasses list their domain fields as ``FieldSpec``s in ``domain_fields``;
+    the child blocks, the item data and the JSON Schema all derive from it.
+    """
+
+    label = blocks.CharBlock(
+        max_length=255,
+        label=_("Label"),
+        help_text=_("What the participant sees, e.g. “Return your laptop”."),
+    )
+    help_text = blocks.TextBlock(
+        required=False,
+        rows=2,
+        label=_("Help text"),
+        help_text=_("Instructions shown under the label."),
+    )
+    required = blocks.BooleanBlock(
+        required=False,
+        default=True,
+        label=_("Required"),
+        help_text=_("The handover cannot be completed while this item is open."),
+    )
+    filled_by = blocks.ChoiceBlock(
+        choices=ROLE_CHOICES, default="leaver", label=_("Filled in by")
+    )
+    confirmed_by = blocks.ChoiceBlock(
+        choices=ROLE_CHOICES, default="successor", label=_("Confirmed by")
+    )
+    evidence = blocks.ChoiceBlock(
+        choices=EVIDENCE_CHOICES, default="none", label=_("Evidence")
+    )
+    due_offset_days = blocks.IntegerBlock(
+        required=False,
+        default=0,
+        validators=[validate_due_offset],
+        label=_("Due (days from the last working day)"),
+        help_text=_(
+            "Negative numbers are days before the last working day, positive after; "
+            "leave empty for no due date."
+        ),
+    )
+    condition = ConditionBlock()
+
+    domain_fields = ()
+    common_settings = (
+        "required",
+        "filled_by",
+        "confirmed_by",
+        "evidence",
+        "due_offset_days",
+        "condition",
+    )
+
+    def __init__(self, local_blocks=None, **kwargs):
+        domain_blocks = [(field.name, field.block()) for field in self.domain_fields]
+        super().__init__([*domain_blocks, *(local_blocks or ())], **kwargs)
+
+    def get_form_layout(self):
+        if self.meta.form_layout is not None:
+            return super().get_form_layout()
+        content = [name for name in self.child_blocks if name not in self.common_settings]
+        return blocks.BlockGroup(
+            children=content, settings=list(self.common_settings)
+        )
+
+    @staticmethod
+    def child_error(child_name, message):
+        """A validation error shown on one child field of the item."""
+        return blocks.StructBlockValidationError(
+            block_errors={child_name: ValidationError(message)}
+        )
+
+    @classmethod
+    def data_schema_properties(cls):
+        """JSON Schema ``properties`` of the item data this kind produces."""
+        return {field.name: field.schema() for field in cls.domain_fields}
+
+    @classmethod
+    def item_data(cls, value):
+        """Initial item data: the prefilled domain-field values, JSON-serialisable."""
+        return {field.name: field.to_data(value.get(field.name)) for field in cls.domain_fields}
+
+    def domain_entries(self, value):
+        return [field.entry(value.get(field.name)) for field in self.domain_fields]
+
+    def badges(self, value):
+        badges = [
+            gettext("Required") if value.get("required") else gettext("Optional"),
+            gettext("Filled in by: %(role)s")
+            % {"role": choice_label(ROLE_CHOICES, value.get("filled_by"))},
+            gettext("Confirmed by: %(role)s")
+            % {"role": choice_label(ROLE_CHOICES, value.get("confirmed_by"))},
+        ]
+        if value.get("evidence") in ("optional", "required"):
+            badges.append(choice_label(EVIDENCE_CHOICES, value.get("evidence")))
+        due = describe_due_offset(value.get("due_offset_days"))
+        if due:
+            badges.append(due)
+        return badges
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        context.update(
+            {
+                "kind": self.name,
+                "kind_label": self.label,
+                "badges": self.badges(value),
+                "condition_text": describe_condition(value.get("condition")),
+                "entries": self.domain_entries(value),
+            }
+        )
+        return context
+
+    class Meta:
+        icon = "tasks"
+        template = ITEM_TEMPLATE
+        preview_template = PREVIEW_TEMPLATE
+        label_format = "{label}"

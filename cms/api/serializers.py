@@ -1,0 +1,91 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cms.models import ChecklistTemplatePage, Department, Role
+
+
+class RoleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Role
+        fields = ["id", "code", "name"]
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "code", "name"]
+
+
+class BlockSerializer(serializers.Serializer):
+    """One node of a template's block tree (sections hold their items in
+    ``value.items``)."""
+
+    id = serializers.CharField(help_text="Stable block id; items are keyed by it.")
+    type = serializers.CharField(help_text="Block kind, see block-types/.")
+    value = serializers.JSONField()
+
+
+class TemplateSerializer(serializers.ModelSerializer):
+    locale = serializers.CharField(source="locale.language_code", read_only=True)
+    revision_id = serializers.IntegerField(
+        source="live_revision_id",
+        read_only=True,
+        help_text="The published revision a handover started now would pin.",
+    )
+    role = RoleSerializer(read_only=True, allow_null=True)
+    departments = DepartmentSerializer(many=True, read_only=True)
+    url = serializers.SerializerMethodField()
+    item_count = serializers.SerializerMethodField()
+    body = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChecklistTemplatePage
+        fields = [
+            "id",
+            "title",
+            "slug",
+            "locale",
+            "translation_key",
+            "revision_id",
+            "last_published_at",
+            "role",
+            "departments",
+            "description",
+            "url",
+            "item_count",
+            "body",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, page) -> str:
+        request = self.context.get("request")
+        return page.get_full_url(request=request) or ""
+
+    def get_item_count(self, page) -> int:
+        return page.item_count()
+
+    @extend_schema_field(BlockSerializer(many=True))
+    def get_body(self, page):
+        return page.body.stream_block.get_api_representation(page.body)
+
+
+class BlockTypeSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    description = serializers.CharField()
+    icon = serializers.CharField()
+    is_item = serializers.BooleanField(
+        help_text="False for `section`, which only groups items."
+    )
+    item_schema = serializers.JSONField(
+        help_text="JSON Schema (draft 2020-12) of the item data this kind produces."
+    )
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()

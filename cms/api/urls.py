@@ -1,0 +1,28 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from .views import BlockTypeViewSet, TemplateViewSet, TokenView
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("templates", TemplateViewSet, basename="template")
+router.register("block-types", BlockTypeViewSet, basename="block-type")
+
+api_v1_urls = [
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("", include(router.urls)),
+]
+
+# The schema describes the DRF API only (Wagtail's v2 endpoints document
+# themselves), under the prefix it is mounted at.
+_schema_urlconf = [path("api/v1/", include((list(api_v1_urls), "api")))]
+
+api_v1_urls += [
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(urlconf=_schema_urlconf, api_version="v1"),
+        name="schema",
+    ),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

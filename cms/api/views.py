@@ -1,0 +1,124 @@
+"""Thin API views: parse input, call a selector or service, serialise output."""
+
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from checklist_blocks.registry import all_kinds, get_kind
+from cms import selectors
+from cms.errors import InvalidInput, NotFound
+
+from .filters import TemplateFilter
+from .serializers import (
+    BlockTypeSerializer,
+    TemplateSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Published templates", tags=["templates"]),
+    retrieve=extend_schema(summary="One published template", tags=["templates"]),
+)
+class TemplateViewSet(viewsets.ReadOnlyModelViewSet):
+    """Published checklist templates with the block tree of their live revision."""
+
+    serializer_class = TemplateSerializer
+    filterset_class = TemplateFilter
+    search_fields = ["title", "description"]
+    ordering_fields = ["id", "title", "last_published_at"]
+    ordering = ["id"]
+
+    def get_queryset(self):
+        return selectors.published_templates(user=self.request.user)
+
+    def get_object(self):
+        try:
+            template_id = int(self.kwargs["pk"])
+        except ValueError as error:
+            raise NotFound() from error
+        return selectors.published_template_get(
+            user=self.request.user, template_id=template_id
+        )
+
+
+def _block_type_payload(spec):
+    return {
+        "kind": spec.kind,
+        "label": str(spec.label),
+        "description": str(spec.description),
+        "icon": spec.icon,
+        "is_item": spec.kind != "section",
+        "item_schema": spec.json_schema,
+    }
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Every block kind", tags=["block types"]),
+    retrieve=extend_schema(summary="One block kind", tags=["block types"]),
+)
+class BlockTypeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The block kinds templates are built from, each with the JSON Schema of the
+    item data it produces. Labels follow the request's language."""
+
+    serializer_class = BlockTypeSerializer
+    lookup_field = "kind"
+    lookup_value_regex = "[a-z_]+"
+    filter_backends = []
+
+    def get_queryset(self):
+        return [_block_type_payload(spec) for spec in all_kinds()]
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, kind=None):
+        try:
+            spec = get_kind(kind)
+        except KeyError as error:
+            raise NotFound(_("There is no block kind called “%s”.") % kind) from error
+        return Response(self.get_serializer(_block_type_payload(spec)).data)
+
+
+class LoginThrottle(AnonRateThrottle):
+    rate = "20/min"
+    scope = "login"
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token
+    (send it as ``Authorization: Token <token>``)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [LoginThrottle]
+
+    @extend_schema(
+        summary="Get an API token",
+        tags=["auth"],
+        request=TokenRequestSerializer,
+        responses={
+            200: TokenSerializer,
+            400: OpenApiResponse(description="Missing fields or wrong credentials."),
+        },
+    )
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            raise InvalidInput(_("Unable to sign in with the username and password given."))
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})

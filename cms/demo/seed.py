@@ -1,0 +1,221 @@
+"""Demo data for ``manage.py seed_demo``: idempotent, and it never overwrites
+what someone changed (existing users, snippets and templates are left alone)."""
+
+import logging
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from wagtail.models import (
+    GroupApprovalTask,
+    GroupPagePermission,
+    Locale,
+    Page,
+    Site,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
+
+from cms.models import ChecklistTemplatePage, Department, Role, TemplateIndexPage
+
+from .content import TEMPLATES, localise, template_body
+
+logger = logging.getLogger(__name__)
+
+DEMO_PASSWORD = "baton-demo"
+LANGUAGES = ("en", "zh-hans")
+
+GROUPS = {
+    "HR": {"admin": True, "snippets": ("add", "change", "delete", "view"), "pages": ("add", "change")},
+    "HR heads": {
+        "admin": True,
+        "snippets": ("add", "change", "delete", "view"),
+        "pages": ("add", "change", "publish"),
+    },
+    "IT": {"admin": True, "snippets": ("view",), "pages": ()},
+    "Managers": {"admin": False, "snippets": (), "pages": ()},
+    "Employees": {"admin": False, "snippets": (), "pages": ()},
+}
+
+USERS = [
+    # username, first, last, groups
+    ("hr", "Na", "Li", ["HR", "Employees"]),
+    ("hrhead", "Min", "Wang", ["HR heads", "Employees"]),
+    ("it", "Jun", "Zhao", ["IT", "Employees"]),
+    ("manager", "Wei", "Zhang", ["Managers", "Employees"]),
+    ("sales", "Fang", "Chen", ["Employees"]),
+    ("dev", "Lei", "Liu", ["Employees"]),
+    ("successor", "Jing", "Yang", ["Employees"]),
+]
+
+ROLES = [
+    ("sales", "Sales", "Account managers and sales staff."),
+    ("engineer", "Engineer", "Software and hardware engineers."),
+    ("general", "General", "Any employee."),
+]
+
+DEPARTMENTS = [
+    # code, name, parent code, head username
+    ("company", "Baton Demo Co.", None, "hrhead"),
+    ("sales", "Sales", "company", "manager"),
+    ("rnd", "R&D", "company", "manager"),
+    ("hr", "Human Resources", "company", "hrhead"),
+    ("it", "IT", "company", "it"),
+]
+
+INDEX_TITLE = {"en": "Handover templates", "zh-hans": "交接模板"}
+INDEX_INTRO = {
+    "en": "Role templates for offboarding handovers. Open one to preview it.",
+    "zh-hans": "按岗位划分的离职交接模板。打开即可预览。",
+}
+WORKFLOW_NAME = "Template approval"
+TASK_NAME = "HR head approval"
+
+
+@transaction.atomic
+def seed(*, stdout=None):
+    def say(message):
+        if stdout is not None:
+            stdout.write(message)
+
+    locales = {code: Locale.objects.get_or_create(language_code=code)[0] for code in LANGUAGES}
+    groups = _groups()
+    users = _users(groups)
+    _roles_and_departments(users)
+    indexes = _template_indexes(locales)
+    _page_permissions(groups, indexes)
+    _workflow(groups, indexes)
+    created = _templates(indexes, locales, users["hrhead"])
+    say(f"Demo data ready: {len(users)} users, {created} template page(s) created.")
+
+
+def _groups():
+    groups = {}
+    snippet_types = ContentType.objects.get_for_models(Role, Department).values()
+    for name, spec in GROUPS.items():
+        group, created = Group.objects.get_or_create(name=name)
+        groups[name] = group
+        if not created:
+            continue
+        permissions = []
+        if spec["admin"]:
+            permissions.append(Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"))
+        for content_type in snippet_types:
+            for action in spec["snippets"]:
+                permissions.append(
+                    Permission.objects.get(
+                        content_type=content_type, codename=f"{action}_{content_type.model}"
+                    )
+                )
+        group.permissions.add(*permissions)
+    return groups
+
+
+def _users(groups):
+    User = get_user_model()
+    users = {}
+    for username, first, last, group_names in USERS:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last, "email": f"{username}@baton.example"},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            user.groups.add(*(groups[name] for name in group_names))
+        users[username] = user
+    return users
+
+
+def _roles_and_departments(users):
+    for code, name, description in ROLES:
+        Role.objects.get_or_create(code=code, defaults={"name": name, "description": description})
+    for code, name, parent_code, head in DEPARTMENTS:
+        Department.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "parent": Department.objects.filter(code=parent_code).first() if parent_code else None,
+                "head": users[head],
+            },
+        )
+
+
+def _template_indexes(locales):
+    """The English library is the site's root page; the Chinese one is its
+    translation, served under /zh-hans/."""
+    root = Page.get_first_root_node()
+    site = Site.objects.filter(is_default_site=True).first()
+    index = TemplateIndexPage.objects.filter(locale=locales["en"]).first()
+    if index is None:
+        index = TemplateIndexPage(
+            title=INDEX_TITLE["en"], slug="templates", intro=INDEX_INTRO["en"], locale=locales["en"]
+        )
+        root.add_child(instance=index)
+        index.save_revision().publish()
+        welcome = site.root_page.specific if site else None
+        if site is None:
+            site = Site.objects.create(hostname="localhost", root_page=index, is_default_site=True, site_name="Baton")
+        else:
+            site.root_page = index
+            site.site_name = "Baton"
+            site.save()
+        # Wagtail's starter "Welcome" page has no place in Baton.
+        if welcome is not None and type(welcome) is Page and not welcome.get_children().exists():
+            welcome.delete()
+    indexes = {"en": index}
+    zh_index = index.get_translations().filter(locale=locales["zh-hans"]).first()
+    if zh_index is None:
+        zh_index = index.copy_for_translation(locales["zh-hans"])
+        zh_index.title = INDEX_TITLE["zh-hans"]
+        zh_index.intro = INDEX_INTRO["zh-hans"]
+        zh_index.save_revision().publish()
+    indexes["zh-hans"] = zh_index.specific
+    return indexes
+
+
+def _page_permissions(groups, indexes):
+    for name, spec in GROUPS.items():
+        for index in indexes.values():
+            for action in spec["pages"]:
+                permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=f"{action}_page")
+                GroupPagePermission.objects.get_or_create(group=groups[name], page=index, permission=permission)
+
+
+def _workflow(groups, indexes):
+    workflow, created = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
+    if created:
+        task = GroupApprovalTask.objects.create(name=TASK_NAME)
+        task.groups.set([groups["HR heads"]])
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    for index in indexes.values():
+        WorkflowPage.objects.get_or_create(page=index, defaults={"workflow": workflow})
+
+
+def _templates(indexes, locales, publisher):
+    created = 0
+    for slug, spec in TEMPLATES.items():
+        original = ChecklistTemplatePage.objects.filter(locale=locales["en"], slug=slug).first()
+        if original is None:
+            original = ChecklistTemplatePage(
+                title=localise(spec["title"], "en"),
+                slug=slug,
+                description=localise(spec["description"], "en"),
+                role=Role.objects.get(code=spec["role"]),
+                body=template_body(slug, "en"),
+            )
+            indexes["en"].add_child(instance=original)
+            original.departments.set(Department.objects.filter(code__in=spec["departments"]))
+            original.save_revision(user=publisher).publish(user=publisher)
+            created += 1
+        if not original.get_translations().filter(locale=locales["zh-hans"]).exists():
+            translation = original.copy_for_translation(locales["zh-hans"]).specific
+            translation.title = localise(spec["title"], "zh-hans")
+            translation.description = localise(spec["description"], "zh-hans")
+            translation.body = template_body(slug, "zh-hans")
+            translation.departments.set(original.departments.all())
+            translation.save_revision(user=publisher).publish(user=publisher)
+            created += 1
+    return created

@@ -1,0 +1,22 @@
+"""Settings for the test suite: production settings (DEBUG off) on PostgreSQL,
+with only what a test client needs changed."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "baton-tests-only-" + "x" * 40)
+os.environ.setdefault(
+    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/baton_test"
+)
+os.environ.setdefault("BATON_VAR_DIR", "/tmp/baton-test-var")
+os.environ["SECURE_SSL_REDIRECT"] = "0"
+
+from .settings import *  # noqa: E402,F403
+from .settings import HUEY  # noqa: E402
+
+# Fast hashing: the demo and factories create many users.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S105
+HUEY = {**HUEY, "immediate": True}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
