@@ -11,8 +11,8 @@ from wagtail import blocks
 from .spec import choice_label
 
 __all__ = [
-    "CONDITION_OPERATOR_CHOICES",
     "CONDITION_OPERATORS_NEEDING_VALUE",
+    "CONDITION_OPERATOR_CHOICES",
     "DUE_OFFSET_MAX_DAYS",
     "DUE_OFFSET_MIN_DAYS",
     "EVIDENCE_CHOICES",
@@ -145,12 +145,14 @@ class ConditionBlock(blocks.StructBlock):
                 and not self.is_deferred_validation
             ):
                 errors["value"] = ValidationError(
-                    _('The operator "%(operator)s" needs a value to compare with.')
-                    % {
-                        "operator": choice_label(CONDITION_OPERATOR_CHOICES, operator),
-                    }
+                    _('The operator "%(operator)s" needs a value to compare with.'),
+                    params={
+                        "operator": choice_label(CONDITION_OPERATOR_CHOICES, operator)
+                    },
                 )
-        elif operator or value.get("value"):
+        elif value.get("value"):
+            # An operator alone is harmless (the condition is simply off), but a
+            # typed value shows the author expected the condition to apply.
             errors["field_key"] = ValidationError(
                 _("Name the field this condition depends on, or clear the condition.")
             )
@@ -227,10 +229,10 @@ class ItemBlock(blocks.StructBlock):
     def get_form_layout(self):
         if self.meta.form_layout is not None:
             return super().get_form_layout()
-        content = [name for name in self.child_blocks if name not in self.common_settings]
-        return blocks.BlockGroup(
-            children=content, settings=list(self.common_settings)
-        )
+        content = [
+            name for name in self.child_blocks if name not in self.common_settings
+        ]
+        return blocks.BlockGroup(children=content, settings=list(self.common_settings))
 
     @staticmethod
     def child_error(child_name, message):
@@ -245,26 +247,55 @@ class ItemBlock(blocks.StructBlock):
         return {field.name: field.schema() for field in cls.domain_fields}
 
     @classmethod
+    def data_schema(cls):
+        """JSON Schema (without ``$id``/``$schema``) of this kind's item data."""
+        return {
+            "type": "object",
+            "properties": cls.data_schema_properties(),
+            "additionalProperties": False,
+        }
+
+    @classmethod
     def item_data(cls, value):
         """Initial item data: the prefilled domain-field values, JSON-serialisable."""
-        return {field.name: field.to_data(value.get(field.name)) for field in cls.domain_fields}
+        return {
+            field.name: field.to_data(value.get(field.name))
+            for field in cls.domain_fields
+        }
 
     def domain_entries(self, value):
         return [field.entry(value.get(field.name)) for field in self.domain_fields]
 
     def badges(self, value):
+        """Short facts shown under the label, as ``{"kind", "text"}`` dicts."""
+        required = value.get("required")
         badges = [
-            gettext("Required") if value.get("required") else gettext("Optional"),
-            gettext("Filled in by: %(role)s")
-            % {"role": choice_label(ROLE_CHOICES, value.get("filled_by"))},
-            gettext("Confirmed by: %(role)s")
-            % {"role": choice_label(ROLE_CHOICES, value.get("confirmed_by"))},
+            {
+                "kind": "required" if required else "optional",
+                "text": gettext("Required") if required else gettext("Optional"),
+            },
+            {
+                "kind": "filled-by",
+                "text": gettext("Filled in by: %(role)s")
+                % {"role": choice_label(ROLE_CHOICES, value.get("filled_by"))},
+            },
+            {
+                "kind": "confirmed-by",
+                "text": gettext("Confirmed by: %(role)s")
+                % {"role": choice_label(ROLE_CHOICES, value.get("confirmed_by"))},
+            },
         ]
-        if value.get("evidence") in ("optional", "required"):
-            badges.append(choice_label(EVIDENCE_CHOICES, value.get("evidence")))
+        evidence = value.get("evidence")
+        if evidence in ("optional", "required"):
+            badges.append(
+                {
+                    "kind": f"evidence-{evidence}",
+                    "text": choice_label(EVIDENCE_CHOICES, evidence),
+                }
+            )
         due = describe_due_offset(value.get("due_offset_days"))
         if due:
-            badges.append(due)
+            badges.append({"kind": "due", "text": due})
         return badges
 
     def get_context(self, value, parent_context=None):

@@ -44,7 +44,11 @@ def _json_number(value):
 
 
 def answer_value_schema(field_value):
-    """JSON Schema of the answer (``value``) of one ``field`` block; null = unanswered."""
+    """JSON Schema of the answer (``value``) of one ``field`` block.
+
+    Null means "not answered yet"; whether an answer is required is a workflow
+    rule, not a shape rule.
+    """
     field_type = field_value.get("field_type")
     if field_type == "text":
         return {"type": ["string", "null"], "maxLength": TEXT_ANSWER_MAX_LENGTH}
@@ -72,7 +76,8 @@ class FormFieldBlock(ItemBlock):
     """A question the participant answers; conditions of other items may refer to it."""
 
     key = blocks.CharBlock(
-        max_length=50,
+        # The key validator states the length limit itself; max_length would
+        # add a second message for the same mistake.
         validators=[validate_field_key],
         label=_("Key"),
         help_text=_(
@@ -169,8 +174,10 @@ class FormFieldBlock(ItemBlock):
         return [
             {
                 "name": "value",
-                "label": value.get("label"),
-                "widget": "textarea" if value.get("field_type") == "long_text" else "input",
+                "label": gettext("Your answer"),
+                "widget": "textarea"
+                if value.get("field_type") == "long_text"
+                else "input",
                 "input_type": {
                     "number": "number",
                     "date": "date",
@@ -190,4 +197,4 @@ class FormFieldBlock(ItemBlock):
             "A question to answer (text, number, date, choice, yes/no, file); "
             "other items can be shown depending on the answer."
         )
-        preview_value = previews.field
+        preview_value = staticmethod(previews.field)

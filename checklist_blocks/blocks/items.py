@@ -100,9 +100,7 @@ CURRENCY_CHOICES = (
 
 
 def _progress():
-    return Integer(
-        "progress_percent", _("Progress (%)"), min_value=0, max_value=100
-    )
+    return Integer("progress_percent", _("Progress (%)"), min_value=0, max_value=100)
 
 
 def _location(name="location", label=None):
@@ -119,7 +117,10 @@ def _contact(name="", label=None, *, with_title=False, name_required=True):
         label or _("Contact"),
         fields=(
             Text("name", _("Name"), required=name_required),
-            Text("title" if with_title else "role", _("Title") if with_title else _("Role")),
+            Text(
+                "title" if with_title else "role",
+                _("Title") if with_title else _("Role"),
+            ),
             Text("phone", _("Phone"), max_length=50),
             Email("email", _("Email")),
         ),
@@ -131,7 +132,9 @@ class TaskBlock(ItemBlock):
 
     domain_fields = (
         LongText("description", _("Description")),
-        Choice("status", _("Status"), choices=TASK_STATUS_CHOICES, default="not_started"),
+        Choice(
+            "status", _("Status"), choices=TASK_STATUS_CHOICES, default="not_started"
+        ),
         _progress(),
         LongText("next_step", _("Next step")),
         _location(),
@@ -141,7 +144,7 @@ class TaskBlock(ItemBlock):
         icon = "tasks"
         label = _("Task")
         description = _("Unfinished work: what it is, how far it got, what comes next.")
-        preview_value = previews.task
+        preview_value = staticmethod(previews.task)
 
 
 class ProjectBlock(ItemBlock):
@@ -171,7 +174,7 @@ class ProjectBlock(ItemBlock):
         icon = "folder-open-inverse"
         label = _("Project")
         description = _("A project: stage, progress, next step, contacts, documents.")
-        preview_value = previews.project
+        preview_value = staticmethod(previews.project)
 
 
 class ClientBlock(ItemBlock):
@@ -194,7 +197,12 @@ class ClientBlock(ItemBlock):
                 fields=(
                     Text("title", _("Title"), required=True),
                     Decimal("amount", _("Amount")),
-                    Choice("currency", _("Currency"), choices=CURRENCY_CHOICES, default="CNY"),
+                    Choice(
+                        "currency",
+                        _("Currency"),
+                        choices=CURRENCY_CHOICES,
+                        default="CNY",
+                    ),
                     Text("stage", _("Stage")),
                     Text("next_step", _("Next step")),
                 ),
@@ -213,7 +221,7 @@ class ClientBlock(ItemBlock):
         icon = "group"
         label = _("Client")
         description = _("A customer: contact person, open deals, promises made.")
-        preview_value = previews.client
+        preview_value = staticmethod(previews.client)
 
 
 class AccountBlock(ItemBlock):
@@ -244,7 +252,7 @@ class AccountBlock(ItemBlock):
         icon = "key"
         label = _("Account or permission")
         description = _("A system account or permission: revoke, transfer or keep.")
-        preview_value = previews.account
+        preview_value = staticmethod(previews.account)
 
 
 class AssetBlock(ItemBlock):
@@ -262,7 +270,7 @@ class AssetBlock(ItemBlock):
         icon = "desktop"
         label = _("Asset")
         description = _("Equipment to give back: laptop, phone, badge, keys.")
-        preview_value = previews.asset
+        preview_value = staticmethod(previews.asset)
 
 
 class DocumentBlock(ItemBlock):
@@ -285,7 +293,7 @@ class DocumentBlock(ItemBlock):
         icon = "doc-full"
         label = _("Document")
         description = _("A file or paper document and exactly where it is kept.")
-        preview_value = previews.document
+        preview_value = staticmethod(previews.document)
 
 
 class ApprovalBlock(ItemBlock):
@@ -297,14 +305,16 @@ class ApprovalBlock(ItemBlock):
         Text("title", _("Title")),
         Choice("direction", _("Direction"), choices=APPROVAL_DIRECTION_CHOICES),
         Decimal("amount", _("Amount")),
-        Choice("status", _("Status"), choices=APPROVAL_STATUS_CHOICES, default="pending"),
+        Choice(
+            "status", _("Status"), choices=APPROVAL_STATUS_CHOICES, default="pending"
+        ),
     )
 
     class Meta:
         icon = "resubmit"
         label = _("Approval")
         description = _("A pending approval, raised by the employee or awaiting them.")
-        preview_value = previews.approval
+        preview_value = staticmethod(previews.approval)
 
 
 class ExpenseBlock(ItemBlock):
@@ -328,7 +338,7 @@ class ExpenseBlock(ItemBlock):
         icon = "list-ul"
         label = _("Expense")
         description = _("An expense that is not reimbursed yet.")
-        preview_value = previews.expense
+        preview_value = staticmethod(previews.expense)
 
 
 class KnowledgeBlock(ItemBlock):
@@ -344,7 +354,7 @@ class KnowledgeBlock(ItemBlock):
         icon = "help"
         label = _("Knowledge")
         description = _("Know-how: sales scripts, how-tos, who to ask in R&D.")
-        preview_value = previews.knowledge
+        preview_value = staticmethod(previews.knowledge)
 
 
 DOMAIN_BLOCK_CLASSES = {

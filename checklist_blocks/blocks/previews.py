@@ -192,7 +192,9 @@ def connector_list():
         **_common(_("CRM clients"), confirmed_by="manager"),
         "connector": "crm",
         "record_kind": "client",
-        "filter": [{"field": "owner", "operator": "equals", "value": "{employee.email}"}],
+        "filter": [
+            {"field": "owner", "operator": "equals", "value": "{employee.email}"}
+        ],
         "field_mapping": [
             {"source": "name", "target": "customer"},
             {"source": "notes", "target": "relationship_notes"},

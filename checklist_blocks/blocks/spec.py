@@ -12,6 +12,7 @@ from django.utils.encoding import force_str
 from wagtail import blocks
 
 __all__ = [
+    "URL",
     "Choice",
     "Date",
     "Decimal",
@@ -22,7 +23,6 @@ __all__ = [
     "ListOf",
     "LongText",
     "Text",
-    "URL",
     "choice_label",
 ]
 
@@ -111,7 +111,9 @@ class LongText(FieldSpec):
         return blocks.TextBlock(rows=4, **self.block_kwargs())
 
     def value_schema(self):
-        return {"type": "string", "minLength": 1} if self.required else {"type": "string"}
+        return (
+            {"type": "string", "minLength": 1} if self.required else {"type": "string"}
+        )
 
     def to_data(self, value):
         return value or ""
@@ -136,6 +138,12 @@ class _NullableString(FieldSpec):
 class URL(_NullableString):
     string_format = "uri"
     input_type = "url"
+    # An absolute URL, as Django's URLField stores it; validators do not always
+    # check "format", so the pattern is what really holds.
+    pattern = r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s]+$"
+
+    def value_schema(self):
+        return {**super().value_schema(), "pattern": self.pattern}
 
     def block(self):
         return blocks.URLBlock(**self.block_kwargs())
@@ -263,7 +271,9 @@ class Group(FieldSpec):
 
     def to_data(self, value):
         value = value or {}
-        return {field.name: field.to_data(value.get(field.name)) for field in self.fields}
+        return {
+            field.name: field.to_data(value.get(field.name)) for field in self.fields
+        }
 
     def entry(self, value):
         value = value or {}
