@@ -8,6 +8,7 @@ SQLite-backed huey. Production sets ``DATABASE_URL`` (PostgreSQL), ``REDIS_URL``
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -27,9 +28,15 @@ if (BASE_DIR / ".env").exists():
 DEBUG = env("DEBUG")
 if DEBUG:
     # A development key only: with DEBUG off the key must come from the environment.
-    SECRET_KEY = env.str("SECRET_KEY", default="baton-development-key-not-for-production")
+    SECRET_KEY = env.str(
+        "SECRET_KEY", default="baton-development-key-not-for-production"
+    )
 else:
-    SECRET_KEY = env.str("SECRET_KEY")
+    SECRET_KEY = env.str("SECRET_KEY", default="")
+    if len(SECRET_KEY) < 32:
+        raise ImproperlyConfigured(
+            "Set SECRET_KEY (at least 32 random characters) when DEBUG is off."
+        )
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
 
@@ -113,11 +120,12 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+_VALIDATORS = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": f"{_VALIDATORS}.UserAttributeSimilarityValidator"},
+    {"NAME": f"{_VALIDATORS}.MinimumLengthValidator"},
+    {"NAME": f"{_VALIDATORS}.CommonPasswordValidator"},
+    {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
 ]
 LOGIN_URL = "wagtailadmin_login"
 
@@ -134,6 +142,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
@@ -167,7 +176,9 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # Submitting a domain to the browsers' HSTS preload list is an operator's decision
 # about the whole domain, not something an application should default to.
-SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Wagtail's live preview shows the page in a same-origin frame, so frames stay
+# allowed from our own origin (X_FRAME_OPTIONS = "SAMEORIGIN" above).
+SILENCED_SYSTEM_CHECKS = ["security.W021", "security.W019"]
 
 # Wagtail
 WAGTAIL_SITE_NAME = "Baton"
@@ -209,6 +220,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The deploy check would generate a schema for every DRF view, Wagtail's own
+    # admin endpoints included; Baton's schema (api/v1 only) is checked by tests.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
 # django-guardian: no anonymous user row, object permissions only for real users.
@@ -221,7 +235,10 @@ HUEY = {
     "name": "baton",
     "immediate": env.bool("HUEY_IMMEDIATE", default=False),
     "utc": True,
-    "consumer": {"workers": env.int("HUEY_WORKERS", default=2), "worker_type": "thread"},
+    "consumer": {
+        "workers": env.int("HUEY_WORKERS", default=2),
+        "worker_type": "thread",
+    },
 }
 if REDIS_URL:
     HUEY.update({"huey_class": "huey.RedisHuey", "connection": {"url": REDIS_URL}})

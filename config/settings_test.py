@@ -2,19 +2,21 @@
 with only what a test client needs changed."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "baton-tests-only-" + "x" * 40)
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/baton_test")
 os.environ.setdefault(
-    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/baton_test"
+    "BATON_VAR_DIR", str(Path(tempfile.gettempdir()) / "baton-test-var")
 )
-os.environ.setdefault("BATON_VAR_DIR", "/tmp/baton-test-var")
 os.environ["SECURE_SSL_REDIRECT"] = "0"
 
-from .settings import *  # noqa: E402,F403
-from .settings import HUEY  # noqa: E402
+from .settings import *  # noqa: F403
+from .settings import HUEY
 
 # Fast hashing: the demo and factories create many users.
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HUEY = {**HUEY, "immediate": True}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

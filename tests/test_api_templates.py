@@ -35,8 +35,12 @@ def test_schema_and_docs_are_public(db, api_client):
 
     assert schema.status_code == 200
     paths = schema.json()["paths"]
-    assert {"/api/v1/templates/", "/api/v1/templates/{id}/", "/api/v1/block-types/",
-            "/api/v1/auth/token/"} <= set(paths)
+    assert {
+        "/api/v1/templates/",
+        "/api/v1/templates/{id}/",
+        "/api/v1/block-types/",
+        "/api/v1/auth/token/",
+    } <= set(paths)
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
     # The Swagger UI assets are served by Baton itself, not from a CDN.
@@ -136,9 +140,7 @@ def test_draft_and_unpublished_templates_are_not_served(demo, member_api):
     assert detail.json() == {"code": "not_found", "detail": "Not found."}
 
 
-def test_live_template_serves_its_published_content_not_a_later_draft(
-    demo, member_api
-):
+def test_live_template_serves_its_published_content_not_a_later_draft(demo, member_api):
     sales = ChecklistTemplatePage.objects.get(slug="sales", locale__language_code="en")
     published_revision = sales.live_revision_id
     sales.title = "Sales handover (draft rewrite)"
@@ -200,9 +202,20 @@ def test_block_types_lists_every_kind_with_its_schema(db, member_api):
 
     kinds = {entry["kind"]: entry for entry in body["results"]}
     assert set(kinds) == {spec.kind for spec in all_kinds()}
-    expected = {"section", "task", "project", "client", "account", "asset",
-                "document", "approval", "expense", "knowledge", "field",
-                "connector_list"}
+    expected = {
+        "section",
+        "task",
+        "project",
+        "client",
+        "account",
+        "asset",
+        "document",
+        "approval",
+        "expense",
+        "knowledge",
+        "field",
+        "connector_list",
+    }
     assert expected <= set(kinds)
     client = kinds["client"]
     assert client["is_item"] is True
@@ -239,4 +252,3 @@ def test_wagtail_pages_api_serves_template_bodies(demo, member_api):
     assert {item["meta"]["slug"] for item in items} == {"sales", "tech", "general"}
     sales = next(item for item in items if item["meta"]["slug"] == "sales")
     assert sales["body"][0]["type"] == "section"
-

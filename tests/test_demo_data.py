@@ -26,7 +26,9 @@ def test_seed_demo_creates_users_who_can_sign_in(db, settings, client):
     settings.DEBUG = True
     call_command("seed_demo")
 
-    assert DEMO_USERS <= set(get_user_model().objects.values_list("username", flat=True))
+    assert (
+        set(get_user_model().objects.values_list("username", flat=True)) >= DEMO_USERS
+    )
     for username in DEMO_USERS:
         assert client.login(username=username, password="baton-demo"), username
 
@@ -34,14 +36,17 @@ def test_seed_demo_creates_users_who_can_sign_in(db, settings, client):
 def test_seed_demo_publishes_three_templates_in_both_languages(demo):
     live = ChecklistTemplatePage.objects.live()
 
-    assert sorted(live.filter(locale__language_code="en").values_list("slug", flat=True)) == [
-        "general", "sales", "tech"]
+    assert sorted(
+        live.filter(locale__language_code="en").values_list("slug", flat=True)
+    ) == ["general", "sales", "tech"]
     assert live.filter(locale__language_code="zh-hans").count() == 3
     for page in live:
         translations = page.get_translations(inclusive=True)
         assert translations.count() == 2
         # The demo bodies are valid under the block library's own rules.
-        ChecklistStreamBlock().clean(page.body.stream_block.to_python(page.body.raw_data))
+        ChecklistStreamBlock().clean(
+            page.body.stream_block.to_python(page.body.raw_data)
+        )
 
 
 def test_seed_demo_is_idempotent(demo):

@@ -17,7 +17,11 @@ BODY = [
                 ("client", {"label": "Shop clients", "customer": "ACME Trading"}),
                 (
                     "field",
-                    {"label": "Has a company car?", "key": "has_car", "field_type": "yes_no"},
+                    {
+                        "label": "Has a company car?",
+                        "key": "has_car",
+                        "field_type": "yes_no",
+                    },
                 ),
                 (
                     "asset",
@@ -48,7 +52,9 @@ def _page_form(body, **fields):
 
 def _add_url():
     index = TemplateIndexPage.objects.get(locale__language_code="en")
-    return reverse("wagtailadmin_pages:add", args=("cms", "checklisttemplatepage", index.pk))
+    return reverse(
+        "wagtailadmin_pages:add", args=("cms", "checklisttemplatepage", index.pk)
+    )
 
 
 @pytest.fixture
@@ -94,7 +100,10 @@ def test_hr_cannot_publish_without_approval(hr_client):
 
 def test_invalid_definition_is_refused_with_the_reason(hr_client):
     body = [
-        ("field", {"label": "Favourite colour", "key": "colour", "field_type": "choice"}),
+        (
+            "field",
+            {"label": "Favourite colour", "key": "colour", "field_type": "choice"},
+        ),
         (
             "asset",
             {

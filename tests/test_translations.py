@@ -99,4 +99,3 @@ def test_participant_pages_in_chinese(demo, client):
 
     assert "搜索" in html
     assert "销售岗位交接" in html
-

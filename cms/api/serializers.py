@@ -84,7 +84,9 @@ class BlockTypeSerializer(serializers.Serializer):
 
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    password = serializers.CharField(
+        style={"input_type": "password"}, trim_whitespace=False
+    )
 
 
 class TokenSerializer(serializers.Serializer):

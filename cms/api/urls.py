@@ -16,12 +16,12 @@ api_v1_urls = [
 
 # The schema describes the DRF API only (Wagtail's v2 endpoints document
 # themselves), under the prefix it is mounted at.
-_schema_urlconf = [path("api/v1/", include((list(api_v1_urls), "api")))]
+schema_urlpatterns = [path("api/v1/", include((list(api_v1_urls), "api")))]
 
 api_v1_urls += [
     path(
         "schema/",
-        SpectacularAPIView.as_view(urlconf=_schema_urlconf, api_version="v1"),
+        SpectacularAPIView.as_view(urlconf=schema_urlpatterns, api_version="v1"),
         name="schema",
     ),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -119,6 +119,8 @@ class TokenView(APIView):
             password=serializer.validated_data["password"],
         )
         if user is None or not user.is_active:
-            raise InvalidInput(_("Unable to sign in with the username and password given."))
+            raise InvalidInput(
+                _("Unable to sign in with the username and password given.")
+            )
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

@@ -25,8 +25,19 @@ def localise(value, language):
     return value
 
 
-def item(kind, label, *, help_text=None, filled_by="leaver", confirmed_by="successor",
-         evidence="none", due=0, required=True, condition=None, **fields):
+def item(
+    kind,
+    label,
+    *,
+    help_text=None,
+    filled_by="leaver",
+    confirmed_by="successor",
+    evidence="none",
+    due=0,
+    required=True,
+    condition=None,
+    **fields,
+):
     value = {
         "label": label,
         "help_text": help_text or T("", ""),
@@ -35,8 +46,7 @@ def item(kind, label, *, help_text=None, filled_by="leaver", confirmed_by="succe
         "confirmed_by": confirmed_by,
         "evidence": evidence,
         "due_offset_days": due,
-        "condition": condition
-        or {"field_key": "", "operator": "equals", "value": ""},
+        "condition": condition or {"field_key": "", "operator": "equals", "value": ""},
         **fields,
     }
     return (kind, value)
@@ -55,7 +65,11 @@ def _with_ids(blocks, path):
         if kind == "section":
             value = {**value, "items": _with_ids(value["items"], block_path)}
         stream.append(
-            {"type": kind, "value": value, "id": str(uuid.uuid5(_ID_NAMESPACE, block_path))}
+            {
+                "type": kind,
+                "value": value,
+                "id": str(uuid.uuid5(_ID_NAMESPACE, block_path)),
+            }
         )
     return stream
 
@@ -106,7 +120,10 @@ ACCOUNTS = section(
 
 ASSETS_AND_PAPER = section(
     T("Assets and paper files", "资产与纸质资料"),
-    T("What goes back to the company, and where the paper is.", "归还公司的物品,以及纸质资料的位置。"),
+    T(
+        "What goes back to the company, and where the paper is.",
+        "归还公司的物品,以及纸质资料的位置。",
+    ),
     item(
         "field",
         T("Do you have a company laptop?", "是否领用公司笔记本电脑?"),
@@ -149,7 +166,10 @@ ASSETS_AND_PAPER = section(
 
 MONEY_AND_APPROVALS = section(
     T("Approvals and expenses", "审批与报销"),
-    T("Nothing may be left pending in OA or finance.", "OA 和财务系统中不得留有未处理事项。"),
+    T(
+        "Nothing may be left pending in OA or finance.",
+        "OA 和财务系统中不得留有未处理事项。",
+    ),
     item(
         "approval",
         T("Pending approvals", "未完成的审批"),
@@ -211,7 +231,10 @@ TEMPLATES = {
                 ),
                 item(
                     "field",
-                    T("Did you promise any client a discount?", "是否向客户承诺过折扣?"),
+                    T(
+                        "Did you promise any client a discount?",
+                        "是否向客户承诺过折扣?",
+                    ),
                     key="promised_discount",
                     field_type="yes_no",
                     due=-5,

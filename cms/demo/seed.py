@@ -28,7 +28,11 @@ DEMO_PASSWORD = "baton-demo"
 LANGUAGES = ("en", "zh-hans")
 
 GROUPS = {
-    "HR": {"admin": True, "snippets": ("add", "change", "delete", "view"), "pages": ("add", "change")},
+    "HR": {
+        "admin": True,
+        "snippets": ("add", "change", "delete", "view"),
+        "pages": ("add", "change"),
+    },
     "HR heads": {
         "admin": True,
         "snippets": ("add", "change", "delete", "view"),
@@ -80,7 +84,9 @@ def seed(*, stdout=None):
         if stdout is not None:
             stdout.write(message)
 
-    locales = {code: Locale.objects.get_or_create(language_code=code)[0] for code in LANGUAGES}
+    locales = {
+        code: Locale.objects.get_or_create(language_code=code)[0] for code in LANGUAGES
+    }
     groups = _groups()
     users = _users(groups)
     _roles_and_departments(users)
@@ -101,12 +107,17 @@ def _groups():
             continue
         permissions = []
         if spec["admin"]:
-            permissions.append(Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"))
+            permissions.append(
+                Permission.objects.get(
+                    content_type__app_label="wagtailadmin", codename="access_admin"
+                )
+            )
         for content_type in snippet_types:
             for action in spec["snippets"]:
                 permissions.append(
                     Permission.objects.get(
-                        content_type=content_type, codename=f"{action}_{content_type.model}"
+                        content_type=content_type,
+                        codename=f"{action}_{content_type.model}",
                     )
                 )
         group.permissions.add(*permissions)
@@ -119,7 +130,11 @@ def _users(groups):
     for username, first, last, group_names in USERS:
         user, created = User.objects.get_or_create(
             username=username,
-            defaults={"first_name": first, "last_name": last, "email": f"{username}@baton.example"},
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@baton.example",
+            },
         )
         if created:
             user.set_password(DEMO_PASSWORD)
@@ -131,13 +146,17 @@ def _users(groups):
 
 def _roles_and_departments(users):
     for code, name, description in ROLES:
-        Role.objects.get_or_create(code=code, defaults={"name": name, "description": description})
+        Role.objects.get_or_create(
+            code=code, defaults={"name": name, "description": description}
+        )
     for code, name, parent_code, head in DEPARTMENTS:
         Department.objects.get_or_create(
             code=code,
             defaults={
                 "name": name,
-                "parent": Department.objects.filter(code=parent_code).first() if parent_code else None,
+                "parent": Department.objects.filter(code=parent_code).first()
+                if parent_code
+                else None,
                 "head": users[head],
             },
         )
@@ -151,19 +170,31 @@ def _template_indexes(locales):
     index = TemplateIndexPage.objects.filter(locale=locales["en"]).first()
     if index is None:
         index = TemplateIndexPage(
-            title=INDEX_TITLE["en"], slug="templates", intro=INDEX_INTRO["en"], locale=locales["en"]
+            title=INDEX_TITLE["en"],
+            slug="templates",
+            intro=INDEX_INTRO["en"],
+            locale=locales["en"],
         )
         root.add_child(instance=index)
         index.save_revision().publish()
         welcome = site.root_page.specific if site else None
         if site is None:
-            site = Site.objects.create(hostname="localhost", root_page=index, is_default_site=True, site_name="Baton")
+            site = Site.objects.create(
+                hostname="localhost",
+                root_page=index,
+                is_default_site=True,
+                site_name="Baton",
+            )
         else:
             site.root_page = index
             site.site_name = "Baton"
             site.save()
         # Wagtail's starter "Welcome" page has no place in Baton.
-        if welcome is not None and type(welcome) is Page and not welcome.get_children().exists():
+        if (
+            welcome is not None
+            and type(welcome) is Page
+            and not welcome.get_children().exists()
+        ):
             welcome.delete()
     indexes = {"en": index}
     zh_index = index.get_translations().filter(locale=locales["zh-hans"]).first()
@@ -180,8 +211,12 @@ def _page_permissions(groups, indexes):
     for name, spec in GROUPS.items():
         for index in indexes.values():
             for action in spec["pages"]:
-                permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=f"{action}_page")
-                GroupPagePermission.objects.get_or_create(group=groups[name], page=index, permission=permission)
+                permission = Permission.objects.get(
+                    content_type__app_label="wagtailcore", codename=f"{action}_page"
+                )
+                GroupPagePermission.objects.get_or_create(
+                    group=groups[name], page=index, permission=permission
+                )
 
 
 def _workflow(groups, indexes):
@@ -197,7 +232,9 @@ def _workflow(groups, indexes):
 def _templates(indexes, locales, publisher):
     created = 0
     for slug, spec in TEMPLATES.items():
-        original = ChecklistTemplatePage.objects.filter(locale=locales["en"], slug=slug).first()
+        original = ChecklistTemplatePage.objects.filter(
+            locale=locales["en"], slug=slug
+        ).first()
         if original is None:
             original = ChecklistTemplatePage(
                 title=localise(spec["title"], "en"),
@@ -207,7 +244,9 @@ def _templates(indexes, locales, publisher):
                 body=template_body(slug, "en"),
             )
             indexes["en"].add_child(instance=original)
-            original.departments.set(Department.objects.filter(code__in=spec["departments"]))
+            original.departments.set(
+                Department.objects.filter(code__in=spec["departments"])
+            )
             original.save_revision(user=publisher).publish(user=publisher)
             created += 1
         if not original.get_translations().filter(locale=locales["zh-hans"]).exists():

@@ -122,4 +122,3 @@ class ChecklistTemplatePage(LoginRequiredPageMixin, Page):
 
     def item_count(self):
         return sum(1 for _item in iter_items(self.body))
-
