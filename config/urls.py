@@ -27,5 +27,5 @@ if settings.DEBUG:
 
 urlpatterns += i18n_patterns(
     path("", include(wagtail_urls)),
-    prefix_default_language=False,
+    prefix_default_language=True,
 )

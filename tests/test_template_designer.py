@@ -1,6 +1,8 @@
 """HR builds a template from blocks in the Wagtail admin, previews it, submits it
 to the "Template approval" workflow; the HR head approves; the API serves it."""
 
+from html import unescape
+
 import pytest
 from django.urls import reverse
 
@@ -98,12 +100,26 @@ def test_hr_cannot_publish_without_approval(hr_client):
     assert not page.live
 
 
-def test_invalid_definition_is_refused_with_the_reason(hr_client):
+def test_choice_field_without_choices_cannot_be_submitted(hr_client):
     body = [
         (
             "field",
             {"label": "Favourite colour", "key": "colour", "field_type": "choice"},
-        ),
+        )
+    ]
+
+    response = hr_client.post(_add_url(), _page_form(body, **{"action-submit": "1"}))
+
+    assert response.status_code == 200
+    assert not ChecklistTemplatePage.objects.filter(slug="shop-manager").exists()
+    html = unescape(response.content.decode())
+    assert "The page could not be created due to validation errors" in html
+    # The reason is attached to the block that caused it, for the editor to show.
+    assert "A choice field needs at least one choice." in html
+
+
+def test_condition_on_a_missing_field_is_refused_even_in_a_draft(hr_client):
+    body = [
         (
             "asset",
             {
@@ -117,8 +133,8 @@ def test_invalid_definition_is_refused_with_the_reason(hr_client):
 
     assert response.status_code == 200
     assert not ChecklistTemplatePage.objects.filter(slug="shop-manager").exists()
-    html = response.content.decode()
-    assert "The page could not be created due to validation errors" in html
+    html = unescape(response.content.decode())
+    assert 'refers to the field \\"has_car\\", which does not exist' in html
 
 
 def test_preview_shows_the_checklist_as_participants_see_it(hr_client):

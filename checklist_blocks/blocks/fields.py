@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail import blocks
 
 from . import previews
@@ -79,7 +80,7 @@ class FormFieldBlock(ItemBlock):
         # The key validator states the length limit itself; max_length would
         # add a second message for the same mistake.
         validators=[validate_field_key],
-        label=_("Key"),
+        label=pgettext_lazy("form field machine name", "Key"),
         help_text=_(
             "Machine name used by conditions and reports, e.g. has_laptop. "
             "Unique in the template."

@@ -5,6 +5,7 @@ template, the departing employee completes it in the handover.
 """
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import previews
 from .common import ROLE_CHOICES, ItemBlock
@@ -63,9 +64,9 @@ ACCOUNT_ACTION_CHOICES = (
 )
 ASSET_TYPE_CHOICES = (
     ("laptop", _("Laptop")),
-    ("phone", _("Phone")),
+    ("phone", pgettext_lazy("device", "Phone")),
     ("badge", _("Badge")),
-    ("key", _("Key")),
+    ("key", pgettext_lazy("physical key", "Key")),
     ("monitor", _("Monitor")),
     ("other", _("Other")),
 )
@@ -119,7 +120,7 @@ def _contact(name="", label=None, *, with_title=False, name_required=True):
             Text("name", _("Name"), required=name_required),
             Text(
                 "title" if with_title else "role",
-                _("Title") if with_title else _("Role"),
+                pgettext_lazy("job title", "Title") if with_title else _("Role"),
             ),
             Text("phone", _("Phone"), max_length=50),
             Email("email", _("Email")),
@@ -211,6 +212,7 @@ class ClientBlock(ItemBlock):
         ListOf(
             "commitments",
             _("Commitments"),
+            # xgettext:no-python-format
             help_text=_("What was promised, e.g. “5% discount on the renewal”."),
             item=Text(label=_("Commitment"), required=True),
         ),

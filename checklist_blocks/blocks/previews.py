@@ -94,6 +94,7 @@ def client():
                 "next_step": _("Follow up on the quote next week."),
             }
         ],
+        # xgettext:no-python-format
         "commitments": [_("Promised a 5% discount on the renewal.")],
         "last_quote": _("Q-2024-117, 2024-11-02"),
     }
