@@ -1,11 +1,30 @@
 """Reads, filtered by what the actor may see. Views and API call these."""
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from .errors import NotFound
-from .models import ChecklistTemplatePage
+from .models import (
+    Attachment,
+    ChecklistTemplatePage,
+    Comment,
+    Handover,
+    HandoverUserObjectPermission,
+    Item,
+    Signature,
+)
+from .permissions import is_hr_admin
 
-__all__ = ["published_template_get", "published_templates"]
+__all__ = [
+    "attachment_get",
+    "handover_get",
+    "handover_items",
+    "handover_progress",
+    "handovers_for_user",
+    "item_get",
+    "published_template_get",
+    "published_templates",
+    "signature_is_stale",
+]
 
 
 def published_templates(*, user) -> QuerySet[ChecklistTemplatePage]:
@@ -25,3 +44,98 @@ def published_template_get(*, user, template_id: int) -> ChecklistTemplatePage:
         return published_templates(user=user).get(pk=template_id)
     except ChecklistTemplatePage.DoesNotExist as error:
         raise NotFound() from error
+
+
+# Handovers ---------------------------------------------------------------------------
+
+
+def handovers_for_user(*, user) -> QuerySet[Handover]:
+    """Handovers the user takes part in; HR admins see all. One query, through
+    guardian's direct foreign-key table."""
+    if not user.is_authenticated or not user.is_active:
+        return Handover.objects.none()
+    handovers = Handover.objects.select_related("employee", "template")
+    if is_hr_admin(user):
+        return handovers
+    visible = HandoverUserObjectPermission.objects.filter(
+        user=user, permission__codename="view_handover"
+    ).values("content_object_id")
+    return handovers.filter(pk__in=visible)
+
+
+def handover_get(*, user, handover_id) -> Handover:
+    """One handover the user may see; NotFound (never PermissionDenied) otherwise."""
+    try:
+        return handovers_for_user(user=user).get(pk=int(handover_id))
+    except (Handover.DoesNotExist, TypeError, ValueError) as error:
+        raise NotFound() from error
+
+
+def handover_items(*, handover: Handover) -> QuerySet[Item]:
+    """The items of a handover with what their list needs, in a fixed number of
+    queries whatever the count."""
+    return (
+        Item.objects.filter(handover=handover)
+        .select_related("assignee")
+        .prefetch_related(
+            "attachments",
+            Prefetch(
+                "comments",
+                queryset=Comment.objects.select_related("author", "resolved_by"),
+            ),
+            Prefetch(
+                "signatures",
+                queryset=Signature.objects.select_related("signer").order_by(
+                    "signed_at"
+                ),
+            ),
+        )
+        .order_by("position")
+    )
+
+
+def item_get(*, user, item_id) -> Item:
+    try:
+        item = Item.objects.select_related("handover", "assignee").get(pk=int(item_id))
+    except (Item.DoesNotExist, TypeError, ValueError) as error:
+        raise NotFound() from error
+    handover_get(user=user, handover_id=item.handover_id)
+    return item
+
+
+def attachment_get(*, user, attachment_id) -> Attachment:
+    try:
+        attachment = Attachment.objects.select_related("item").get(
+            pk=int(attachment_id)
+        )
+    except (Attachment.DoesNotExist, TypeError, ValueError) as error:
+        raise NotFound() from error
+    handover_get(user=user, handover_id=attachment.item.handover_id)
+    return attachment
+
+
+def handover_progress(*, handover: Handover, items=None) -> dict:
+    """Counts for progress bars: visible items only (conditions applied)."""
+    from .services.handovers import field_answers, item_is_visible
+
+    items = list(items if items is not None else handover.items.all())
+    answers = field_answers(items)
+    visible = [item for item in items if item_is_visible(item, answers)]
+    done = sum(1 for item in visible if item.is_done)
+    submitted = sum(1 for item in visible if item.state == Item.State.SUBMITTED)
+    return {
+        "total": len(visible),
+        "done": done,
+        "submitted": submitted,
+        "percent": round(100 * done / len(visible)) if visible else 100,
+    }
+
+
+def signature_is_stale(signature: Signature) -> bool:
+    """A signature no longer matches the item when its content changed since."""
+    from .services.audit import content_hash
+    from .services.items import item_content
+
+    if signature.item_id is None:
+        return False
+    return content_hash(item_content(signature.item)) != signature.content_hash

@@ -255,3 +255,12 @@ LOGGING = {
     # The huey consumer installs its own handler.
     "loggers": {"huey": {"propagate": False}},
 }
+
+# Signatures: the server's Ed25519 key (PEM) from the environment, or a key file
+# generated on first use. Re-authentication backend for signing.
+BATON_SIGNING_KEY = env.str("BATON_SIGNING_KEY", default="")
+BATON_SIGNING_KEY_FILE = env.str(
+    "BATON_SIGNING_KEY_FILE", default=str(VAR_DIR / "signing-key.pem")
+)
+BATON_SIGNATURE_BACKEND = "cms.services.signing.PasswordReauthentication"
+BATON_MAX_UPLOAD_BYTES = env.int("BATON_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)

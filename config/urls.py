@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -18,14 +17,11 @@ urlpatterns = [
     path("api/v1/", include((api_v1_urls, "api"), namespace="api")),
     path("api/v2/", api_router.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("reports.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
 urlpatterns += i18n_patterns(
+    path("handovers/", include("cms.participant.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -1,7 +1,11 @@
 import pytest
 from django.utils import translation
 
-pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.templates"]
+pytest_plugins = [
+    "tests.fixtures.accounts",
+    "tests.fixtures.templates",
+    "tests.fixtures.handovers",
+]
 
 
 @pytest.fixture(autouse=True)

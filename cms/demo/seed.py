@@ -1,6 +1,7 @@
 """Demo data for ``manage.py seed_demo``: idempotent, and it never overwrites
 what someone changed (existing users, snippets and templates are left alone)."""
 
+import datetime
 import logging
 
 from django.contrib.auth import get_user_model
@@ -18,7 +19,15 @@ from wagtail.models import (
     WorkflowTask,
 )
 
-from cms.models import ChecklistTemplatePage, Department, Role, TemplateIndexPage
+from cms.models import (
+    ChecklistTemplatePage,
+    Department,
+    Employee,
+    Handover,
+    Role,
+    TemplateIndexPage,
+)
+from cms.services import handover_start
 
 from .content import TEMPLATES, localise, template_body
 
@@ -94,7 +103,12 @@ def seed(*, stdout=None):
     _page_permissions(groups, indexes)
     _workflow(groups, indexes)
     created = _templates(indexes, locales, users["hrhead"])
-    say(f"Demo data ready: {len(users)} users, {created} template page(s) created.")
+    employees = _employees(users)
+    started = _demo_handover(users, employees)
+    say(
+        f"Demo data ready: {len(users)} users, {created} template page(s) created"
+        + (", a handover started for dev." if started else ".")
+    )
 
 
 def _groups():
@@ -258,3 +272,65 @@ def _templates(indexes, locales, publisher):
             translation.save_revision(user=publisher).publish(user=publisher)
             created += 1
     return created
+
+
+EMPLOYEES = [
+    # number, username, name, department, role, position, manager number
+    ("E0001", "hrhead", "Wang Min", "hr", "general", "Head of HR", None),
+    (
+        "E0002",
+        "manager",
+        "Zhang Wei",
+        "sales",
+        "general",
+        "Sales and R&D director",
+        "E0001",
+    ),
+    ("E0003", "hr", "Li Na", "hr", "general", "HR business partner", "E0001"),
+    ("E0004", "it", "Zhao Jun", "it", "general", "IT administrator", "E0001"),
+    ("E0005", "sales", "Chen Fang", "sales", "sales", "Key account manager", "E0002"),
+    ("E0006", "dev", "Liu Lei", "rnd", "engineer", "Backend engineer", "E0002"),
+    ("E0007", "successor", "Yang Jing", "sales", "sales", "Account manager", "E0002"),
+]
+
+
+def _employees(users):
+    employees = {}
+    for number, username, name, department, role, position, manager in EMPLOYEES:
+        employee, _created = Employee.objects.get_or_create(
+            employee_number=number,
+            defaults={
+                "name": name,
+                "department": Department.objects.filter(code=department).first(),
+                "role": Role.objects.filter(code=role).first(),
+                "position": position,
+                "manager": employees.get(manager),
+                "work_email": users[username].email,
+                "user": users[username],
+                "hire_date": datetime.date(2021, 3, 1),
+            },
+        )
+        employees[number] = employee
+    return employees
+
+
+def _demo_handover(users, employees):
+    """One handover in progress for dev, so a new user sees the flow at once."""
+    dev = employees["E0006"]
+    if Handover.objects.filter(employee=dev).exists():
+        return False
+    template = ChecklistTemplatePage.objects.live().get(
+        slug="tech", locale__language_code="en"
+    )
+    today = datetime.date.today()
+    handover_start(
+        actor=users["hr"],
+        employee=dev,
+        template=template,
+        resignation_date=today - datetime.timedelta(days=7),
+        last_working_day=today + datetime.timedelta(days=21),
+        successors=[users["successor"]],
+        manager=users["manager"],
+        it_users=[users["it"]],
+    )
+    return True

@@ -1,0 +1,105 @@
+"""Who may do what on a handover. Roles give object permissions (guardian,
+direct foreign-key tables); item rules add which role fills and confirms."""
+
+from django.contrib.auth.models import Group
+from guardian.shortcuts import assign_perm, remove_perm
+
+from .models import Handover, Item, Participant, ParticipantRole
+
+__all__ = [
+    "HR_ADMIN_GROUPS",
+    "ROLE_PERMISSIONS",
+    "can_confirm",
+    "can_fill",
+    "grant_role",
+    "is_hr_admin",
+    "revoke_role",
+    "roles_of",
+]
+
+HR_ADMIN_GROUPS = ("HR", "HR heads")
+
+# Object permissions each participant role carries on its handover.
+ROLE_PERMISSIONS = {
+    ParticipantRole.LEAVER: {"view_handover", "fill_handover"},
+    ParticipantRole.SUCCESSOR: {"view_handover", "fill_handover", "confirm_handover"},
+    ParticipantRole.MANAGER: {
+        "view_handover",
+        "fill_handover",
+        "confirm_handover",
+        "review_handover",
+    },
+    ParticipantRole.HR: {
+        "view_handover",
+        "fill_handover",
+        "confirm_handover",
+        "manage_handover",
+    },
+    ParticipantRole.IT: {"view_handover", "fill_handover", "confirm_handover"},
+}
+
+
+def is_hr_admin(user) -> bool:
+    """HR admins see and manage every handover."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser or user.has_perm("cms.manage_handover"):
+        return True
+    return Group.objects.filter(user=user, name__in=HR_ADMIN_GROUPS).exists()
+
+
+def _permissions_from_roles(roles):
+    permissions = set()
+    for role in roles:
+        permissions |= ROLE_PERMISSIONS[role]
+    return permissions
+
+
+def grant_role(*, handover: Handover, user, role: str) -> None:
+    for permission in ROLE_PERMISSIONS[role]:
+        assign_perm(f"cms.{permission}", user, handover)
+
+
+def revoke_role(*, handover: Handover, user, role: str) -> None:
+    """Remove what only this role gave; permissions another role of the same
+    user still needs stay."""
+    remaining = set(
+        Participant.objects.filter(handover=handover, user=user)
+        .exclude(role=role)
+        .values_list("role", flat=True)
+    )
+    keep = _permissions_from_roles(remaining)
+    for permission in ROLE_PERMISSIONS[role] - keep:
+        remove_perm(f"cms.{permission}", user, handover)
+
+
+def roles_of(user, handover: Handover) -> set[str]:
+    """The participant roles ``user`` holds on ``handover`` (HR admins act as hr)."""
+    if not user.is_authenticated:
+        return set()
+    cache = getattr(handover, "_roles_cache", None)
+    if cache is None:
+        cache = handover._roles_cache = {}
+    if user.pk not in cache:
+        roles = set(
+            Participant.objects.filter(handover=handover, user=user).values_list(
+                "role", flat=True
+            )
+        )
+        if is_hr_admin(user):
+            roles.add(ParticipantRole.HR)
+        cache[user.pk] = roles
+    return cache[user.pk]
+
+
+def can_fill(user, item: Item) -> bool:
+    return item.filled_by_role in roles_of(user, item.handover)
+
+
+def can_confirm(user, item: Item) -> bool:
+    roles = roles_of(user, item.handover)
+    if item.confirmed_by_role not in roles:
+        return False
+    if item.confirmed_by_role == ParticipantRole.SUCCESSOR and item.assignee_id:
+        return item.assignee_id == user.pk
+    return True

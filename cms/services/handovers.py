@@ -1,0 +1,679 @@
+"""Writes to handovers: start, participants, declaration, review, completion."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from checklist_blocks.registry import get_kind, item_data, iter_items
+from cms.errors import Conflict, InvalidInput, PermissionDenied
+from cms.models import (
+    ChecklistTemplatePage,
+    Comment,
+    Employee,
+    Handover,
+    Item,
+    Participant,
+    ParticipantRole,
+    Signature,
+)
+from cms.permissions import grant_role, revoke_role
+from cms.signals import handover_started
+
+from .audit import audit_record, content_hash
+from .common import announce, lock_handover, require_hr, require_open, require_role
+from .signing import NO_REQUEST, reauthenticate, server_sign
+
+__all__ = [
+    "handover_advance",
+    "handover_approve",
+    "handover_blockers",
+    "handover_cancel",
+    "handover_content",
+    "handover_declare",
+    "handover_open",
+    "handover_reopen",
+    "handover_start",
+    "item_is_visible",
+    "participant_add",
+    "participant_remove",
+    "suggest_successors",
+    "suggest_templates",
+]
+
+DECLARATION_INTENT = _(
+    "I declare that this handover is complete and truthful: everything I held is "
+    "listed above and has been handed over."
+)
+APPROVAL_INTENT = _(
+    "As the manager I approve this handover as complete, as shown above."
+)
+SECTION_APPROVAL_INTENT = _("As the manager I approve this section as shown above.")
+
+
+# Suggestions -----------------------------------------------------------------------
+
+
+def suggest_templates(*, employee: Employee, language: str | None = None):
+    """Published templates, best match first: same role, then same department."""
+    templates = ChecklistTemplatePage.objects.live().select_related("role", "locale")
+    if language:
+        templates = templates.filter(locale__language_code=language)
+    ranked = []
+    for template in templates.prefetch_related("departments"):
+        score = 0
+        if employee.role_id and template.role_id == employee.role_id:
+            score += 2
+        if employee.department_id and any(
+            department.pk == employee.department_id
+            for department in template.departments.all()
+        ):
+            score += 1
+        ranked.append((-score, template.title, template))
+    return [
+        template for _score, _title, template in sorted(ranked, key=lambda t: t[:2])
+    ]
+
+
+def suggest_successors(*, employee: Employee) -> list:
+    """The nearest manager up the reporting chain who can sign in."""
+    for boss in employee.reporting_chain():
+        if boss.user_id and boss.user.is_active:
+            return [boss.user]
+    return []
+
+
+def _manager_user(employee: Employee):
+    for boss in employee.reporting_chain():
+        if boss.user_id and boss.user.is_active:
+            return boss.user
+    return None
+
+
+# Start -------------------------------------------------------------------------------
+
+
+def _materialise_items(handover: Handover, body, *, single_successor) -> list[Item]:
+    section_titles = {
+        block.id: block.value["title"]
+        for block in body
+        if block.block_type == "section"
+    }
+    items = []
+    for position, (section_id, block_id, kind, value) in enumerate(iter_items(body)):
+        if kind == "connector_list":
+            # Connector records become items when the connector fills them.
+            continue
+        offset = value.get("due_offset_days")
+        confirmed_by = value.get("confirmed_by") or ParticipantRole.SUCCESSOR
+        items.append(
+            Item(
+                handover=handover,
+                block_id=block_id,
+                section_block_id=section_id or "",
+                section_title=section_titles.get(section_id, ""),
+                position=position,
+                kind=kind,
+                label=value["label"],
+                definition=get_kind(kind).block.get_prep_value(value),
+                data=item_data(kind, value),
+                required=bool(value.get("required", True)),
+                filled_by_role=value.get("filled_by") or ParticipantRole.LEAVER,
+                confirmed_by_role=confirmed_by,
+                evidence=value.get("evidence") or "none",
+                due_date=(
+                    handover.last_working_day + timedelta(days=offset)
+                    if offset is not None
+                    else None
+                ),
+                assignee=single_successor
+                if confirmed_by == ParticipantRole.SUCCESSOR
+                else None,
+            )
+        )
+    return Item.objects.bulk_create(items)
+
+
+@transaction.atomic
+def handover_start(
+    *,
+    actor,
+    employee: Employee,
+    template: ChecklistTemplatePage,
+    last_working_day,
+    resignation_date=None,
+    successors=None,
+    manager=None,
+    it_users=(),
+    draft=False,
+    meta=NO_REQUEST,
+) -> Handover:
+    """Start a handover from the template's published revision. Successors
+    default to the nearest manager up the chain; the manager to the employee's."""
+    require_hr(actor)
+    errors = {}
+    if not employee.user_id:
+        errors["employee"] = [
+            _t("%(name)s has no user account, so they could not fill the handover.")
+            % {"name": employee.name}
+        ]
+    if not template.live or not template.live_revision_id:
+        errors["template"] = [_t("Only a published template can be used.")]
+    if resignation_date and last_working_day and last_working_day < resignation_date:
+        errors["last_working_day"] = [
+            _t("The last working day cannot be before the resignation date.")
+        ]
+    successors = list(successors or suggest_successors(employee=employee))
+    if not successors:
+        errors["successors"] = [
+            _t("Name a successor: the employee has no manager to default to.")
+        ]
+    if employee.user_id and employee.user_id in {user.pk for user in successors}:
+        errors["successors"] = [
+            _t("The departing employee cannot be their own successor.")
+        ]
+    manager = manager or _manager_user(employee)
+    if errors:
+        raise InvalidInput(_("The handover could not be started."), fields=errors)
+    Employee.objects.select_for_update().filter(pk=employee.pk).first()
+    if Handover.objects.filter(
+        employee=employee, state__in=Handover.OPEN_STATES
+    ).exists():
+        raise Conflict(
+            _("%(name)s already has an open handover.") % {"name": employee.name}
+        )
+
+    revision = template.live_revision
+    pinned = revision.as_object()
+    now = timezone.now()
+    handover = Handover.objects.create(
+        number=f"tmp-{now.timestamp()}",
+        employee=employee,
+        template=template,
+        template_revision=revision,
+        language=template.locale.language_code,
+        state=Handover.State.DRAFT if draft else Handover.State.IN_PROGRESS,
+        resignation_date=resignation_date,
+        last_working_day=last_working_day,
+        created_by=actor,
+        started_at=None if draft else now,
+    )
+    handover.number = f"HO-{now:%Y}-{handover.pk:05d}"
+    handover.save(update_fields=["number"])
+
+    people = [(employee.user, ParticipantRole.LEAVER)]
+    people += [(user, ParticipantRole.SUCCESSOR) for user in successors]
+    if manager is not None:
+        people.append((manager, ParticipantRole.MANAGER))
+    people += [(user, ParticipantRole.IT) for user in it_users]
+    people.append((actor, ParticipantRole.HR))
+    seen = set()
+    for user, role in people:
+        if (user.pk, role) in seen:
+            continue
+        seen.add((user.pk, role))
+        Participant.objects.create(handover=handover, user=user, role=role)
+        grant_role(handover=handover, user=user, role=role)
+
+    items = _materialise_items(
+        handover,
+        pinned.body,
+        single_successor=successors[0] if len(successors) == 1 else None,
+    )
+    audit_record(
+        handover=handover,
+        actor=actor,
+        role=ParticipantRole.HR,
+        action="handover.started" if not draft else "handover.drafted",
+        obj=handover,
+        after={
+            "template": template.pk,
+            "revision": revision.pk,
+            "items": [item.block_id for item in items],
+            "participants": sorted([user.pk, role] for user, role in people),
+        },
+        ip_address=meta.ip_address,
+    )
+    if not draft:
+        _announce_start(handover, actor)
+    return handover
+
+
+def _announce_start(handover, actor):
+    announce(handover, "handover.started", actor=actor)
+    transaction.on_commit(
+        lambda: handover_started.send(sender=Handover, handover_id=handover.pk)
+    )
+
+
+@transaction.atomic
+def handover_open(*, actor, handover, meta=NO_REQUEST) -> Handover:
+    handover = lock_handover(getattr(handover, "pk", handover))
+    require_role(actor, handover, ParticipantRole.HR)
+    require_open(handover, Handover.State.DRAFT)
+    handover.state = Handover.State.IN_PROGRESS
+    handover.started_at = timezone.now()
+    handover.save(update_fields=["state", "started_at", "updated_at"])
+    audit_record(
+        handover=handover,
+        actor=actor,
+        role=ParticipantRole.HR,
+        action="handover.opened",
+        obj=handover,
+        ip_address=meta.ip_address,
+    )
+    _announce_start(handover, actor)
+    return handover
+
+
+# Participants -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def participant_add(
+    *, actor, handover, user, role: str, meta=NO_REQUEST
+) -> Participant:
+    handover = lock_handover(getattr(handover, "pk", handover))
+    acting_role = require_role(
+        actor, handover, ParticipantRole.HR, ParticipantRole.MANAGER
+    )
+    if acting_role == ParticipantRole.MANAGER and role != ParticipantRole.SUCCESSOR:
+        raise PermissionDenied(_("Managers can add successors only."))
+    require_open(handover, *Handover.OPEN_STATES)
+    if role not in ParticipantRole.values:
+        raise InvalidInput(fields={"role": [_("Unknown role.")]})
+    if role == ParticipantRole.LEAVER:
+        raise InvalidInput(
+            fields={"role": [_("A handover has exactly one departing employee.")]}
+        )
+    if role == ParticipantRole.SUCCESSOR and user.pk == handover.employee.user_id:
+        raise InvalidInput(
+            fields={
+                "user": [_("The departing employee cannot be their own successor.")]
+            }
+        )
+    participant, created = Participant.objects.get_or_create(
+        handover=handover, user=user, role=role
+    )
+    if created:
+        grant_role(handover=handover, user=user, role=role)
+        audit_record(
+            handover=handover,
+            actor=actor,
+            role=acting_role,
+            action="participant.added",
+            obj=participant,
+            after={"user": user.pk, "role": role},
+            ip_address=meta.ip_address,
+        )
+        announce(
+            handover,
+            "participant.added",
+            actor=actor,
+            details={"user_id": user.pk, "role": role},
+        )
+    return participant
+
+
+@transaction.atomic
+def participant_remove(*, actor, handover, user, role: str, meta=NO_REQUEST) -> None:
+    handover = lock_handover(getattr(handover, "pk", handover))
+    acting_role = require_role(actor, handover, ParticipantRole.HR)
+    require_open(handover, *Handover.OPEN_STATES)
+    if role == ParticipantRole.LEAVER:
+        raise InvalidInput(
+            fields={"role": [_("The departing employee cannot be removed.")]}
+        )
+    participant = Participant.objects.filter(
+        handover=handover, user=user, role=role
+    ).first()
+    if participant is None:
+        return
+    if role == ParticipantRole.SUCCESSOR:
+        handover.items.filter(assignee=user).exclude(state__in=Item.DONE_STATES).update(
+            assignee=None
+        )
+    audit_record(
+        handover=handover,
+        actor=actor,
+        role=acting_role,
+        action="participant.removed",
+        obj=participant,
+        before={"user": user.pk, "role": role},
+        ip_address=meta.ip_address,
+    )
+    participant.delete()
+    revoke_role(handover=handover, user=user, role=role)
+    announce(
+        handover,
+        "participant.removed",
+        actor=actor,
+        details={"user_id": user.pk, "role": role},
+    )
+
+
+# Progress ---------------------------------------------------------------------------
+
+
+def item_is_visible(item: Item, answers: dict) -> bool:
+    """An item whose condition on a form field is not met is hidden, and does
+    not need to be handed over."""
+    condition = item.condition
+    if not condition:
+        return True
+    answer = answers.get(condition["field_key"])
+    operator = condition.get("operator")
+    if operator == "is_yes":
+        return answer is True
+    if operator == "is_no":
+        return answer is False
+    if operator == "equals":
+        return str(answer) == str(condition.get("value"))
+    if operator == "not_equals":
+        return str(answer) != str(condition.get("value"))
+    return True
+
+
+def field_answers(items) -> dict:
+    return {
+        item.definition.get("key"): item.data.get("value")
+        for item in items
+        if item.kind == "field"
+    }
+
+
+def handover_blockers(handover: Handover, items=None) -> list[str]:
+    """What stands between the handover and review, in words for people."""
+    items = list(items if items is not None else handover.items.all())
+    answers = field_answers(items)
+    visible = [item for item in items if item_is_visible(item, answers)]
+    blockers = []
+    unassigned = [
+        item
+        for item in visible
+        if item.confirmed_by_role == ParticipantRole.SUCCESSOR
+        and not item.assignee_id
+        and not item.is_done
+    ]
+    if unassigned:
+        blockers.append(
+            _t("%(count)d item(s) have no successor yet.") % {"count": len(unassigned)}
+        )
+    open_items = [item for item in visible if item.required and not item.is_done]
+    if open_items:
+        blockers.append(
+            _t("%(count)d required item(s) are not accepted yet.")
+            % {"count": len(open_items)}
+        )
+    if Comment.objects.filter(
+        item__handover=handover, is_question=True, resolved_at__isnull=True
+    ).exists():
+        blockers.append(_t("Some questions are still open."))
+    if not handover.signatures.filter(decision=Signature.Decision.DECLARE).exists():
+        blockers.append(
+            _t("The departing employee has not signed the final declaration.")
+        )
+    return blockers
+
+
+def handover_content(handover: Handover, *, section_block_id: str = "") -> dict:
+    """What a declaration or approval signs: every item's content and state."""
+    from .items import item_content
+
+    items = handover.items.prefetch_related("attachments").select_related("handover")
+    if section_block_id:
+        items = items.filter(section_block_id=section_block_id)
+    return {
+        "handover": handover.number,
+        "revision": handover.template_revision_id,
+        "section": section_block_id,
+        "items": [
+            {**item_content(item), "state": item.state, "assignee": item.assignee_id}
+            for item in items
+        ],
+    }
+
+
+def _handover_signature(
+    *,
+    actor,
+    handover,
+    role,
+    decision,
+    intent,
+    remarks,
+    method,
+    meta,
+    section_block_id="",
+):
+    signed_at = timezone.now()
+    digest = content_hash(handover_content(handover, section_block_id=section_block_id))
+    record = {
+        "handover": handover.number,
+        "section": section_block_id,
+        "signer": actor.pk,
+        "role": role,
+        "decision": decision,
+        "remarks": remarks,
+        "signed_at": signed_at.isoformat(),
+        "content_hash": digest,
+        "intent_statement": str(intent),
+        "auth_method": method,
+    }
+    server_signature, key_id = server_sign(record)
+    return Signature.objects.create(
+        handover=handover,
+        section_block_id=section_block_id,
+        signer=actor,
+        role=role,
+        decision=decision,
+        remarks=remarks,
+        signed_at=signed_at,
+        content_hash=digest,
+        intent_statement=str(intent),
+        auth_method=method,
+        ip_address=meta.ip_address,
+        user_agent=meta.user_agent,
+        server_signature=server_signature,
+        key_id=key_id,
+    )
+
+
+@transaction.atomic
+def handover_declare(
+    *, actor, handover, password="", statement="", meta=NO_REQUEST, credentials=None
+) -> Signature:
+    """The leaver's final declaration, once everything they fill is submitted."""
+    handover = lock_handover(getattr(handover, "pk", handover))
+    require_role(actor, handover, ParticipantRole.LEAVER)
+    require_open(handover)
+    method = reauthenticate(
+        user=actor, credentials=credentials or {"password": password}
+    )
+    items = list(handover.items.all())
+    answers = field_answers(items)
+    unfinished = [
+        item
+        for item in items
+        if item.filled_by_role == ParticipantRole.LEAVER
+        and item_is_visible(item, answers)
+        and item.state in (Item.State.PENDING, Item.State.RETURNED)
+        and item.required
+    ]
+    if unfinished:
+        raise Conflict(
+            _("Submit every item you fill before signing: %(count)d still open.")
+            % {"count": len(unfinished)}
+        )
+    if handover.signatures.filter(decision=Signature.Decision.DECLARE).exists():
+        raise Conflict(_("You have already signed the final declaration."))
+    signature = _handover_signature(
+        actor=actor,
+        handover=handover,
+        role=ParticipantRole.LEAVER,
+        decision=Signature.Decision.DECLARE,
+        intent=DECLARATION_INTENT,
+        remarks=(statement or "").strip(),
+        method=method,
+        meta=meta,
+    )
+    audit_record(
+        handover=handover,
+        actor=actor,
+        role=ParticipantRole.LEAVER,
+        action="handover.declared",
+        obj=handover,
+        details={"signature": signature.pk, "content_hash": signature.content_hash},
+        ip_address=meta.ip_address,
+    )
+    announce(handover, "handover.declared", actor=actor)
+    handover_advance(handover=handover)
+    return signature
+
+
+def handover_advance(*, handover) -> Handover:
+    """Move an in-progress handover to review once nothing blocks it."""
+    handover = lock_handover(handover.pk)
+    if handover.state != Handover.State.IN_PROGRESS or handover_blockers(handover):
+        return handover
+    handover.state = Handover.State.IN_REVIEW
+    handover.review_started_at = timezone.now()
+    handover.save(update_fields=["state", "review_started_at", "updated_at"])
+    audit_record(
+        handover=handover,
+        actor=None,
+        role="",
+        action="handover.in_review",
+        obj=handover,
+    )
+    announce(handover, "handover.in_review")
+    return handover
+
+
+@transaction.atomic
+def handover_approve(
+    *,
+    actor,
+    handover,
+    password="",
+    remarks="",
+    section_block_id="",
+    meta=NO_REQUEST,
+    credentials=None,
+):
+    """The manager approves a section (a signature) or the whole handover, which
+    completes it; the certificate follows."""
+    handover = lock_handover(getattr(handover, "pk", handover))
+    require_role(actor, handover, ParticipantRole.MANAGER)
+    method = reauthenticate(
+        user=actor, credentials=credentials or {"password": password}
+    )
+    if section_block_id:
+        require_open(handover, Handover.State.IN_PROGRESS, Handover.State.IN_REVIEW)
+        if not handover.items.filter(section_block_id=section_block_id).exists():
+            raise InvalidInput(fields={"section": [_("There is no such section.")]})
+        signature = _handover_signature(
+            actor=actor,
+            handover=handover,
+            role=ParticipantRole.MANAGER,
+            decision=Signature.Decision.APPROVE,
+            intent=SECTION_APPROVAL_INTENT,
+            remarks=(remarks or "").strip(),
+            method=method,
+            meta=meta,
+            section_block_id=section_block_id,
+        )
+        audit_record(
+            handover=handover,
+            actor=actor,
+            role=ParticipantRole.MANAGER,
+            action="section.approved",
+            obj=handover,
+            details={"section": section_block_id, "signature": signature.pk},
+            ip_address=meta.ip_address,
+        )
+        announce(handover, "section.approved", actor=actor)
+        return signature
+    require_open(handover, Handover.State.IN_REVIEW)
+    blockers = handover_blockers(handover)
+    if blockers:
+        raise Conflict(blockers[0], extra={"blockers": blockers})
+    signature = _handover_signature(
+        actor=actor,
+        handover=handover,
+        role=ParticipantRole.MANAGER,
+        decision=Signature.Decision.APPROVE,
+        intent=APPROVAL_INTENT,
+        remarks=(remarks or "").strip(),
+        method=method,
+        meta=meta,
+    )
+    handover.state = Handover.State.COMPLETED
+    handover.completed_at = timezone.now()
+    handover.save(update_fields=["state", "completed_at", "updated_at"])
+    Employee.objects.filter(
+        pk=handover.employee_id, status=Employee.Status.ACTIVE
+    ).update(status=Employee.Status.LEAVING)
+    audit_record(
+        handover=handover,
+        actor=actor,
+        role=ParticipantRole.MANAGER,
+        action="handover.completed",
+        obj=handover,
+        details={"signature": signature.pk, "content_hash": signature.content_hash},
+        ip_address=meta.ip_address,
+    )
+    announce(handover, "handover.completed", actor=actor)
+    return signature
+
+
+@transaction.atomic
+def handover_reopen(*, actor, handover, reason: str, meta=NO_REQUEST) -> Handover:
+    handover = lock_handover(getattr(handover, "pk", handover))
+    require_role(actor, handover, ParticipantRole.MANAGER)
+    require_open(handover, Handover.State.IN_REVIEW)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(fields={"reason": [_("Say why the handover is reopened.")]})
+    handover.state = Handover.State.IN_PROGRESS
+    handover.save(update_fields=["state", "updated_at"])
+    audit_record(
+        handover=handover,
+        actor=actor,
+        role=ParticipantRole.MANAGER,
+        action="handover.reopened",
+        obj=handover,
+        details={"reason": reason},
+        ip_address=meta.ip_address,
+    )
+    announce(handover, "handover.reopened", actor=actor, details={"reason": reason})
+    return handover
+
+
+@transaction.atomic
+def handover_cancel(*, actor, handover, reason: str, meta=NO_REQUEST) -> Handover:
+    handover = lock_handover(getattr(handover, "pk", handover))
+    require_role(actor, handover, ParticipantRole.HR)
+    require_open(handover, *Handover.OPEN_STATES)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(fields={"reason": [_("Say why the handover is cancelled.")]})
+    handover.state = Handover.State.CANCELLED
+    handover.cancelled_at = timezone.now()
+    handover.cancel_reason = reason
+    handover.save(
+        update_fields=["state", "cancelled_at", "cancel_reason", "updated_at"]
+    )
+    audit_record(
+        handover=handover,
+        actor=actor,
+        role=ParticipantRole.HR,
+        action="handover.cancelled",
+        obj=handover,
+        details={"reason": reason},
+        ip_address=meta.ip_address,
+    )
+    announce(handover, "handover.cancelled", actor=actor)
+    return handover

@@ -1,0 +1,75 @@
+"""Plain data for a handover completion certificate.
+
+The renderer (:mod:`reports.certificates`) knows nothing of the handover models:
+whoever issues a certificate builds these frozen dataclasses from them, with every
+label already translated into the certificate's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+#: The languages a certificate can be issued in (Django language codes).
+CERTIFICATE_LANGUAGES = ("en", "zh-hans")
+
+
+@dataclass(frozen=True)
+class CertificateSignature:
+    """One signature: a successor accepting an item, the leaver's declaration or
+    the manager's approval."""
+
+    signer_name: str
+    role_label: str
+    decision_label: str
+    signed_at: datetime
+    content_hash: str
+    remarks: str = ""
+
+
+@dataclass(frozen=True)
+class CertificateItem:
+    """One handed-over item with its final content summary."""
+
+    label: str
+    kind_label: str
+    state_label: str
+    summary: str = ""
+    successor_name: str = ""
+    signatures: list[CertificateSignature] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CertificateSection:
+    title: str
+    items: list[CertificateItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CertificateData:
+    """Everything printed on a completion certificate."""
+
+    language: str
+    handover_number: str
+    employee_name: str
+    employee_number: str
+    department: str
+    position: str
+    template_title: str
+    template_revision_id: int
+    resignation_date: date | None
+    last_working_day: date
+    started_at: datetime
+    completed_at: datetime
+    sections: list[CertificateSection]
+    declaration: CertificateSignature | None
+    approval: CertificateSignature | None
+    root_hash: str
+    verification_code: str
+    verification_url: str
+    issued_at: datetime
+    time_zone: str = "Asia/Shanghai"
+
+    @property
+    def item_count(self) -> int:
+        return sum(len(section.items) for section in self.sections)
