@@ -6,7 +6,11 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "baton-tests-only-" + "x" * 40)
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/baton_test")
+# One database per test process unless told otherwise, so parallel runs on one
+# machine never drop each other's test database (`make test` names it).
+os.environ.setdefault(
+    "DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/baton_test_{os.getpid()}"
+)
 os.environ.setdefault(
     "BATON_VAR_DIR", str(Path(tempfile.gettempdir()) / "baton-test-var")
 )

@@ -20,7 +20,7 @@ import qrcode.constants
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from qrcode.image.svg import SvgPathImage
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
@@ -53,14 +53,17 @@ TEMPLATE_NAME = "reports/certificate.html"
 #: How many hex characters of a content hash the item tables show.
 SHORT_HASH_LENGTH = 12
 
-# Strings the template cannot hold itself: they end up in CSS (page margin boxes).
-CERTIFICATE_TITLE = _("Handover completion certificate")
-VERIFICATION_CODE = _("Verification code")
-ROOT_HASH = _("Root hash")
+# Every certificate string has the message context "certificate", so another
+# app's translation of a common word ("Items", "State") never overrides it.
+CERTIFICATE_TITLE = pgettext_lazy("certificate", "Handover completion certificate")
+VERIFICATION_CODE = pgettext_lazy("certificate", "Verification code")
+ROOT_HASH = pgettext_lazy("certificate", "Root hash")
 # Translators: the page number in the footer; keep {page} and {pages}.
-PAGE_NUMBER = _("Page {page} / {pages}")
-DECLARATION_TITLE = _("Final declaration of the departing employee")
-APPROVAL_TITLE = _("Approval by the manager")
+PAGE_NUMBER = pgettext_lazy("certificate", "Page {page} / {pages}")
+DECLARATION_TITLE = pgettext_lazy(
+    "certificate", "Final declaration of the departing employee"
+)
+APPROVAL_TITLE = pgettext_lazy("certificate", "Approval by the manager")
 
 _HTML_LANG = {"en": "en", "zh-hans": "zh-Hans"}
 
