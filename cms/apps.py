@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class CmsConfig(AppConfig):
     verbose_name = "Baton"
     name = "cms"
+
+    def ready(self):
+        from . import tasks
+        from .signals import handover_event
+
+        handover_event.connect(
+            tasks.queue_notification, dispatch_uid="cms.tasks.queue_notification"
+        )

@@ -1,8 +1,16 @@
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .models import Department, Role
+from .admin_views.employees import EmployeeViewSet
+from .admin_views.handovers import HandoverViewSet
+from .admin_views.permissions import HRAdminOrModelPermissionPolicy
+from .models import Department, Employee, Role
+
+# Before any viewset asks for it, or Wagtail falls back to model permissions.
+register_permission_policy(Employee, HRAdminOrModelPermissionPolicy(Employee))
 
 
 class RoleViewSet(SnippetViewSet):
@@ -27,10 +35,15 @@ class DepartmentViewSet(SnippetViewSet):
 
 
 class OrganisationGroup(SnippetViewSetGroup):
-    items = (RoleViewSet, DepartmentViewSet)
+    items = (EmployeeViewSet, RoleViewSet, DepartmentViewSet)
     menu_icon = "site"
     menu_label = _("Organisation")
     menu_name = "organisation"
 
 
 register_snippet(OrganisationGroup)
+
+
+@hooks.register("register_admin_viewset")
+def register_handover_viewset():
+    return HandoverViewSet()

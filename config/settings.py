@@ -253,7 +253,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # The huey consumer installs its own handler.
-    "loggers": {"huey": {"propagate": False}},
+    "loggers": {
+        "huey": {"propagate": False},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Signatures: the server's Ed25519 key (PEM) from the environment, or a key file

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "reports"
-urlpatterns = []
+urlpatterns = [
+    path("verify/", views.verify, name="verify-form"),
+    path("verify/<str:code>/", views.verify, name="verify"),
+]

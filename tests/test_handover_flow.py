@@ -9,49 +9,7 @@ from cms import services
 from cms.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from cms.models import AuditEvent, Handover, Item, Signature
 from cms.services.audit import chain_verify
-from tests.fixtures.handovers import PASSWORD
-
-
-def _fill_everything(handover, people):
-    """Each item's filler submits it (marking the conditional laptop as yes)."""
-    users_by_role = {
-        "leaver": people["sales"],
-        "it": people["it"],
-        "hr": people["hr"],
-        "successor": people["successor"],
-        "manager": people["manager"],
-    }
-    for item in handover.items.order_by("position"):
-        filler = users_by_role[item.filled_by_role]
-        if item.kind == "field":
-            item = services.item_update(
-                actor=filler, item=item, version=item.version, data={"value": True}
-            )
-        if item.evidence == "required":
-            services.attachment_add(
-                actor=filler,
-                item=item,
-                uploaded_file=SimpleUploadedFile(
-                    "proof.pdf", b"%PDF-1.4 proof", content_type="application/pdf"
-                ),
-            )
-            item.refresh_from_db()
-        services.item_submit(actor=filler, item=item, version=item.version)
-
-
-def _confirm_everything(handover, people):
-    users_by_role = {
-        "successor": people["successor"],
-        "it": people["it"],
-        "hr": people["hr"],
-        "manager": people["manager"],
-    }
-    for item in handover.items.order_by("position"):
-        item.refresh_from_db()
-        confirmer = users_by_role[item.confirmed_by_role]
-        services.item_accept(
-            actor=confirmer, item=item, version=item.version, password=PASSWORD
-        )
+from tests.fixtures.handovers import PASSWORD, confirm_everything, fill_everything
 
 
 def test_start_materialises_items_from_the_pinned_revision(sales_handover, people):
@@ -93,11 +51,11 @@ def test_republishing_the_template_never_changes_a_running_handover(sales_handov
 
 def test_happy_path_to_completion(sales_handover, people):
     handover = sales_handover
-    _fill_everything(handover, people)
+    fill_everything(handover, people)
     services.handover_declare(
         actor=people["sales"], handover=handover, password=PASSWORD
     )
-    _confirm_everything(handover, people)
+    confirm_everything(handover, people)
 
     handover.refresh_from_db()
     assert handover.state == Handover.State.IN_REVIEW

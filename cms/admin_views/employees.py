@@ -1,0 +1,136 @@
+"""The employee archive: a snippet listing, and per employee an archive page
+with their handovers and certificates."""
+
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.widgets.button import HeaderButton
+from wagtail.snippets.views.snippets import IndexView, InspectView, SnippetViewSet
+
+from cms import selectors
+from cms.models import Certificate, Employee
+
+from .filters import EmployeeFilterSet
+from .links import certificate_url, participant_url
+from .permissions import hr_admin
+from .progress import attach_progress
+
+__all__ = ["EmployeeArchiveView", "EmployeeIndexView", "EmployeeViewSet"]
+
+
+class EmployeeIndexView(IndexView):
+    def get_list_more_buttons(self, instance):
+        """The archive is what HR opens an employee for: name it so."""
+        inspect_url = self.get_inspect_url(instance)
+        buttons = [
+            button
+            for button in super().get_list_more_buttons(instance)
+            if getattr(button, "url", None) != inspect_url
+        ]
+        if inspect_url:
+            buttons.append(
+                MenuItem(
+                    _("Archive"),
+                    url=inspect_url,
+                    icon_name="folder-open-inverse",
+                    priority=5,
+                )
+            )
+        return buttons
+
+
+class EmployeeArchiveView(InspectView):
+    """Who the employee is, and every handover and certificate of theirs the
+    viewer may see."""
+
+    page_title = _("Archive")
+
+    @cached_property
+    def handovers(self):
+        handovers = (
+            selectors.handovers_for_user(user=self.request.user)
+            .filter(employee=self.object)
+            .order_by("-created_at")
+        )
+        return attach_progress(handovers)
+
+    @cached_property
+    def certificates(self):
+        certificates = Certificate.objects.filter(
+            handover__in=[handover.pk for handover in self.handovers]
+        ).select_related("handover")
+        return [
+            {"certificate": certificate, "url": certificate_url(certificate.handover_id)}
+            for certificate in certificates.order_by("-issued_at")
+        ]
+
+    @cached_property
+    def start_url(self):
+        """Offered when HR could start a handover for this employee now."""
+        employee = self.object
+        can_start = (
+            hr_admin(self.request.user)
+            and employee.user_id
+            and not any(handover.is_open for handover in self.handovers)
+        )
+        if can_start:
+            return reverse("handovers:start") + f"?employee={employee.pk}"
+        return None
+
+    @cached_property
+    def header_buttons(self):
+        if self.start_url:
+            return [HeaderButton(_("Start a handover"), url=self.start_url, icon_name="plus")]
+        return []
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["handovers"] = [
+            {"handover": handover, "url": participant_url(handover.pk)}
+            for handover in self.handovers
+        ]
+        context["certificates"] = self.certificates
+        context["start_url"] = self.start_url
+        return context
+
+
+class EmployeeViewSet(SnippetViewSet):
+    model = Employee
+    icon = "user"
+    menu_label = _("Employees")
+    list_display = [
+        "name",
+        "employee_number",
+        "department",
+        "position",
+        "manager",
+        "status",
+    ]
+    filterset_class = EmployeeFilterSet
+    search_fields = ["name", "employee_number", "position"]
+    # Plain database lookups: partial employee numbers match at once, without
+    # waiting for a search index.
+    search_backend_name = None
+    ordering = "name"
+    list_per_page = 50
+    index_view_class = EmployeeIndexView
+    inspect_view_enabled = True
+    inspect_view_class = EmployeeArchiveView
+    inspect_template_name = "cms/admin/employee_archive.html"
+    inspect_view_fields = [
+        "employee_number",
+        "name",
+        "department",
+        "position",
+        "role",
+        "manager",
+        "hire_date",
+        "status",
+        "work_email",
+        "work_phone",
+        "user",
+    ]
+
+    def get_queryset(self, request):
+        return Employee.objects.select_related("department", "manager")

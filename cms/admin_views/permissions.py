@@ -1,0 +1,89 @@
+"""Who may use the HR screens of the admin. HR admins (``is_hr_admin``) manage
+the employee archive and every handover; others see neither."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.http import Http404
+from wagtail.permission_policies import BasePermissionPolicy, ModelPermissionPolicy
+
+from cms.permissions import HR_ADMIN_GROUPS, is_hr_admin
+
+__all__ = [
+    "HRAdminOnlyPolicy",
+    "HRAdminOrModelPermissionPolicy",
+    "HRAdminRequiredMixin",
+    "hr_admin",
+]
+
+_CACHE_ATTRIBUTE = "_baton_is_hr_admin"
+
+
+def hr_admin(user) -> bool:
+    """``is_hr_admin``, remembered on the user object for the request: listings
+    ask once per row."""
+    cached = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cached is None:
+        cached = is_hr_admin(user)
+        setattr(user, _CACHE_ATTRIBUTE, cached)
+    return cached
+
+
+def hr_admin_users():
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__name__in=HR_ADMIN_GROUPS)
+            | Q(
+                user_permissions__codename="manage_handover",
+                user_permissions__content_type__app_label="cms",
+            )
+            | Q(
+                groups__permissions__codename="manage_handover",
+                groups__permissions__content_type__app_label="cms",
+            )
+        )
+        .distinct()
+    )
+
+
+class HRAdminOnlyPolicy(BasePermissionPolicy):
+    """Every action for HR admins, none for anyone else."""
+
+    def user_has_permission(self, user, action):
+        return hr_admin(user)
+
+    def user_has_any_permission(self, user, actions):
+        return hr_admin(user)
+
+    def users_with_any_permission(self, actions):
+        return hr_admin_users()
+
+
+class HRAdminOrModelPermissionPolicy(ModelPermissionPolicy):
+    """HR admins keep the employee archive whatever their model permissions;
+    anyone else needs the usual ``add``/``change``/``delete``/``view`` ones."""
+
+    def user_has_permission(self, user, action):
+        return hr_admin(user) or super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return hr_admin(user) or super().user_has_any_permission(user, actions)
+
+    def users_with_any_permission(self, actions):
+        granted = super().users_with_any_permission(actions).values("pk")
+        return get_user_model().objects.filter(
+            Q(pk__in=granted) | Q(pk__in=hr_admin_users().values("pk"))
+        )
+
+
+class HRAdminRequiredMixin:
+    """A 404 for anyone but HR admins, so the screens do not reveal themselves."""
+
+    permission_policy = HRAdminOnlyPolicy("cms.Handover")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not hr_admin(request.user):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
