@@ -130,8 +130,10 @@ def _confirmers(item: Item, participants) -> dict[int, tuple]:
     if item.confirmed_by_role == ParticipantRole.SUCCESSOR and item.assignee_id:
         return _gather(
             participants,
-            lambda participant: participant.user_id == item.assignee_id
-            and participant.role == ParticipantRole.SUCCESSOR,
+            lambda participant: (
+                participant.user_id == item.assignee_id
+                and participant.role == ParticipantRole.SUCCESSOR
+            ),
         )
     return _with_role(participants, item.confirmed_by_role)
 
@@ -160,8 +162,10 @@ def _event_recipients(event, *, item, participants, actor_id, details):
     if event == "participant.added":
         return _gather(
             participants,
-            lambda participant: participant.user_id == details.get("user_id")
-            and participant.role == details.get("role"),
+            lambda participant: (
+                participant.user_id == details.get("user_id")
+                and participant.role == details.get("role")
+            ),
         )
     if event == "handover.in_review":
         return _with_role(participants, ParticipantRole.MANAGER)
@@ -237,7 +241,10 @@ def _leaver_work(handover: Handover) -> dict:
         and item_is_visible(item, answers)
     ]
     due_dates = [item.due_date for item in todo if item.due_date]
-    return {"leaver_item_count": len(todo), "first_due_date": min(due_dates, default=None)}
+    return {
+        "leaver_item_count": len(todo),
+        "first_due_date": min(due_dates, default=None),
+    }
 
 
 # Events -----------------------------------------------------------------------------
@@ -252,7 +259,9 @@ def handover_event_send(
     if template is None:
         return 0
     details = details or {}
-    handover = Handover.objects.select_related("employee").filter(pk=handover_id).first()
+    handover = (
+        Handover.objects.select_related("employee").filter(pk=handover_id).first()
+    )
     if handover is None:
         logger.warning("No email for %s: handover %s is gone.", event, handover_id)
         return 0

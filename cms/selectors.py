@@ -1,12 +1,14 @@
 """Reads, filtered by what the actor may see. Views and API call these."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from .errors import NotFound
 from .models import (
     Attachment,
+    Certificate,
     ChecklistTemplatePage,
     Comment,
+    Employee,
     Handover,
     HandoverUserObjectPermission,
     Item,
@@ -16,6 +18,8 @@ from .permissions import is_hr_admin
 
 __all__ = [
     "attachment_get",
+    "certificate_for",
+    "employees_for_user",
     "handover_get",
     "handover_items",
     "handover_progress",
@@ -139,3 +143,20 @@ def signature_is_stale(signature: Signature) -> bool:
     if signature.item_id is None:
         return False
     return content_hash(item_content(signature.item)) != signature.content_hash
+
+
+def employees_for_user(*, user) -> QuerySet[Employee]:
+    """HR admins see the whole archive; others themselves and the employees whose
+    handovers they take part in."""
+    if not user.is_authenticated or not user.is_active:
+        return Employee.objects.none()
+    employees = Employee.objects.select_related("department", "role", "manager")
+    if is_hr_admin(user):
+        return employees
+    handovers = handovers_for_user(user=user).values("employee_id")
+    return employees.filter(Q(user=user) | Q(pk__in=handovers))
+
+
+def certificate_for(*, handover: Handover) -> Certificate | None:
+    """The certificate of a handover the caller already may see."""
+    return Certificate.objects.filter(handover=handover).first()

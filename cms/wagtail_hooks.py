@@ -6,11 +6,11 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .admin_views.employees import EmployeeViewSet
 from .admin_views.handovers import HandoverViewSet
-from .admin_views.permissions import HRAdminOrModelPermissionPolicy
+from .admin_views.permissions import EmployeePermissionPolicy
 from .models import Department, Employee, Role
 
 # Before any viewset asks for it, or Wagtail falls back to model permissions.
-register_permission_policy(Employee, HRAdminOrModelPermissionPolicy(Employee))
+register_permission_policy(Employee, EmployeePermissionPolicy(Employee))
 
 
 class RoleViewSet(SnippetViewSet):

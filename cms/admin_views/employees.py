@@ -1,12 +1,19 @@
 """The employee archive: a snippet listing, and per employee an archive page
 with their handovers and certificates."""
 
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin import messages
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.widgets.button import HeaderButton
-from wagtail.snippets.views.snippets import IndexView, InspectView, SnippetViewSet
+from wagtail.snippets.views.snippets import (
+    DeleteView,
+    IndexView,
+    InspectView,
+    SnippetViewSet,
+)
 
 from cms import selectors
 from cms.models import Certificate, Employee
@@ -16,7 +23,12 @@ from .links import certificate_url, participant_url
 from .permissions import hr_admin
 from .progress import attach_progress
 
-__all__ = ["EmployeeArchiveView", "EmployeeIndexView", "EmployeeViewSet"]
+__all__ = [
+    "EmployeeArchiveView",
+    "EmployeeDeleteView",
+    "EmployeeIndexView",
+    "EmployeeViewSet",
+]
 
 
 class EmployeeIndexView(IndexView):
@@ -61,7 +73,10 @@ class EmployeeArchiveView(InspectView):
             handover__in=[handover.pk for handover in self.handovers]
         ).select_related("handover")
         return [
-            {"certificate": certificate, "url": certificate_url(certificate.handover_id)}
+            {
+                "certificate": certificate,
+                "url": certificate_url(certificate.handover_id),
+            }
             for certificate in certificates.order_by("-issued_at")
         ]
 
@@ -81,7 +96,11 @@ class EmployeeArchiveView(InspectView):
     @cached_property
     def header_buttons(self):
         if self.start_url:
-            return [HeaderButton(_("Start a handover"), url=self.start_url, icon_name="plus")]
+            return [
+                HeaderButton(
+                    _("Start a handover"), url=self.start_url, icon_name="plus"
+                )
+            ]
         return []
 
     def get_context_data(self, **kwargs):
@@ -93,6 +112,23 @@ class EmployeeArchiveView(InspectView):
         context["certificates"] = self.certificates
         context["start_url"] = self.start_url
         return context
+
+
+class EmployeeDeleteView(DeleteView):
+    def dispatch(self, request, *args, **kwargs):
+        if self.user_has_permission("delete") and not (
+            self.user_has_permission_for_instance("delete", self.object)
+        ):
+            messages.error(
+                request,
+                _(
+                    "%(name)s has handovers, so their archive record cannot be "
+                    "deleted. Set their status to “Left” instead."
+                )
+                % {"name": self.object.name},
+            )
+            return redirect("wagtailsnippets_cms_employee:inspect", self.object.pk)
+        return super().dispatch(request, *args, **kwargs)
 
 
 class EmployeeViewSet(SnippetViewSet):
@@ -115,6 +151,8 @@ class EmployeeViewSet(SnippetViewSet):
     ordering = "name"
     list_per_page = 50
     index_view_class = EmployeeIndexView
+    delete_view_class = EmployeeDeleteView
+    copy_view_enabled = False
     inspect_view_enabled = True
     inspect_view_class = EmployeeArchiveView
     inspect_template_name = "cms/admin/employee_archive.html"

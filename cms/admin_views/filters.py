@@ -54,8 +54,8 @@ class HandoverFilterSet(WagtailFilterSet):
         queryset=Department.objects.order_by("name"),
     )
     overdue = django_filters.ChoiceFilter(
-        label=_("Last working day"),
-        choices=[("yes", _("Overdue")), ("no", _("Not overdue"))],
+        label=_("Overdue"),
+        choices=[("yes", _("Overdue only")), ("no", _("Not overdue"))],
         empty_label=_("Any"),
         widget=forms.RadioSelect,
         method="filter_overdue",

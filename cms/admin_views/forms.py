@@ -121,9 +121,7 @@ class HandoverStartForm(forms.Form):
 
     def _chosen_employee(self):
         value = (
-            self.data.get("employee")
-            if self.is_bound
-            else self.initial.get("employee")
+            self.data.get("employee") if self.is_bound else self.initial.get("employee")
         )
         try:
             return self.fields["employee"].clean(value) if value else None
@@ -152,8 +150,7 @@ class HandoverStartForm(forms.Form):
         else:
             templates = services.suggest_templates(employee=employee)
         field.choices = [("", "---------")] + [
-            (template.pk, field.label_from_instance(template))
-            for template in templates
+            (template.pk, field.label_from_instance(template)) for template in templates
         ]
 
     @property

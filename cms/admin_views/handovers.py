@@ -112,9 +112,7 @@ class HandoverIndexView(HRAdminRequiredMixin, IndexView):
                 sort_key="last_working_day",
             ),
             ProgressColumn("progress", label=_("Progress")),
-            StatusFlagColumn(
-                "is_overdue", label=_("Overdue"), true_label=_("Overdue")
-            ),
+            StatusFlagColumn("is_overdue", label=_("Overdue"), true_label=_("Overdue")),
         ]
 
     def get_list_more_buttons(self, instance):

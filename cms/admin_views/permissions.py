@@ -9,6 +9,7 @@ from wagtail.permission_policies import BasePermissionPolicy, ModelPermissionPol
 from cms.permissions import HR_ADMIN_GROUPS, is_hr_admin
 
 __all__ = [
+    "EmployeePermissionPolicy",
     "HRAdminOnlyPolicy",
     "HRAdminOrModelPermissionPolicy",
     "HRAdminRequiredMixin",
@@ -76,6 +77,16 @@ class HRAdminOrModelPermissionPolicy(ModelPermissionPolicy):
         return get_user_model().objects.filter(
             Q(pk__in=granted) | Q(pk__in=hr_admin_users().values("pk"))
         )
+
+
+class EmployeePermissionPolicy(HRAdminOrModelPermissionPolicy):
+    """An employee with handovers keeps their archive record, so that their
+    handovers and certificates stay provable: nobody may delete it."""
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if action == "delete" and instance.handovers.exists():
+            return False
+        return super().user_has_permission_for_instance(user, action, instance)
 
 
 class HRAdminRequiredMixin:

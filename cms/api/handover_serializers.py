@@ -32,6 +32,7 @@ __all__ = [
     "AuditEventSerializer",
     "BatchAcceptResultSerializer",
     "BatchAcceptSerializer",
+    "BatchConflictSerializer",
     "CommentCreateSerializer",
     "CommentSerializer",
     "ConflictSerializer",
@@ -57,6 +58,27 @@ __all__ = [
 User = get_user_model()
 
 FILLABLE_STATES = frozenset({Item.State.PENDING, Item.State.RETURNED})
+
+
+def _choice_field(name: str, choices):
+    """A choice field documented as one named enum wherever it appears (several
+    fields share these choice sets, which would otherwise get several names)."""
+
+    @extend_schema_field(
+        {"type": "string", "enum": [value for value, _label in choices]},
+        component_name=name,
+    )
+    class Field(serializers.ChoiceField):
+        def __init__(self, **kwargs):
+            super().__init__(choices=choices, **kwargs)
+
+    Field.__name__ = f"{name}Field"
+    return Field
+
+
+ParticipantRoleField = _choice_field("ParticipantRole", ParticipantRole.choices)
+HandoverStateField = _choice_field("HandoverState", Handover.State.choices)
+ItemStateField = _choice_field("ItemState", Item.State.choices)
 
 
 def _absolute(request, url: str) -> str:
@@ -135,6 +157,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 class SignatureSerializer(serializers.ModelSerializer):
     signer = UserSummarySerializer(read_only=True)
+    role = ParticipantRoleField(read_only=True)
     section = serializers.CharField(source="section_block_id", read_only=True)
     stale = serializers.SerializerMethodField(
         help_text="The item changed after this signature: it no longer matches."
@@ -169,6 +192,9 @@ class ItemSerializer(serializers.ModelSerializer):
     """One item as a participant sees it, with what the requester may do now."""
 
     section = SectionSerializer(source="*", read_only=True)
+    state = ItemStateField(read_only=True)
+    filled_by_role = ParticipantRoleField(read_only=True)
+    confirmed_by_role = ParticipantRoleField(read_only=True)
     help_text = serializers.SerializerMethodField()
     assignee = UserSummarySerializer(read_only=True, allow_null=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
@@ -241,6 +267,12 @@ class ConflictSerializer(ErrorSerializer):
         required=False, help_text="The item as it is now, to compare and retry."
     )
     current_version = serializers.IntegerField(required=False)
+
+
+class BatchConflictSerializer(ErrorSerializer):
+    current = ItemSerializer(
+        many=True, required=False, help_text="The items as they are now."
+    )
 
 
 class ItemUpdateSerializer(serializers.Serializer):
@@ -349,6 +381,7 @@ class AttachmentUploadSerializer(serializers.Serializer):
 
 class ParticipantSerializer(serializers.ModelSerializer):
     user = UserSummarySerializer(read_only=True)
+    role = ParticipantRoleField(read_only=True)
 
     class Meta:
         model = Participant
@@ -362,6 +395,7 @@ class HandoverSerializer(serializers.ModelSerializer):
 
     employee = EmployeeSummarySerializer(read_only=True)
     template = TemplateSummarySerializer(read_only=True)
+    state = HandoverStateField(read_only=True)
     my_roles = serializers.SerializerMethodField()
     progress = serializers.SerializerMethodField()
 
@@ -387,9 +421,7 @@ class HandoverSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(
-        serializers.ListField(child=serializers.ChoiceField(ParticipantRole.choices))
-    )
+    @extend_schema_field(serializers.ListField(child=ParticipantRoleField()))
     def get_my_roles(self, handover):
         user = self.context["request"].user
         roles = {
@@ -499,6 +531,7 @@ class ApprovalSerializer(serializers.Serializer):
     password = _PasswordField()
     remarks = serializers.CharField(required=False, allow_blank=True, default="")
     section = serializers.CharField(
+        source="section_block_id",
         required=False,
         allow_blank=True,
         default="",
@@ -512,7 +545,7 @@ class ReasonSerializer(serializers.Serializer):
 
 class ParticipantChangeSerializer(serializers.Serializer):
     user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
-    role = serializers.ChoiceField(choices=ParticipantRole.choices)
+    role = ParticipantRoleField()
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -578,6 +611,8 @@ class EmployeeSerializer(serializers.ModelSerializer):
 
 
 class HandoverLinkSerializer(serializers.ModelSerializer):
+    state = HandoverStateField(read_only=True)
+
     class Meta:
         model = Handover
         fields = ["id", "number", "state", "last_working_day", "completed_at"]

@@ -2,12 +2,44 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from .handover_views import (
+    AttachmentViewSet,
+    CommentViewSet,
+    EmployeeViewSet,
+    HandoverAuditViewSet,
+    HandoverItemViewSet,
+    HandoverViewSet,
+    ItemAttachmentViewSet,
+    ItemCommentViewSet,
+    ItemViewSet,
+)
 from .views import BlockTypeViewSet, TemplateViewSet, TokenView
 
 router = DefaultRouter()
 router.include_root_view = False
 router.register("templates", TemplateViewSet, basename="template")
 router.register("block-types", BlockTypeViewSet, basename="block-type")
+router.register("handovers", HandoverViewSet, basename="handover")
+router.register(
+    r"handovers/(?P<handover_id>\d+)/items",
+    HandoverItemViewSet,
+    basename="handover-item",
+)
+router.register(
+    r"handovers/(?P<handover_id>\d+)/audit", HandoverAuditViewSet, basename="audit"
+)
+router.register("items", ItemViewSet, basename="item")
+router.register(
+    r"items/(?P<item_id>\d+)/comments", ItemCommentViewSet, basename="item-comment"
+)
+router.register(
+    r"items/(?P<item_id>\d+)/attachments",
+    ItemAttachmentViewSet,
+    basename="item-attachment",
+)
+router.register("comments", CommentViewSet, basename="comment")
+router.register("attachments", AttachmentViewSet, basename="attachment")
+router.register("employees", EmployeeViewSet, basename="employee")
 
 api_v1_urls = [
     path("auth/token/", TokenView.as_view(), name="token"),

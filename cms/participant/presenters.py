@@ -2,29 +2,16 @@
 for the templates. Reads only; every permission comes from the selectors and
 ``cms.permissions``."""
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Max, Sum
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils import timezone
 
 from checklist_blocks.blocks.common import describe_condition
-from checklist_blocks.blocks.connector import RECORD_KIND_TARGETS
 from checklist_blocks.registry import UnknownKind, get_kind
 from cms import selectors
-from cms.models import (
-    Comment,
-    Handover,
-    Item,
-    ItemVersion,
-    Participant,
-    ParticipantRole,
-    Signature,
-)
+from cms.models import Comment, Handover, Item, ItemVersion, ParticipantRole, Signature
 from cms.permissions import can_confirm, can_fill, roles_of
 from cms.services.handovers import (
     APPROVAL_INTENT,
@@ -36,27 +23,13 @@ from cms.services.handovers import (
 )
 from cms.services.items import INTENT
 
-from .forms import item_controls
+from .content import item_entries, item_history, person_name, split_empty
+from .item_forms import item_controls
+from .live import handover_etag
 
-__all__ = ["Failure", "handover_etag", "handover_page", "item_entries"]
+__all__ = ["Failure", "handover_page"]
 
 FILLABLE_STATES = (Item.State.PENDING, Item.State.RETURNED)
-HISTORY_ACTIONS = {
-    "update": _("Changed"),
-    "submit": _("Submitted"),
-    "not_applicable": _("Proposed as not applicable"),
-    "accept": _("Accepted"),
-    "return": _("Returned"),
-    "attach": _("Attachment added"),
-    "assign": _("Assigned"),
-}
-HISTORY_FIELDS = {
-    "state": _("State"),
-    "not_applicable_reason": _("Reason it does not apply"),
-    "attachments": _("Attachments"),
-    "assignee": _("Successor"),
-}
-VALUE_PREVIEW_LENGTH = 160
 
 
 @dataclass
@@ -71,119 +44,6 @@ class Failure:
     section: str = ""
     data: dict | None = None
     conflict: bool = False
-
-
-# Live updates ---------------------------------------------------------------------
-
-
-def handover_etag(handover: Handover) -> str:
-    """A short fingerprint of everything the detail page shows that others can
-    change: item versions, questions and answers, signatures, participants, state."""
-    items = Item.objects.filter(handover=handover).aggregate(
-        count=Count("pk"), versions=Sum("version"), updated=Max("updated_at")
-    )
-    comments = Comment.objects.filter(item__handover=handover).aggregate(
-        count=Count("pk"), resolved=Count("resolved_at")
-    )
-    signatures = Signature.objects.filter(handover=handover).count()
-    participants = Participant.objects.filter(handover=handover).aggregate(
-        count=Count("pk"), last=Max("pk")
-    )
-    fingerprint = json.dumps(
-        [
-            handover.state,
-            handover.updated_at.isoformat(),
-            items["count"],
-            items["versions"],
-            items["updated"].isoformat() if items["updated"] else "",
-            comments["count"],
-            comments["resolved"],
-            signatures,
-            participants["count"],
-            participants["last"],
-        ]
-    )
-    return hashlib.sha256(fingerprint.encode()).hexdigest()[:20]
-
-
-# Read-only item content ------------------------------------------------------------
-
-
-def _answer_text(value) -> str:
-    if value is True:
-        return gettext("Yes")
-    if value is False:
-        return gettext("No")
-    return "" if value is None else str(value)
-
-
-def item_entries(item: Item, data=None) -> list[dict]:
-    """The read-only entries checklist_blocks' templates render for ``data``
-    (the item's own by default)."""
-    data = item.data if data is None else data
-    if item.kind == "field":
-        value = data.get("value")
-        if isinstance(value, dict):
-            value = value.get("filename") or ""
-        return [
-            {
-                "name": "value",
-                "label": gettext("Answer"),
-                "widget": "textarea"
-                if item.definition.get("field_type") == "long_text"
-                else "input",
-                "input_type": "text",
-                "value": _answer_text(value),
-            }
-        ]
-    kind = item.kind
-    if kind == "connector_list":
-        kind = RECORD_KIND_TARGETS.get(data.get("record_kind"), "")
-        data = data.get("data") or {}
-    try:
-        fields = get_kind(kind).block_class.domain_fields
-    except UnknownKind:
-        return [
-            {
-                "name": key,
-                "label": key,
-                "widget": "input",
-                "input_type": "text",
-                "value": _preview(value),
-            }
-            for key, value in data.items()
-        ]
-    return [spec.entry(data.get(spec.name)) for spec in fields]
-
-
-def _preview(value) -> str:
-    if value in (None, ""):
-        return "—"
-    if isinstance(value, bool):
-        return _answer_text(value)
-    if isinstance(value, dict | list):
-        text = json.dumps(value, ensure_ascii=False)
-    else:
-        text = str(value)
-    if len(text) > VALUE_PREVIEW_LENGTH:
-        return text[: VALUE_PREVIEW_LENGTH - 1] + "…"
-    return text
-
-
-def _field_labels(item: Item) -> dict:
-    labels = {key: str(label) for key, label in HISTORY_FIELDS.items()}
-    kind = item.kind
-    if kind == "field":
-        labels["value"] = gettext("Answer")
-        return labels
-    if kind == "connector_list":
-        kind = RECORD_KIND_TARGETS.get(item.data.get("record_kind"), "")
-    try:
-        fields = get_kind(kind).block_class.domain_fields
-    except UnknownKind:
-        return labels
-    labels.update({spec.name: str(spec.label) for spec in fields})
-    return labels
 
 
 # The detail page ------------------------------------------------------------------
@@ -202,6 +62,7 @@ class ItemCard:
     visible: bool
     stamp: str
     entries: list
+    empty_labels: list
     condition_text: str
     can_fill: bool
     can_confirm: bool
@@ -215,8 +76,26 @@ class ItemCard:
     controls: list = field(default_factory=list)
     form_errors: list = field(default_factory=list)
     conflict_entries: list = field(default_factory=list)
+    conflict_empty_labels: list = field(default_factory=list)
     form_version: Any = None
     intents: dict = field(default_factory=dict)
+    failure_elsewhere: bool = False
+
+    @property
+    def kind_label(self):
+        try:
+            return get_kind(self.item.kind).label
+        except UnknownKind:
+            return self.item.kind
+
+    @property
+    def assignee_name(self):
+        return person_name(self.item.assignee) if self.item.assignee_id else ""
+
+    @property
+    def overdue(self):
+        due = self.item.due_date
+        return bool(due and due < timezone.localdate() and not self.item.is_done)
 
     @property
     def is_conflict(self):
@@ -237,47 +116,11 @@ class Section:
         return sum(1 for card in self.cards if card.visible)
 
 
-def _history(item: Item, versions, users) -> list[dict]:
-    labels = _field_labels(item)
-    states = dict(Item.State.choices)
-    rows = []
-    for version in versions:
-        changes = []
-        for key, (before, after) in (version.changes or {}).items():
-            if key == "state":
-                before, after = states.get(before, before), states.get(after, after)
-            elif key == "assignee":
-                before, after = users.get(before, before), users.get(after, after)
-            changes.append(
-                {
-                    "field": labels.get(key, key),
-                    "before": _preview(before),
-                    "after": _preview(after),
-                }
-            )
-        rows.append(
-            {
-                "number": version.number,
-                "actor": _person(version.actor),
-                "action": HISTORY_ACTIONS.get(version.action, version.action),
-                "at": version.created_at,
-                "changes": changes,
-            }
-        )
-    return rows
-
-
-def _person(user) -> str:
-    if user is None:
-        return gettext("Baton")
-    return user.get_full_name() or user.get_username()
-
-
 def _signature_rows(signatures) -> list[dict]:
     return [
         {
             "signature": signature,
-            "signer": _person(signature.signer),
+            "signer": person_name(signature.signer),
             "stale": selectors.signature_is_stale(signature),
         }
         for signature in signatures
@@ -313,19 +156,19 @@ def _card(item, *, handover, user, answers, versions, users, failure) -> ItemCar
     open_for_work = handover.state == Handover.State.IN_PROGRESS
     fill_now = filler and open_for_work and item.state in FILLABLE_STATES
     confirm_now = (
-        can_confirm(user, item)
-        and open_for_work
-        and item.state == Item.State.SUBMITTED
+        can_confirm(user, item) and open_for_work and item.state == Item.State.SUBMITTED
     )
     for signature in item.signatures.all():
         signature.item = item
     threads, notes = _threads(item, user, filler)
+    entries, empty_labels = split_empty(item_entries(item))
     card = ItemCard(
         item=item,
         visible=visible,
         stamp=f"{item.version}.{len(comments)}.{resolved}.{int(visible)}."
         f"{handover.state}",
-        entries=item_entries(item),
+        entries=entries,
+        empty_labels=empty_labels,
         condition_text=describe_condition(item.condition),
         can_fill=fill_now,
         can_confirm=confirm_now,
@@ -335,12 +178,13 @@ def _card(item, *, handover, user, answers, versions, users, failure) -> ItemCar
         notes=notes,
         attachments=list(item.attachments.all()),
         signatures=_signature_rows(item.signatures.all()),
-        history=_history(item, versions.get(item.pk, []), users),
+        history=item_history(item, versions.get(item.pk, []), users),
         form_version=item.version,
         intents={decision: str(text) for decision, text in INTENT.items()},
     )
     if failure is not None and failure.item_id == item.pk:
         card.failure = failure
+        card.failure_elsewhere = not _form_shown(card, failure.form)
     if fill_now or (card.failure and card.failure.data is not None):
         data = None
         errors = None
@@ -349,12 +193,31 @@ def _card(item, *, handover, user, answers, versions, users, failure) -> ItemCar
             errors = card.failure.fields
             if card.failure.conflict:
                 card.conflict_entries = card.entries
+                card.conflict_empty_labels = card.empty_labels
             else:
                 # Keep the version the person started from: only a conflict page
                 # has shown them what changed since.
                 card.form_version = card.failure.values.get("version", item.version)
         card.controls, card.form_errors = item_controls(item, data, errors)
     return card
+
+
+def _form_shown(card: ItemCard, form: str) -> bool:
+    """Whether the card renders the form a failure belongs to (else the message
+    goes to the top of the item, so it is never lost)."""
+    if form == "data":
+        return card.failure.data is not None or card.can_fill
+    if form in ("not_applicable", "attach"):
+        return card.can_fill
+    if form.startswith("decide-"):
+        return card.can_confirm
+    if form == "ask":
+        return card.can_discuss
+    kind, _sep, comment_id = form.partition("-")
+    for thread in card.threads:
+        if str(thread.question.pk) == comment_id and not thread.question.resolved_at:
+            return card.can_discuss and (kind == "answer" or thread.can_resolve)
+    return False
 
 
 def _versions_by_item(handover) -> tuple[dict, dict]:
@@ -369,7 +232,7 @@ def _versions_by_item(handover) -> tuple[dict, dict]:
         if "assignee" in (version.changes or {}):
             assignees.update(v for v in version.changes["assignee"] if v)
     users = {
-        user.pk: _person(user)
+        user.pk: person_name(user)
         for user in get_user_model().objects.filter(pk__in=assignees)
     }
     return versions, users
@@ -411,9 +274,6 @@ def handover_page(*, user, handover: Handover, failure: Failure | None = None) -
                 cards=[],
                 approvals=approvals,
                 stamp=f"{handover.state}.{len(approvals)}",
-                failure=failure
-                if failure is not None and failure.section and failure.section == key
-                else None,
             )
             sections.append(by_id[key])
         by_id[key].cards.append(card)
@@ -425,38 +285,53 @@ def handover_page(*, user, handover: Handover, failure: Failure | None = None) -
         if s.decision == Signature.Decision.APPROVE and not s.section_block_id
     ]
     manager = ParticipantRole.MANAGER in roles
+    allowed = {
+        "declare": ParticipantRole.LEAVER in roles
+        and handover.state == Handover.State.IN_PROGRESS
+        and not declarations,
+        "approve_sections": manager
+        and handover.state in (Handover.State.IN_PROGRESS, Handover.State.IN_REVIEW),
+        "approve": manager and handover.state == Handover.State.IN_REVIEW,
+        "reopen": manager and handover.state == Handover.State.IN_REVIEW,
+    }
+    page_failure = None
+    if failure is not None and not failure.item_id:
+        if failure.section and failure.section in by_id and allowed["approve_sections"]:
+            by_id[failure.section].failure = failure
+        else:
+            page_failure = failure
     return {
         "handover": handover,
         "roles": sorted(ParticipantRole(role).label for role in roles),
         "participants": _participants(handover),
         "progress": selectors.handover_progress(handover=handover, items=items),
-        "blockers": handover_blockers(handover, items)
-        if handover.is_open
-        else [],
+        "blockers": handover_blockers(handover, items) if handover.is_open else [],
         "sections": sections,
         "declarations": _signature_rows(declarations),
         "approvals": _signature_rows(approvals),
-        "can_declare": ParticipantRole.LEAVER in roles
-        and handover.state == Handover.State.IN_PROGRESS
-        and not declarations,
-        "can_approve_sections": manager
-        and handover.state in (Handover.State.IN_PROGRESS, Handover.State.IN_REVIEW),
-        "can_approve": manager and handover.state == Handover.State.IN_REVIEW,
-        "can_reopen": manager and handover.state == Handover.State.IN_REVIEW,
+        "can_declare": allowed["declare"],
+        "can_approve_sections": allowed["approve_sections"],
+        "can_approve": allowed["approve"],
+        "can_reopen": allowed["reopen"],
         "declaration_intent": DECLARATION_INTENT,
         "approval_intent": APPROVAL_INTENT,
         "section_approval_intent": SECTION_APPROVAL_INTENT,
-        "failure": failure
-        if failure is not None and not failure.item_id and not failure.section
-        else None,
+        "failure": page_failure,
+        "failure_elsewhere": page_failure is not None
+        and not allowed.get(page_failure.form),
         "etag": handover_etag(handover),
     }
 
 
 def _participants(handover) -> list[dict]:
     people = {}
-    for participant in handover.participants.select_related("user").order_by("role"):
+    order = list(ParticipantRole.values)
+    participants = sorted(
+        handover.participants.select_related("user"),
+        key=lambda participant: (order.index(participant.role), participant.pk),
+    )
+    for participant in participants:
         people.setdefault(participant.get_role_display(), []).append(
-            _person(participant.user)
+            person_name(participant.user)
         )
     return [{"role": role, "people": names} for role, names in people.items()]

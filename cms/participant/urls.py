@@ -1,4 +1,32 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import actions, views
 
 app_name = "participant"
-urlpatterns = []
+urlpatterns = [
+    path("", views.handover_list, name="list"),
+    path("<int:handover_id>/", views.handover_detail, name="detail"),
+    path("<int:handover_id>/state/", views.handover_state, name="state"),
+    path("<int:handover_id>/declare/", actions.handover_declare, name="declare"),
+    path("<int:handover_id>/approve/", actions.handover_approve, name="approve"),
+    path("<int:handover_id>/reopen/", actions.handover_reopen, name="reopen"),
+    path("items/<int:item_id>/save/", actions.item_save, name="item_save"),
+    path(
+        "items/<int:item_id>/not-applicable/",
+        actions.item_not_applicable,
+        name="item_not_applicable",
+    ),
+    path("items/<int:item_id>/attachments/", actions.item_attach, name="item_attach"),
+    path("items/<int:item_id>/decide/", actions.item_decide, name="item_decide"),
+    path("items/<int:item_id>/comments/", actions.item_comment, name="item_comment"),
+    path(
+        "items/<int:item_id>/questions/<int:comment_id>/resolve/",
+        actions.question_resolve,
+        name="question_resolve",
+    ),
+    path(
+        "attachments/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment",
+    ),
+]

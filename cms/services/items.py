@@ -621,7 +621,13 @@ def comment_add(
         if is_question
         else ("question.answered" if question is not None else "comment.added")
     )
-    announce(item.handover, event, actor=actor, item=item)
+    announce(
+        item.handover,
+        event,
+        actor=actor,
+        item=item,
+        details={"question_id": question.pk} if question is not None else {},
+    )
     return comment
 
 

@@ -1,0 +1,41 @@
+"""Live updates: a fingerprint of a handover that changes whenever anything a
+participant sees of it changes (the state endpoint answers 304 until then)."""
+
+import hashlib
+import json
+
+from django.db.models import Count, Max, Sum
+
+from cms.models import Comment, Handover, Item, Participant, Signature
+
+__all__ = ["handover_etag"]
+
+
+def handover_etag(handover: Handover) -> str:
+    """A short fingerprint of everything the detail page shows that others can
+    change: item versions, questions and answers, signatures, participants, state."""
+    items = Item.objects.filter(handover=handover).aggregate(
+        count=Count("pk"), versions=Sum("version"), updated=Max("updated_at")
+    )
+    comments = Comment.objects.filter(item__handover=handover).aggregate(
+        count=Count("pk"), resolved=Count("resolved_at")
+    )
+    signatures = Signature.objects.filter(handover=handover).count()
+    participants = Participant.objects.filter(handover=handover).aggregate(
+        count=Count("pk"), last=Max("pk")
+    )
+    fingerprint = json.dumps(
+        [
+            handover.state,
+            handover.updated_at.isoformat(),
+            items["count"],
+            items["versions"],
+            items["updated"].isoformat() if items["updated"] else "",
+            comments["count"],
+            comments["resolved"],
+            signatures,
+            participants["count"],
+            participants["last"],
+        ]
+    )
+    return hashlib.sha256(fingerprint.encode()).hexdigest()[:20]
