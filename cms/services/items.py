@@ -263,8 +263,13 @@ def _missing_for_submit(item: Item) -> list[str]:
     problems = []
     if item.evidence == "required" and not item.attachments.exists():
         problems.append(_t("This item needs an attachment as evidence."))
-    if item.kind == "field" and item.required and item.data.get("value") in (None, ""):
-        problems.append(_t("Answer the question before submitting."))
+    if item.kind == "field" and item.required:
+        if item.definition.get("field_type") == "file":
+            # A file question is answered by attaching the file to the item.
+            if not item.attachments.exists():
+                problems.append(_t("Attach the file this question asks for."))
+        elif item.data.get("value") in (None, ""):
+            problems.append(_t("Answer the question before submitting."))
     return problems
 
 
