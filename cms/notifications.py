@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .models import Comment, Handover, Item, Participant, ParticipantRole
-from .services.handovers import field_answers, item_is_visible
+from .services.review import field_answers, item_is_visible
 
 logger = logging.getLogger(__name__)
 

@@ -120,7 +120,7 @@ def attachment_get(*, user, attachment_id) -> Attachment:
 
 def handover_progress(*, handover: Handover, items=None) -> dict:
     """Counts for progress bars: visible items only (conditions applied)."""
-    from .services.handovers import field_answers, item_is_visible
+    from .services.review import field_answers, item_is_visible
 
     items = list(items if items is not None else handover.items.all())
     answers = field_answers(items)

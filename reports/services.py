@@ -12,7 +12,7 @@ from checklist_blocks.registry import get_kind
 from cms.errors import Conflict
 from cms.models import Certificate, Handover, Item, ParticipantRole, Signature
 from cms.services.certificates import certificate_code, certificate_store, chain_head
-from cms.services.handovers import field_answers, item_is_visible
+from cms.services.review import field_answers, item_is_visible
 
 from .certificate_data import (
     CertificateData,

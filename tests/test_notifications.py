@@ -138,11 +138,6 @@ def test_each_recipient_reads_the_email_in_their_own_language(
     assert not _has_chinese(english.subject + english.body)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The zh-Hans catalogue does not translate the email strings yet; "
-    "remove this mark once it does.",
-)
 def test_a_chinese_speaking_successor_gets_a_chinese_subject(
     people, chinese_successor, mailoutbox, django_capture_on_commit_callbacks
 ):

@@ -13,7 +13,8 @@ from checklist_blocks.registry import UnknownKind, get_kind
 from cms import selectors
 from cms.models import Comment, Handover, Item, ItemVersion, ParticipantRole, Signature
 from cms.permissions import can_confirm, can_fill, roles_of
-from cms.services.handovers import (
+from cms.services.confirming import INTENT
+from cms.services.review import (
     APPROVAL_INTENT,
     DECLARATION_INTENT,
     SECTION_APPROVAL_INTENT,
@@ -21,7 +22,6 @@ from cms.services.handovers import (
     handover_blockers,
     item_is_visible,
 )
-from cms.services.items import INTENT
 
 from .content import item_entries, item_history, person_name, split_empty
 from .item_forms import item_controls

@@ -1,42 +1,48 @@
 """Every write to handovers goes through these functions: admin, participant
 pages, API and tasks alike."""
 
+from .confirming import INTENT, item_accept, item_assign, item_return, items_accept
+from .discussion import (
+    ALLOWED_UPLOAD_TYPES,
+    attachment_add,
+    comment_add,
+    comment_resolve,
+)
 from .handovers import (
-    handover_approve,
-    handover_blockers,
-    handover_cancel,
-    handover_declare,
     handover_open,
-    handover_reopen,
     handover_start,
     participant_add,
     participant_remove,
     suggest_successors,
     suggest_templates,
 )
-from .items import (
-    attachment_add,
-    comment_add,
-    comment_resolve,
-    item_accept,
-    item_assign,
-    item_content,
-    item_mark_not_applicable,
-    item_return,
-    item_submit,
-    item_update,
-    items_accept,
+from .items import item_content, item_mark_not_applicable, item_submit, item_update
+from .review import (
+    field_answers,
+    handover_advance,
+    handover_approve,
+    handover_blockers,
+    handover_cancel,
+    handover_content,
+    handover_declare,
+    handover_reopen,
+    item_is_visible,
 )
 from .signing import RequestMeta
 
 __all__ = [
+    "ALLOWED_UPLOAD_TYPES",
+    "INTENT",
     "RequestMeta",
     "attachment_add",
     "comment_add",
     "comment_resolve",
+    "field_answers",
+    "handover_advance",
     "handover_approve",
     "handover_blockers",
     "handover_cancel",
+    "handover_content",
     "handover_declare",
     "handover_open",
     "handover_reopen",
@@ -44,6 +50,7 @@ __all__ = [
     "item_accept",
     "item_assign",
     "item_content",
+    "item_is_visible",
     "item_mark_not_applicable",
     "item_return",
     "item_submit",

@@ -1,0 +1,299 @@
+"""Confirming items: accept, accept with remarks, return, assign — signatures."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cms.errors import Conflict, InvalidInput, PermissionDenied
+from cms.models import (
+    Comment,
+    Handover,
+    Item,
+    Participant,
+    ParticipantRole,
+    Signature,
+)
+
+from .audit import content_hash
+from .common import announce, require_open
+from .items import (
+    _audit,
+    _bump,
+    _check_version,
+    _confirm_role,
+    _snapshot,
+    _visible_item,
+    item_content,
+)
+from .review import handover_advance
+from .signing import NO_REQUEST, reauthenticate, server_sign
+
+__all__ = [
+    "INTENT",
+    "item_accept",
+    "item_assign",
+    "item_return",
+    "items_accept",
+]
+
+INTENT = {
+    Signature.Decision.ACCEPT: _(
+        "I confirm that I have received this item exactly as shown and take it over."
+    ),
+    Signature.Decision.ACCEPT_WITH_REMARKS: _(
+        "I confirm that I have received this item as shown, subject to my remarks."
+    ),
+    Signature.Decision.RETURN: _(
+        "I return this item: it is not complete or not clear enough to take over."
+    ),
+}
+
+
+# Confirming --------------------------------------------------------------------
+
+
+def _sign(*, actor, role, item, decision, remarks, method, meta) -> Signature:
+    content = item_content(item)
+    signed_at = timezone.now()
+    intent = str(INTENT[decision])
+    record = {
+        "handover": item.handover.number,
+        "item": item.block_id,
+        "item_version": item.version,
+        "signer": actor.pk,
+        "role": role,
+        "decision": decision,
+        "remarks": remarks,
+        "signed_at": signed_at.isoformat(),
+        "content_hash": content_hash(content),
+        "intent_statement": intent,
+        "auth_method": method,
+    }
+    server_signature, key_id = server_sign(record)
+    return Signature.objects.create(
+        handover=item.handover,
+        item=item,
+        item_version=item.version,
+        signer=actor,
+        role=role,
+        decision=decision,
+        remarks=remarks,
+        signed_at=signed_at,
+        content_hash=record["content_hash"],
+        intent_statement=intent,
+        auth_method=method,
+        ip_address=meta.ip_address,
+        user_agent=meta.user_agent,
+        server_signature=server_signature,
+        key_id=key_id,
+    )
+
+
+def _accept_one(*, actor, item, version, remarks, method, meta) -> Item:
+    role = _confirm_role(actor, item)
+    require_open(item.handover)
+    _check_version(item, version)
+    if item.state != Item.State.SUBMITTED:
+        raise Conflict(_("Only a submitted item can be accepted."))
+    if item.comments.filter(is_question=True, resolved_at__isnull=True).exists():
+        raise Conflict(_("An open question on this item must be resolved first."))
+    decision = (
+        Signature.Decision.ACCEPT_WITH_REMARKS if remarks else Signature.Decision.ACCEPT
+    )
+    before = _snapshot(item)
+    signature = _sign(
+        actor=actor,
+        role=role,
+        item=item,
+        decision=decision,
+        remarks=remarks,
+        method=method,
+        meta=meta,
+    )
+    item.state = (
+        Item.State.NOT_APPLICABLE if item.not_applicable_reason else Item.State.ACCEPTED
+    )
+    _bump(
+        item,
+        actor=actor,
+        action="accept",
+        changes={"state": [before["state"], item.state]},
+    )
+    _audit(
+        item,
+        actor=actor,
+        role=role,
+        action=f"item.{decision}",
+        before=before,
+        meta=meta,
+        details={"signature": signature.pk, "content_hash": signature.content_hash},
+    )
+    announce(item.handover, "item.accepted", actor=actor, item=item)
+    return item
+
+
+@transaction.atomic
+def item_accept(
+    *,
+    actor,
+    item,
+    version,
+    password="",
+    remarks="",
+    meta=NO_REQUEST,
+    credentials=None,
+) -> Item:
+    """Accept (or accept with remarks): a signature over the content shown."""
+    item, _roles = _visible_item(actor, item)
+    _confirm_role(actor, item)
+    method = reauthenticate(
+        user=actor, credentials=credentials or {"password": password}
+    )
+    item = _accept_one(
+        actor=actor,
+        item=item,
+        version=version,
+        remarks=(remarks or "").strip(),
+        method=method,
+        meta=meta,
+    )
+    handover_advance(handover=item.handover)
+    return item
+
+
+@transaction.atomic
+def items_accept(
+    *,
+    actor,
+    items: list[tuple[int, int]],
+    password="",
+    remarks="",
+    meta=NO_REQUEST,
+    credentials=None,
+) -> list[Item]:
+    """Accept several items with one re-authentication; all or nothing."""
+    if not items:
+        raise InvalidInput(fields={"items": [_("Choose at least one item.")]})
+    locked = []
+    for item_id, version in items:
+        item, _roles = _visible_item(actor, item_id)
+        _confirm_role(actor, item)
+        locked.append((item, version))
+    method = reauthenticate(
+        user=actor, credentials=credentials or {"password": password}
+    )
+    accepted = [
+        _accept_one(
+            actor=actor,
+            item=item,
+            version=version,
+            remarks=(remarks or "").strip(),
+            method=method,
+            meta=meta,
+        )
+        for item, version in locked
+    ]
+    for handover in {item.handover_id: item.handover for item in accepted}.values():
+        handover_advance(handover=handover)
+    return accepted
+
+
+@transaction.atomic
+def item_return(
+    *,
+    actor,
+    item,
+    version,
+    reason: str,
+    password="",
+    meta=NO_REQUEST,
+    credentials=None,
+) -> Item:
+    """Return with a question: a signature, and an open question on the item."""
+    item, _roles = _visible_item(actor, item)
+    role = _confirm_role(actor, item)
+    require_open(item.handover)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(fields={"reason": [_("Say what is missing or unclear.")]})
+    method = reauthenticate(
+        user=actor, credentials=credentials or {"password": password}
+    )
+    _check_version(item, version)
+    if item.state != Item.State.SUBMITTED:
+        raise Conflict(_("Only a submitted item can be returned."))
+    before = _snapshot(item)
+    signature = _sign(
+        actor=actor,
+        role=role,
+        item=item,
+        decision=Signature.Decision.RETURN,
+        remarks=reason,
+        method=method,
+        meta=meta,
+    )
+    Comment.objects.create(item=item, author=actor, body=reason, is_question=True)
+    item.state = Item.State.RETURNED
+    _bump(
+        item,
+        actor=actor,
+        action="return",
+        changes={"state": [before["state"], "returned"]},
+    )
+    _audit(
+        item,
+        actor=actor,
+        role=role,
+        action="item.returned",
+        before=before,
+        meta=meta,
+        details={"signature": signature.pk},
+    )
+    announce(
+        item.handover,
+        "item.returned",
+        actor=actor,
+        item=item,
+        details={"reason": reason},
+    )
+    return item
+
+
+@transaction.atomic
+def item_assign(*, actor, item, successor, meta=NO_REQUEST) -> Item:
+    """Give an item to one of the handover's successors (HR or the manager)."""
+    item, roles = _visible_item(actor, item)
+    if not roles & {ParticipantRole.HR, ParticipantRole.MANAGER}:
+        raise PermissionDenied(_("Only HR or the manager can assign items."))
+    require_open(item.handover, Handover.State.DRAFT, Handover.State.IN_PROGRESS)
+    if (
+        successor is not None
+        and not Participant.objects.filter(
+            handover=item.handover, user=successor, role=ParticipantRole.SUCCESSOR
+        ).exists()
+    ):
+        raise InvalidInput(
+            fields={"successor": [_("Choose one of this handover's successors.")]}
+        )
+    before = _snapshot(item)
+    previous = item.assignee_id
+    item.assignee = successor
+    _bump(
+        item,
+        actor=actor,
+        action="assign",
+        changes={"assignee": [previous, getattr(successor, "pk", None)]},
+    )
+    _audit(
+        item,
+        actor=actor,
+        role=ParticipantRole.HR
+        if ParticipantRole.HR in roles
+        else ParticipantRole.MANAGER,
+        action="item.assigned",
+        before=before,
+        meta=meta,
+        details={"assignee": getattr(successor, "pk", None)},
+    )
+    announce(item.handover, "item.assigned", actor=actor, item=item)
+    return item

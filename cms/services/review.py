@@ -1,0 +1,369 @@
+"""Progress, the final declaration, review and completion of handovers."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from cms.errors import Conflict, InvalidInput
+from cms.models import (
+    Comment,
+    Employee,
+    Handover,
+    Item,
+    ParticipantRole,
+    Signature,
+)
+
+from .audit import audit_record, content_hash
+from .common import announce, lock_handover, require_open, require_role
+from .signing import NO_REQUEST, reauthenticate, server_sign
+
+__all__ = [
+    "APPROVAL_INTENT",
+    "DECLARATION_INTENT",
+    "SECTION_APPROVAL_INTENT",
+    "field_answers",
+    "handover_advance",
+    "handover_approve",
+    "handover_blockers",
+    "handover_cancel",
+    "handover_content",
+    "handover_declare",
+    "handover_reopen",
+    "item_is_visible",
+]
+
+DECLARATION_INTENT = _(
+    "I declare that this handover is complete and truthful: everything I held is "
+    "listed above and has been handed over."
+)
+APPROVAL_INTENT = _(
+    "As the manager I approve this handover as complete, as shown above."
+)
+SECTION_APPROVAL_INTENT = _("As the manager I approve this section as shown above.")
+
+
+# Progress ---------------------------------------------------------------------------
+
+
+def item_is_visible(item: Item, answers: dict) -> bool:
+    """An item whose condition on a form field is not met is hidden, and does
+    not need to be handed over."""
+    condition = item.condition
+    if not condition:
+        return True
+    answer = answers.get(condition["field_key"])
+    operator = condition.get("operator")
+    if operator == "is_yes":
+        return answer is True
+    if operator == "is_no":
+        return answer is False
+    if operator == "equals":
+        return str(answer) == str(condition.get("value"))
+    if operator == "not_equals":
+        return str(answer) != str(condition.get("value"))
+    return True
+
+
+def field_answers(items) -> dict:
+    return {
+        item.definition.get("key"): item.data.get("value")
+        for item in items
+        if item.kind == "field"
+    }
+
+
+def handover_blockers(handover: Handover, items=None) -> list[str]:
+    """What stands between the handover and review, in words for people."""
+    items = list(items if items is not None else handover.items.all())
+    answers = field_answers(items)
+    visible = [item for item in items if item_is_visible(item, answers)]
+    blockers = []
+    unassigned = [
+        item
+        for item in visible
+        if item.confirmed_by_role == ParticipantRole.SUCCESSOR
+        and not item.assignee_id
+        and not item.is_done
+    ]
+    if unassigned:
+        blockers.append(
+            _t("%(count)d item(s) have no successor yet.") % {"count": len(unassigned)}
+        )
+    open_items = [item for item in visible if item.required and not item.is_done]
+    if open_items:
+        blockers.append(
+            _t("%(count)d required item(s) are not accepted yet.")
+            % {"count": len(open_items)}
+        )
+    if Comment.objects.filter(
+        item__handover=handover, is_question=True, resolved_at__isnull=True
+    ).exists():
+        blockers.append(_t("Some questions are still open."))
+    if not handover.signatures.filter(decision=Signature.Decision.DECLARE).exists():
+        blockers.append(
+            _t("The departing employee has not signed the final declaration.")
+        )
+    return blockers
+
+
+def handover_content(handover: Handover, *, section_block_id: str = "") -> dict:
+    """What a declaration or approval signs: every item's content and state."""
+    from .items import item_content
+
+    items = handover.items.prefetch_related("attachments").select_related("handover")
+    if section_block_id:
+        items = items.filter(section_block_id=section_block_id)
+    return {
+        "handover": handover.number,
+        "revision": handover.template_revision_id,
+        "section": section_block_id,
+        "items": [
+            {**item_content(item), "state": item.state, "assignee": item.assignee_id}
+            for item in items
+        ],
+    }
+
+
+def _handover_signature(
+    *,
+    actor,
+    handover,
+    role,
+    decision,
+    intent,
+    remarks,
+    method,
+    meta,
+    section_block_id="",
+):
+    signed_at = timezone.now()
+    digest = content_hash(handover_content(handover, section_block_id=section_block_id))
+    record = {
+        "handover": handover.number,
+        "section": section_block_id,
+        "signer": actor.pk,
+        "role": role,
+        "decision": decision,
+        "remarks": remarks,
+        "signed_at": signed_at.isoformat(),
+        "content_hash": digest,
+        "intent_statement": str(intent),
+        "auth_method": method,
+    }
+    server_signature, key_id = server_sign(record)
+    return Signature.objects.create(
+        handover=handover,
+        section_block_id=section_block_id,
+        signer=actor,
+        role=role,
+        decision=decision,
+        remarks=remarks,
+        signed_at=signed_at,
+        content_hash=digest,
+        intent_statement=str(intent),
+        auth_method=method,
+        ip_address=meta.ip_address,
+        user_agent=meta.user_agent,
+        server_signature=server_signature,
+        key_id=key_id,
+    )
+
+
+@transaction.atomic
+def handover_declare(
+    *, actor, handover, password="", statement="", meta=NO_REQUEST, credentials=None
+) -> Signature:
+    """The leaver's final declaration, once everything they fill is submitted."""
+    handover = lock_handover(getattr(handover, "pk", handover))
+    require_role(actor, handover, ParticipantRole.LEAVER)
+    require_open(handover)
+    method = reauthenticate(
+        user=actor, credentials=credentials or {"password": password}
+    )
+    items = list(handover.items.all())
+    answers = field_answers(items)
+    unfinished = [
+        item
+        for item in items
+        if item.filled_by_role == ParticipantRole.LEAVER
+        and item_is_visible(item, answers)
+        and item.state in (Item.State.PENDING, Item.State.RETURNED)
+        and item.required
+    ]
+    if unfinished:
+        raise Conflict(
+            _("Submit every item you fill before signing: %(count)d still open.")
+            % {"count": len(unfinished)}
+        )
+    if handover.signatures.filter(decision=Signature.Decision.DECLARE).exists():
+        raise Conflict(_("You have already signed the final declaration."))
+    signature = _handover_signature(
+        actor=actor,
+        handover=handover,
+        role=ParticipantRole.LEAVER,
+        decision=Signature.Decision.DECLARE,
+        intent=DECLARATION_INTENT,
+        remarks=(statement or "").strip(),
+        method=method,
+        meta=meta,
+    )
+    audit_record(
+        handover=handover,
+        actor=actor,
+        role=ParticipantRole.LEAVER,
+        action="handover.declared",
+        obj=handover,
+        details={"signature": signature.pk, "content_hash": signature.content_hash},
+        ip_address=meta.ip_address,
+    )
+    announce(handover, "handover.declared", actor=actor)
+    handover_advance(handover=handover)
+    return signature
+
+
+def handover_advance(*, handover) -> Handover:
+    """Move an in-progress handover to review once nothing blocks it."""
+    handover = lock_handover(handover.pk)
+    if handover.state != Handover.State.IN_PROGRESS or handover_blockers(handover):
+        return handover
+    handover.state = Handover.State.IN_REVIEW
+    handover.review_started_at = timezone.now()
+    handover.save(update_fields=["state", "review_started_at", "updated_at"])
+    audit_record(
+        handover=handover,
+        actor=None,
+        role="",
+        action="handover.in_review",
+        obj=handover,
+    )
+    announce(handover, "handover.in_review")
+    return handover
+
+
+@transaction.atomic
+def handover_approve(
+    *,
+    actor,
+    handover,
+    password="",
+    remarks="",
+    section_block_id="",
+    meta=NO_REQUEST,
+    credentials=None,
+):
+    """The manager approves a section (a signature) or the whole handover, which
+    completes it; the certificate follows."""
+    handover = lock_handover(getattr(handover, "pk", handover))
+    require_role(actor, handover, ParticipantRole.MANAGER)
+    method = reauthenticate(
+        user=actor, credentials=credentials or {"password": password}
+    )
+    if section_block_id:
+        require_open(handover, Handover.State.IN_PROGRESS, Handover.State.IN_REVIEW)
+        if not handover.items.filter(section_block_id=section_block_id).exists():
+            raise InvalidInput(fields={"section": [_("There is no such section.")]})
+        signature = _handover_signature(
+            actor=actor,
+            handover=handover,
+            role=ParticipantRole.MANAGER,
+            decision=Signature.Decision.APPROVE,
+            intent=SECTION_APPROVAL_INTENT,
+            remarks=(remarks or "").strip(),
+            method=method,
+            meta=meta,
+            section_block_id=section_block_id,
+        )
+        audit_record(
+            handover=handover,
+            actor=actor,
+            role=ParticipantRole.MANAGER,
+            action="section.approved",
+            obj=handover,
+            details={"section": section_block_id, "signature": signature.pk},
+            ip_address=meta.ip_address,
+        )
+        announce(handover, "section.approved", actor=actor)
+        return signature
+    require_open(handover, Handover.State.IN_REVIEW)
+    blockers = handover_blockers(handover)
+    if blockers:
+        raise Conflict(blockers[0], extra={"blockers": blockers})
+    signature = _handover_signature(
+        actor=actor,
+        handover=handover,
+        role=ParticipantRole.MANAGER,
+        decision=Signature.Decision.APPROVE,
+        intent=APPROVAL_INTENT,
+        remarks=(remarks or "").strip(),
+        method=method,
+        meta=meta,
+    )
+    handover.state = Handover.State.COMPLETED
+    handover.completed_at = timezone.now()
+    handover.save(update_fields=["state", "completed_at", "updated_at"])
+    Employee.objects.filter(
+        pk=handover.employee_id, status=Employee.Status.ACTIVE
+    ).update(status=Employee.Status.LEAVING)
+    audit_record(
+        handover=handover,
+        actor=actor,
+        role=ParticipantRole.MANAGER,
+        action="handover.completed",
+        obj=handover,
+        details={"signature": signature.pk, "content_hash": signature.content_hash},
+        ip_address=meta.ip_address,
+    )
+    announce(handover, "handover.completed", actor=actor)
+    return signature
+
+
+@transaction.atomic
+def handover_reopen(*, actor, handover, reason: str, meta=NO_REQUEST) -> Handover:
+    handover = lock_handover(getattr(handover, "pk", handover))
+    require_role(actor, handover, ParticipantRole.MANAGER)
+    require_open(handover, Handover.State.IN_REVIEW)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(fields={"reason": [_("Say why the handover is reopened.")]})
+    handover.state = Handover.State.IN_PROGRESS
+    handover.save(update_fields=["state", "updated_at"])
+    audit_record(
+        handover=handover,
+        actor=actor,
+        role=ParticipantRole.MANAGER,
+        action="handover.reopened",
+        obj=handover,
+        details={"reason": reason},
+        ip_address=meta.ip_address,
+    )
+    announce(handover, "handover.reopened", actor=actor, details={"reason": reason})
+    return handover
+
+
+@transaction.atomic
+def handover_cancel(*, actor, handover, reason: str, meta=NO_REQUEST) -> Handover:
+    handover = lock_handover(getattr(handover, "pk", handover))
+    require_role(actor, handover, ParticipantRole.HR)
+    require_open(handover, *Handover.OPEN_STATES)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(fields={"reason": [_("Say why the handover is cancelled.")]})
+    handover.state = Handover.State.CANCELLED
+    handover.cancelled_at = timezone.now()
+    handover.cancel_reason = reason
+    handover.save(
+        update_fields=["state", "cancelled_at", "cancel_reason", "updated_at"]
+    )
+    audit_record(
+        handover=handover,
+        actor=actor,
+        role=ParticipantRole.HR,
+        action="handover.cancelled",
+        obj=handover,
+        details={"reason": reason},
+        ip_address=meta.ip_address,
+    )
+    announce(handover, "handover.cancelled", actor=actor)
+    return handover
