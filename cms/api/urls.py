@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from .handover_views import (
+from .handovers import (
     AttachmentViewSet,
     CommentViewSet,
     EmployeeViewSet,
