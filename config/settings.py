@@ -257,6 +257,9 @@ LOGGING = {
         "huey": {"propagate": False},
         "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # Wagtail's background tasks and page events are chatty at INFO.
+        "django_tasks": {"level": "WARNING"},
+        "wagtail": {"level": env.str("WAGTAIL_LOG_LEVEL", default="WARNING")},
     },
 }
 

@@ -7,7 +7,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cms.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -169,7 +169,9 @@ def attachment_add(*, actor, item, uploaded_file, meta=NO_REQUEST) -> Attachment
         raise InvalidInput(
             fields={
                 "file": [
-                    _t("Files of this type cannot be attached. Allowed: %(types)s.")
+                    gettext(
+                        "Files of this type cannot be attached. Allowed: %(types)s."
+                    )
                     % {"types": ", ".join(sorted(ALLOWED_UPLOAD_TYPES))}
                 ]
             }
@@ -178,7 +180,7 @@ def attachment_add(*, actor, item, uploaded_file, meta=NO_REQUEST) -> Attachment
         raise InvalidInput(
             fields={
                 "file": [
-                    _t("The file is larger than %(megabytes)d MB.")
+                    gettext("The file is larger than %(megabytes)d MB.")
                     % {"megabytes": settings.BATON_MAX_UPLOAD_BYTES // (1024 * 1024)}
                 ]
             }

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from checklist_blocks.registry import get_kind, item_data, iter_items
@@ -137,23 +137,25 @@ def handover_start(
     errors = {}
     if not employee.user_id:
         errors["employee"] = [
-            _t("%(name)s has no user account, so they could not fill the handover.")
+            gettext(
+                "%(name)s has no user account, so they could not fill the handover."
+            )
             % {"name": employee.name}
         ]
     if not template.live or not template.live_revision_id:
-        errors["template"] = [_t("Only a published template can be used.")]
+        errors["template"] = [gettext("Only a published template can be used.")]
     if resignation_date and last_working_day and last_working_day < resignation_date:
         errors["last_working_day"] = [
-            _t("The last working day cannot be before the resignation date.")
+            gettext("The last working day cannot be before the resignation date.")
         ]
     successors = list(successors or suggest_successors(employee=employee))
     if not successors:
         errors["successors"] = [
-            _t("Name a successor: the employee has no manager to default to.")
+            gettext("Name a successor: the employee has no manager to default to.")
         ]
     if employee.user_id and employee.user_id in {user.pk for user in successors}:
         errors["successors"] = [
-            _t("The departing employee cannot be their own successor.")
+            gettext("The departing employee cannot be their own successor.")
         ]
     manager = manager or _manager_user(employee)
     if errors:

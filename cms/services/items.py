@@ -3,7 +3,7 @@
 import jsonschema
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from checklist_blocks.registry import get_kind, schema_for_field
@@ -141,17 +141,17 @@ def _validate_data(item: Item, data) -> dict:
     for error in validator.iter_errors(merged):
         field = ".".join(str(part) for part in error.absolute_path) or "data"
         if error.validator == "additionalProperties":
-            message = _t("Unknown field.")
+            message = gettext("Unknown field.")
             unknown = sorted(set(merged) - set(_schema_for(item).get("properties", {})))
             field = ", ".join(unknown) or field
         elif error.validator in ("type", "format", "pattern", "enum"):
-            message = _t("This value is not valid here.")
+            message = gettext("This value is not valid here.")
         elif error.validator in ("minimum", "maximum", "exclusiveMinimum"):
-            message = _t("This number is out of range.")
+            message = gettext("This number is out of range.")
         elif error.validator in ("maxLength", "minLength"):
-            message = _t("This text is too long or too short.")
+            message = gettext("This text is too long or too short.")
         else:
-            message = _t("This value is not valid here.")
+            message = gettext("This value is not valid here.")
         errors.setdefault(field, []).append(message)
     if errors:
         raise InvalidInput(_("Some fields are not valid."), fields=errors)
@@ -200,14 +200,14 @@ def item_update(*, actor, item, version, data: dict, meta=NO_REQUEST) -> Item:
 def _missing_for_submit(item: Item) -> list[str]:
     problems = []
     if item.evidence == "required" and not item.attachments.exists():
-        problems.append(_t("This item needs an attachment as evidence."))
+        problems.append(gettext("This item needs an attachment as evidence."))
     if item.kind == "field" and item.required:
         if item.definition.get("field_type") == "file":
             # A file question is answered by attaching the file to the item.
             if not item.attachments.exists():
-                problems.append(_t("Attach the file this question asks for."))
+                problems.append(gettext("Attach the file this question asks for."))
         elif item.data.get("value") in (None, ""):
-            problems.append(_t("Answer the question before submitting."))
+            problems.append(gettext("Answer the question before submitting."))
     return problems
 
 

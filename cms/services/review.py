@@ -2,7 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cms.errors import Conflict, InvalidInput
@@ -89,21 +89,22 @@ def handover_blockers(handover: Handover, items=None) -> list[str]:
     ]
     if unassigned:
         blockers.append(
-            _t("%(count)d item(s) have no successor yet.") % {"count": len(unassigned)}
+            gettext("%(count)d item(s) have no successor yet.")
+            % {"count": len(unassigned)}
         )
     open_items = [item for item in visible if item.required and not item.is_done]
     if open_items:
         blockers.append(
-            _t("%(count)d required item(s) are not accepted yet.")
+            gettext("%(count)d required item(s) are not accepted yet.")
             % {"count": len(open_items)}
         )
     if Comment.objects.filter(
         item__handover=handover, is_question=True, resolved_at__isnull=True
     ).exists():
-        blockers.append(_t("Some questions are still open."))
+        blockers.append(gettext("Some questions are still open."))
     if not handover.signatures.filter(decision=Signature.Decision.DECLARE).exists():
         blockers.append(
-            _t("The departing employee has not signed the final declaration.")
+            gettext("The departing employee has not signed the final declaration.")
         )
     return blockers
 
