@@ -10,7 +10,7 @@ from cms import services
 from cms.models import AuditEvent, Signature
 from cms.selectors import signature_is_stale
 from cms.services.audit import canonical_json, content_hash
-from cms.services.signing import server_verify
+from cms.services.signing import signature_verify
 from tests.fixtures.handovers import PASSWORD
 
 postgresql_only = pytest.mark.skipif(
@@ -50,23 +50,10 @@ def test_signature_binds_the_content_shown(sales_handover, people):
     assert signature.content_hash == content_hash(services.item_content(item))
     assert signature.auth_method == "password"
     assert "received this item" in signature.intent_statement
-    record = {
-        "handover": sales_handover.number,
-        "item": item.block_id,
-        "item_version": signature.item_version,
-        "signer": signature.signer_id,
-        "role": signature.role,
-        "decision": signature.decision,
-        "remarks": signature.remarks,
-        "signed_at": signature.signed_at.isoformat(),
-        "content_hash": signature.content_hash,
-        "intent_statement": signature.intent_statement,
-        "auth_method": signature.auth_method,
-    }
-    assert server_verify(record, signature.server_signature)
-    assert not server_verify(
-        {**record, "remarks": "forged"}, signature.server_signature
-    )
+    assert signature_verify(signature)
+    forged = Signature.objects.get(pk=signature.pk)
+    forged.remarks = "forged"
+    assert not signature_verify(forged)
     assert not signature_is_stale(signature)
 
 

@@ -1,7 +1,6 @@
 """Confirming items: accept, accept with remarks, return, assign — signatures."""
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cms.errors import Conflict, InvalidInput, PermissionDenied
@@ -14,7 +13,6 @@ from cms.models import (
     Signature,
 )
 
-from .audit import content_hash
 from .common import announce, require_open
 from .items import (
     _audit,
@@ -26,7 +24,7 @@ from .items import (
     item_content,
 )
 from .review import handover_advance
-from .signing import NO_REQUEST, reauthenticate, server_sign
+from .signing import NO_REQUEST, reauthenticate, signature_create
 
 __all__ = [
     "INTENT",
@@ -53,39 +51,17 @@ INTENT = {
 
 
 def _sign(*, actor, role, item, decision, remarks, method, meta) -> Signature:
-    content = item_content(item)
-    signed_at = timezone.now()
-    intent = str(INTENT[decision])
-    record = {
-        "handover": item.handover.number,
-        "item": item.block_id,
-        "item_version": item.version,
-        "signer": actor.pk,
-        "role": role,
-        "decision": decision,
-        "remarks": remarks,
-        "signed_at": signed_at.isoformat(),
-        "content_hash": content_hash(content),
-        "intent_statement": intent,
-        "auth_method": method,
-    }
-    server_signature, key_id = server_sign(record)
-    return Signature.objects.create(
+    return signature_create(
+        actor=actor,
+        role=role,
         handover=item.handover,
         item=item,
-        item_version=item.version,
-        signer=actor,
-        role=role,
         decision=decision,
+        intent=INTENT[decision],
         remarks=remarks,
-        signed_at=signed_at,
-        content_hash=record["content_hash"],
-        intent_statement=intent,
-        auth_method=method,
-        ip_address=meta.ip_address,
-        user_agent=meta.user_agent,
-        server_signature=server_signature,
-        key_id=key_id,
+        method=method,
+        meta=meta,
+        content=item_content(item),
     )
 
 

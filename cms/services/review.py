@@ -15,9 +15,9 @@ from cms.models import (
     Signature,
 )
 
-from .audit import audit_record, content_hash
+from .audit import audit_record
 from .common import announce, lock_handover, require_open, require_role
-from .signing import NO_REQUEST, reauthenticate, server_sign
+from .signing import NO_REQUEST, reauthenticate, signature_create
 
 __all__ = [
     "APPROVAL_INTENT",
@@ -139,36 +139,17 @@ def _handover_signature(
     meta,
     section_block_id="",
 ):
-    signed_at = timezone.now()
-    digest = content_hash(handover_content(handover, section_block_id=section_block_id))
-    record = {
-        "handover": handover.number,
-        "section": section_block_id,
-        "signer": actor.pk,
-        "role": role,
-        "decision": decision,
-        "remarks": remarks,
-        "signed_at": signed_at.isoformat(),
-        "content_hash": digest,
-        "intent_statement": str(intent),
-        "auth_method": method,
-    }
-    server_signature, key_id = server_sign(record)
-    return Signature.objects.create(
+    return signature_create(
+        actor=actor,
+        role=role,
         handover=handover,
         section_block_id=section_block_id,
-        signer=actor,
-        role=role,
         decision=decision,
+        intent=intent,
         remarks=remarks,
-        signed_at=signed_at,
-        content_hash=digest,
-        intent_statement=str(intent),
-        auth_method=method,
-        ip_address=meta.ip_address,
-        user_agent=meta.user_agent,
-        server_signature=server_signature,
-        key_id=key_id,
+        method=method,
+        meta=meta,
+        content=handover_content(handover, section_block_id=section_block_id),
     )
 
 

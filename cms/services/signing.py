@@ -14,12 +14,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from cms.errors import InvalidInput
+from cms.models import Signature
 
-from .audit import canonical_json
+from .audit import canonical_json, content_hash
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,9 @@ __all__ = [
     "server_key",
     "server_sign",
     "server_verify",
+    "signature_create",
+    "signature_payload",
+    "signature_verify",
 ]
 
 
@@ -149,3 +154,65 @@ def server_verify(record: dict, signature: str) -> bool:
     except Exception:  # noqa: BLE001 - cryptography raises InvalidSignature or binascii errors
         return False
     return True
+
+
+def signature_payload(signature: Signature) -> dict:
+    """The record the server signs: who decided what, when, over which content."""
+    return {
+        "handover": signature.handover.number,
+        "item": signature.item.block_id if signature.item_id else "",
+        "item_version": signature.item_version,
+        "section": signature.section_block_id,
+        "signer": signature.signer_id,
+        "role": signature.role,
+        "decision": signature.decision,
+        "remarks": signature.remarks,
+        "signed_at": signature.signed_at.isoformat(),
+        "content_hash": signature.content_hash,
+        "intent_statement": signature.intent_statement,
+        "auth_method": signature.auth_method,
+    }
+
+
+def signature_create(
+    *,
+    actor,
+    role: str,
+    handover,
+    decision: str,
+    intent,
+    remarks: str,
+    method: str,
+    meta: RequestMeta,
+    content: dict,
+    item=None,
+    section_block_id: str = "",
+) -> Signature:
+    """Record a signature over ``content`` (exactly what the signer was shown)
+    and sign the record with the server key."""
+    signature = Signature(
+        handover=handover,
+        item=item,
+        item_version=item.version if item is not None else None,
+        section_block_id=section_block_id,
+        signer=actor,
+        role=role,
+        decision=decision,
+        remarks=remarks,
+        signed_at=timezone.now(),
+        content_hash=content_hash(content),
+        intent_statement=str(intent),
+        auth_method=method,
+        ip_address=meta.ip_address,
+        user_agent=meta.user_agent,
+    )
+    signature.server_signature, signature.key_id = server_sign(
+        signature_payload(signature)
+    )
+    signature.save(force_insert=True)
+    return signature
+
+
+def signature_verify(signature: Signature) -> bool:
+    """True when the stored record is exactly what the server signed."""
+    return server_verify(signature_payload(signature), signature.server_signature)
