@@ -118,3 +118,12 @@ def test_org_chart(demo):
 
     assert sales.head.username == "manager"
     assert sales.parent.code == "company"
+
+
+def test_sign_in_page_and_admin_say_baton(demo, client):
+    login = client.get("/admin/login/").content.decode()
+    client.login(username="hr", password="baton-demo")
+    dashboard = client.get("/admin/").content.decode()
+
+    assert "Sign in to Baton" in login
+    assert "<title>Dashboard - Baton</title>" in dashboard
