@@ -12,15 +12,20 @@ from django.views.decorators.http import require_POST
 
 from cms import selectors, services
 from cms.errors import BatonError, Conflict, InvalidInput, NotFound
+from cms.models import ParticipantRole
 from cms.services import RequestMeta
 
+from .content import person_name
 from .forms import (
     ApproveForm,
+    AssignForm,
     AttachmentForm,
     CommentForm,
     DecisionForm,
     DeclareForm,
     NotApplicableForm,
+    ParticipantAddForm,
+    ParticipantRemoveForm,
     ReopenForm,
     VersionForm,
     clean_form,
@@ -33,11 +38,14 @@ __all__ = [
     "handover_approve",
     "handover_declare",
     "handover_reopen",
+    "item_assign",
     "item_attach",
     "item_comment",
     "item_decide",
     "item_not_applicable",
     "item_save",
+    "participant_add",
+    "participant_remove",
     "question_resolve",
 ]
 
@@ -257,6 +265,30 @@ def question_resolve(request, item_id, comment_id):
     )
 
 
+@login_required
+@require_POST
+def item_assign(request, item_id):
+    """Give the item to one of the successors, or leave it unassigned (blank)."""
+    item = _item_or_404(request, item_id)
+    try:
+        cleaned = clean_form(AssignForm, request)
+        successor = cleaned["successor"]
+        services.item_assign(
+            actor=request.user,
+            item=item,
+            successor=successor,
+            version=cleaned["version"],
+            meta=_meta(request),
+        )
+    except BatonError as error:
+        return _refused(request, item.handover, error, form="assign", item_id=item.pk)
+    if successor is None:
+        message = _("The item has no successor now.")
+    else:
+        message = _("Assigned to %(name)s.") % {"name": person_name(successor)}
+    return _done(request, item.handover, message, f"item-{item.pk}")
+
+
 # The handover ------------------------------------------------------------------
 
 
@@ -316,3 +348,63 @@ def handover_reopen(request, handover_id):
     except BatonError as error:
         return _refused(request, handover, error, form="reopen")
     return _done(request, handover, _("Handover reopened."))
+
+
+# Participants ------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def participant_add(request, handover_id):
+    """Add a successor (HR or the manager)."""
+    handover = handover_or_404(request, handover_id)
+    try:
+        user = clean_form(ParticipantAddForm, request)["user"]
+        services.participant_add(
+            actor=request.user,
+            handover=handover,
+            user=user,
+            role=ParticipantRole.SUCCESSOR,
+            meta=_meta(request),
+        )
+    except BatonError as error:
+        return _refused(request, handover, error, form="participant_add")
+    return _done(
+        request,
+        handover,
+        _("%(name)s is now a successor.") % {"name": person_name(user)},
+        "participants",
+    )
+
+
+@login_required
+@require_POST
+def participant_remove(request, handover_id):
+    """Remove a successor (HR); their unfinished items become unassigned."""
+    handover = handover_or_404(request, handover_id)
+    try:
+        user = clean_form(ParticipantRemoveForm, request)["user"]
+        services.participant_remove(
+            actor=request.user,
+            handover=handover,
+            user=user,
+            role=ParticipantRole.SUCCESSOR,
+            meta=_meta(request),
+        )
+    except BatonError as error:
+        return _refused(
+            request,
+            handover,
+            error,
+            form=f"participant_remove-{request.POST.get('user', '')}",
+        )
+    return _done(
+        request,
+        handover,
+        _(
+            "%(name)s is no longer a successor. Their unfinished items have no "
+            "successor until you assign them."
+        )
+        % {"name": person_name(user)},
+        "participants",
+    )

@@ -2,6 +2,7 @@
 services own every rule and every message about it."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from cms.errors import InvalidInput
@@ -9,12 +10,15 @@ from cms.models import Handover, ParticipantRole
 
 __all__ = [
     "ApproveForm",
+    "AssignForm",
     "AttachmentForm",
     "CommentForm",
     "DecisionForm",
     "DeclareForm",
     "HandoverFilterForm",
     "NotApplicableForm",
+    "ParticipantAddForm",
+    "ParticipantRemoveForm",
     "ReopenForm",
     "VersionForm",
     "clean_form",
@@ -81,6 +85,39 @@ class ApproveForm(forms.Form):
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(required=False, max_length=10_000)
+
+
+class ParticipantAddForm(forms.Form):
+    user = forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        error_messages={
+            "required": _("Choose a person."),
+            "invalid_choice": _("Choose a person from the list."),
+        },
+    )
+
+
+class ParticipantRemoveForm(forms.Form):
+    # Anyone, active or not: a deactivated account must still be removable.
+    user = forms.ModelChoiceField(
+        queryset=get_user_model().objects.all(),
+        error_messages={
+            "required": _("Choose a person."),
+            "invalid_choice": _("Choose a person from the list."),
+        },
+    )
+
+
+class AssignForm(forms.Form):
+    """Blank means unassigned; whether the person is a successor is the
+    service's rule."""
+
+    successor = forms.ModelChoiceField(
+        queryset=get_user_model().objects.all(),
+        required=False,
+        error_messages={"invalid_choice": _("Choose a person from the list.")},
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class HandoverFilterForm(forms.Form):

@@ -13,9 +13,16 @@ __all__ = ["handover_etag"]
 
 def handover_etag(handover: Handover) -> str:
     """A short fingerprint of everything the detail page shows that others can
-    change: item versions, questions and answers, signatures, participants, state."""
+    change: item versions and assignees, questions and answers, signatures,
+    participants, state."""
+    # Assignees are counted apart: removing a successor unassigns their items
+    # without a new item version.
     items = Item.objects.filter(handover=handover).aggregate(
-        count=Count("pk"), versions=Sum("version"), updated=Max("updated_at")
+        count=Count("pk"),
+        versions=Sum("version"),
+        updated=Max("updated_at"),
+        assigned=Count("assignee"),
+        assignees=Sum("assignee"),
     )
     comments = Comment.objects.filter(item__handover=handover).aggregate(
         count=Count("pk"), resolved=Count("resolved_at")
@@ -31,6 +38,8 @@ def handover_etag(handover: Handover) -> str:
             items["count"],
             items["versions"],
             items["updated"].isoformat() if items["updated"] else "",
+            items["assigned"],
+            items["assignees"],
             comments["count"],
             comments["resolved"],
             signatures,

@@ -11,7 +11,15 @@ from django.utils import timezone
 from checklist_blocks.blocks.common import describe_condition
 from checklist_blocks.registry import UnknownKind, get_kind
 from cms import selectors
-from cms.models import Comment, Handover, Item, ItemVersion, ParticipantRole, Signature
+from cms.models import (
+    Comment,
+    Employee,
+    Handover,
+    Item,
+    ItemVersion,
+    ParticipantRole,
+    Signature,
+)
 from cms.permissions import can_confirm, can_fill, roles_of
 from cms.services.confirming import INTENT
 from cms.services.review import (
@@ -30,6 +38,10 @@ from .live import handover_etag
 __all__ = ["Failure", "handover_page"]
 
 FILLABLE_STATES = (Item.State.PENDING, Item.State.RETURNED)
+# Who may split the work between successors, and while the handover allows it
+# (the services' rules, mirrored so the page offers only what would succeed).
+ASSIGNING_ROLES = frozenset({ParticipantRole.HR, ParticipantRole.MANAGER})
+ASSIGNABLE_STATES = (Handover.State.DRAFT, Handover.State.IN_PROGRESS)
 
 
 @dataclass
@@ -80,6 +92,8 @@ class ItemCard:
     form_version: Any = None
     intents: dict = field(default_factory=dict)
     failure_elsewhere: bool = False
+    can_assign: bool = False
+    assign_value: str = ""
 
     @property
     def kind_label(self):
@@ -91,6 +105,16 @@ class ItemCard:
     @property
     def assignee_name(self):
         return person_name(self.item.assignee) if self.item.assignee_id else ""
+
+    @property
+    def unassigned(self):
+        """Waiting for HR or the manager to name the successor who confirms it."""
+        item = self.item
+        return (
+            item.confirmed_by_role == ParticipantRole.SUCCESSOR
+            and not item.assignee_id
+            and not item.is_done
+        )
 
     @property
     def overdue(self):
@@ -147,7 +171,9 @@ def _threads(item: Item, user, filler: bool) -> tuple[list, list]:
     return threads, notes
 
 
-def _card(item, *, handover, user, answers, versions, users, failure) -> ItemCard:
+def _card(
+    item, *, handover, user, answers, versions, users, failure, assigner, team
+) -> ItemCard:
     item.handover = handover  # shares the permission cache and saves a query
     visible = item_is_visible(item, answers)
     comments = list(item.comments.all())
@@ -165,8 +191,10 @@ def _card(item, *, handover, user, answers, versions, users, failure) -> ItemCar
     card = ItemCard(
         item=item,
         visible=visible,
+        # The assignee and the team are in it: removing a successor unassigns
+        # items without a new version, and changes who may confirm or be chosen.
         stamp=f"{item.version}.{len(comments)}.{resolved}.{int(visible)}."
-        f"{handover.state}",
+        f"{handover.state}.{item.assignee_id or 0}.{team}",
         entries=entries,
         empty_labels=empty_labels,
         condition_text=describe_condition(item.condition),
@@ -181,10 +209,17 @@ def _card(item, *, handover, user, answers, versions, users, failure) -> ItemCar
         history=item_history(item, versions.get(item.pk, []), users),
         form_version=item.version,
         intents={decision: str(text) for decision, text in INTENT.items()},
+        can_assign=assigner
+        and handover.state in ASSIGNABLE_STATES
+        and item.confirmed_by_role == ParticipantRole.SUCCESSOR
+        and not item.is_done,
+        assign_value=str(item.assignee_id or ""),
     )
     if failure is not None and failure.item_id == item.pk:
         card.failure = failure
         card.failure_elsewhere = not _form_shown(card, failure.form)
+        if failure.form == "assign":
+            card.assign_value = failure.values.get("successor", "")
     if fill_now or (card.failure and card.failure.data is not None):
         data = None
         errors = None
@@ -209,6 +244,8 @@ def _form_shown(card: ItemCard, form: str) -> bool:
         return card.failure.data is not None or card.can_fill
     if form in ("not_applicable", "attach"):
         return card.can_fill
+    if form == "assign":
+        return card.can_assign
     if form.startswith("decide-"):
         return card.can_confirm
     if form == "ask":
@@ -244,6 +281,9 @@ def handover_page(*, user, handover: Handover, failure: Failure | None = None) -
     answers = field_answers(items)
     versions, users = _versions_by_item(handover)
     roles = roles_of(user, handover)
+    participants = list(handover.participants.select_related("user").order_by("pk"))
+    team = "-".join(str(participant.pk) for participant in participants)
+    assigner = bool(roles & ASSIGNING_ROLES)
     handover_signatures = list(
         handover.signatures.filter(item__isnull=True).select_related("signer")
     )
@@ -264,6 +304,8 @@ def handover_page(*, user, handover: Handover, failure: Failure | None = None) -
             versions=versions,
             users=users,
             failure=failure,
+            assigner=assigner,
+            team=team,
         )
         key = item.section_block_id
         if key not in by_id:
@@ -293,7 +335,15 @@ def handover_page(*, user, handover: Handover, failure: Failure | None = None) -
         and handover.state in (Handover.State.IN_PROGRESS, Handover.State.IN_REVIEW),
         "approve": manager and handover.state == Handover.State.IN_REVIEW,
         "reopen": manager and handover.state == Handover.State.IN_REVIEW,
+        "participant_add": assigner and handover.is_open,
     }
+    panel = _participant_panel(
+        participants,
+        items,
+        removable=ParticipantRole.HR in roles and handover.is_open,
+    )
+    for person in panel["successors"]:
+        allowed[person.remove_form] = person.removable
     page_failure = None
     if failure is not None and not failure.item_id:
         if failure.section and failure.section in by_id and allowed["approve_sections"]:
@@ -303,7 +353,12 @@ def handover_page(*, user, handover: Handover, failure: Failure | None = None) -
     return {
         "handover": handover,
         "roles": sorted(ParticipantRole(role).label for role in roles),
-        "participants": _participants(handover),
+        "participants": panel["groups"],
+        "successors": panel["successors"],
+        "can_add_successor": allowed["participant_add"],
+        "successor_candidates": _successor_candidates(handover, panel["successors"])
+        if allowed["participant_add"]
+        else [],
         "progress": selectors.handover_progress(handover=handover, items=items),
         "blockers": handover_blockers(handover, items) if handover.is_open else [],
         "sections": sections,
@@ -317,21 +372,85 @@ def handover_page(*, user, handover: Handover, failure: Failure | None = None) -
         "approval_intent": APPROVAL_INTENT,
         "section_approval_intent": SECTION_APPROVAL_INTENT,
         "failure": page_failure,
+        "participant_failure": page_failure is not None
+        and page_failure.form.startswith("participant_"),
         "failure_elsewhere": page_failure is not None
         and not allowed.get(page_failure.form),
         "etag": handover_etag(handover),
     }
 
 
-def _participants(handover) -> list[dict]:
-    people = {}
+@dataclass
+class Person:
+    """One participant in one role, as the participants panel lists them."""
+
+    user_id: int
+    name: str
+    role: str
+    open_items: int = 0
+    removable: bool = False
+
+    @property
+    def remove_form(self):
+        return f"participant_remove-{self.user_id}"
+
+
+def _participant_panel(participants, items, *, removable: bool) -> dict:
+    """The participants by role (in the order of the roles), and the successors
+    with how many unfinished items each holds."""
+    open_items = {}
+    for item in items:
+        if item.assignee_id and not item.is_done:
+            open_items[item.assignee_id] = open_items.get(item.assignee_id, 0) + 1
     order = list(ParticipantRole.values)
-    participants = sorted(
-        handover.participants.select_related("user"),
+    groups = {}
+    successors = []
+    for participant in sorted(
+        participants,
         key=lambda participant: (order.index(participant.role), participant.pk),
-    )
-    for participant in participants:
-        people.setdefault(participant.get_role_display(), []).append(
-            person_name(participant.user)
+    ):
+        person = Person(
+            user_id=participant.user_id,
+            name=person_name(participant.user),
+            role=participant.role,
         )
-    return [{"role": role, "people": names} for role, names in people.items()]
+        if participant.role == ParticipantRole.SUCCESSOR:
+            person.open_items = open_items.get(participant.user_id, 0)
+            person.removable = removable
+            successors.append(person)
+        groups.setdefault(participant.role, []).append(person)
+    return {
+        "groups": [
+            {"role": role, "label": ParticipantRole(role).label, "people": people}
+            for role, people in groups.items()
+        ],
+        "successors": sorted(successors, key=lambda person: person.name.casefold()),
+    }
+
+
+def _successor_candidates(handover, successors) -> list[dict]:
+    """Who can be added as a successor: active people in the employee archive
+    (which bounds the list), not the leaver, not a successor already; by the
+    name the page shows for them."""
+    employees = (
+        Employee.objects.filter(user__is_active=True)
+        .exclude(status=Employee.Status.LEFT)
+        .exclude(user_id__in=[person.user_id for person in successors])
+        .select_related("user")
+    )
+    if handover.employee.user_id:
+        employees = employees.exclude(user_id=handover.employee.user_id)
+    candidates = []
+    for employee in employees:
+        name = person_name(employee.user)
+        candidates.append(
+            {
+                "value": str(employee.user_id),
+                "name": name,
+                "label": f"{name} · {employee.position}" if employee.position else name,
+            }
+        )
+    return sorted(
+        candidates,
+        key=lambda candidate: (candidate["name"].casefold(), int(candidate["value"])),
+    )

@@ -10,6 +10,16 @@ urlpatterns = [
     path("<int:handover_id>/declare/", actions.handover_declare, name="declare"),
     path("<int:handover_id>/approve/", actions.handover_approve, name="approve"),
     path("<int:handover_id>/reopen/", actions.handover_reopen, name="reopen"),
+    path(
+        "<int:handover_id>/participants/add/",
+        actions.participant_add,
+        name="participant_add",
+    ),
+    path(
+        "<int:handover_id>/participants/remove/",
+        actions.participant_remove,
+        name="participant_remove",
+    ),
     path("items/<int:item_id>/save/", actions.item_save, name="item_save"),
     path(
         "items/<int:item_id>/not-applicable/",
@@ -17,6 +27,7 @@ urlpatterns = [
         name="item_not_applicable",
     ),
     path("items/<int:item_id>/attachments/", actions.item_attach, name="item_attach"),
+    path("items/<int:item_id>/assign/", actions.item_assign, name="item_assign"),
     path("items/<int:item_id>/decide/", actions.item_decide, name="item_decide"),
     path("items/<int:item_id>/comments/", actions.item_comment, name="item_comment"),
     path(

@@ -236,12 +236,15 @@ def item_return(
 
 
 @transaction.atomic
-def item_assign(*, actor, item, successor, meta=NO_REQUEST) -> Item:
-    """Give an item to one of the handover's successors (HR or the manager)."""
+def item_assign(*, actor, item, successor, version=None, meta=NO_REQUEST) -> Item:
+    """Give an item to one of the handover's successors (HR or the manager).
+    With ``version``, a concurrent change to the item is refused (409)."""
     item, roles = _visible_item(actor, item)
     if not roles & {ParticipantRole.HR, ParticipantRole.MANAGER}:
         raise PermissionDenied(_("Only HR or the manager can assign items."))
     require_open(item.handover, Handover.State.DRAFT, Handover.State.IN_PROGRESS)
+    if version is not None:
+        _check_version(item, version)
     if (
         successor is not None
         and not Participant.objects.filter(

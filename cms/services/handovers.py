@@ -22,6 +22,7 @@ from cms.signals import handover_started
 
 from .audit import audit_record
 from .common import announce, lock_handover, require_hr, require_open, require_role
+from .items import _bump
 from .signing import NO_REQUEST
 
 # Suggestions -----------------------------------------------------------------------
@@ -277,26 +278,28 @@ def participant_add(
                 "user": [_("The departing employee cannot be their own successor.")]
             }
         )
-    participant, created = Participant.objects.get_or_create(
-        handover=handover, user=user, role=role
+    if Participant.objects.filter(handover=handover, user=user, role=role).exists():
+        raise Conflict(
+            _("%(name)s already has this role on the handover.")
+            % {"name": user.get_full_name() or user.get_username()}
+        )
+    participant = Participant.objects.create(handover=handover, user=user, role=role)
+    grant_role(handover=handover, user=user, role=role)
+    audit_record(
+        handover=handover,
+        actor=actor,
+        role=acting_role,
+        action="participant.added",
+        obj=participant,
+        after={"user": user.pk, "role": role},
+        ip_address=meta.ip_address,
     )
-    if created:
-        grant_role(handover=handover, user=user, role=role)
-        audit_record(
-            handover=handover,
-            actor=actor,
-            role=acting_role,
-            action="participant.added",
-            obj=participant,
-            after={"user": user.pk, "role": role},
-            ip_address=meta.ip_address,
-        )
-        announce(
-            handover,
-            "participant.added",
-            actor=actor,
-            details={"user_id": user.pk, "role": role},
-        )
+    announce(
+        handover,
+        "participant.added",
+        actor=actor,
+        details={"user_id": user.pk, "role": role},
+    )
     return participant
 
 
@@ -315,9 +318,16 @@ def participant_remove(*, actor, handover, user, role: str, meta=NO_REQUEST) -> 
     if participant is None:
         return
     if role == ParticipantRole.SUCCESSOR:
-        handover.items.filter(assignee=user).exclude(state__in=Item.DONE_STATES).update(
-            assignee=None
-        )
+        # Each item keeps a version saying who lost it, like any other change.
+        unfinished = handover.items.select_for_update().filter(assignee=user)
+        for item in unfinished.exclude(state__in=Item.DONE_STATES):
+            item.assignee = None
+            _bump(
+                item,
+                actor=actor,
+                action="unassign",
+                changes={"assignee": [user.pk, None]},
+            )
     audit_record(
         handover=handover,
         actor=actor,

@@ -279,6 +279,11 @@ class ItemAssignSerializer(serializers.Serializer):
         allow_null=True,
         help_text="User id of one of the handover's successors; null unassigns.",
     )
+    version = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The version you last saw; a changed item is refused with 409.",
+    )
 
 
 class BatchItemSerializer(serializers.Serializer):

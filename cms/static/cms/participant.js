@@ -74,6 +74,16 @@
     if (form) form.dataset.dirty = "1";
   });
 
+  // Panels marked so start folded on a phone (open on a desk and without
+  // scripts), unless they hold a refused action's message.
+  if (window.matchMedia?.("(max-width: 719px)").matches) {
+    for (const panel of document.querySelectorAll(
+      "details[data-fold-on-phone]:not([data-keep-open])"
+    )) {
+      panel.open = false;
+    }
+  }
+
   // A refused signature comes back with its dialog open: make it modal again.
   for (const dialog of document.querySelectorAll("dialog[data-reopen]")) {
     openDialog(dialog);
@@ -119,6 +129,11 @@
     [...node.querySelectorAll("details")].forEach((details, index) => {
       if (wasOpen[index]) details.open = true;
     });
+    // A disclosure with an id stays as the person left it, folded or open.
+    for (const details of node.querySelectorAll("details[id]")) {
+      const before = current.querySelector(`details[id="${CSS.escape(details.id)}"]`);
+      if (before) details.open = before.open;
+    }
     if (current.matches("details") && current.open) node.open = true;
     current.replaceWith(node);
   }
