@@ -11,7 +11,7 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
-from django.http import FileResponse, Http404, HttpResponseNotModified, JsonResponse
+from django.http import Http404, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from cms import selectors
 from cms.errors import NotFound
+from cms.files import private_file_response
 from cms.models import Handover, Participant, ParticipantRole
 from cms.permissions import is_hr_admin
 
@@ -176,14 +177,10 @@ def attachment_download(request, attachment_id):
         attachment = selectors.attachment_get(
             user=request.user, attachment_id=attachment_id
         )
-        handle = attachment.file.open("rb")
-    except (NotFound, FileNotFoundError) as error:
+        return private_file_response(
+            attachment.file,
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+        )
+    except NotFound as error:
         raise Http404 from error
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-    )
-    patch_cache_control(response, private=True, no_store=True)
-    return response

@@ -1,7 +1,5 @@
 """Helpers shared by the handover API views."""
 
-from django.http import FileResponse
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -10,7 +8,6 @@ from drf_spectacular.utils import (
 )
 
 from cms import selectors, services
-from cms.errors import NotFound
 from cms.models import (
     Item,
 )
@@ -66,19 +63,6 @@ def _parse(serializer_class, request, data=None) -> dict:
     serializer = serializer_class(data=request.data if data is None else data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
-
-
-def _file_response(field_file, *, filename: str, content_type: str):
-    try:
-        handle = field_file.open("rb")
-    except FileNotFoundError as error:
-        raise NotFound(_("The file is missing from storage.")) from error
-    response = FileResponse(
-        handle, as_attachment=True, filename=filename, content_type=content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _items_for_output(*, user, item_ids) -> list[Item]:

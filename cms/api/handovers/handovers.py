@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from cms import permissions, selectors, services
 from cms.errors import NotFound
+from cms.files import private_file_response
 from cms.models import (
     AuditEvent,
     Handover,
@@ -26,7 +27,7 @@ from cms.models import (
 from cms.services.audit import chain_verify
 
 from ..pagination import Pagination
-from .common import HANDOVER_ID, _documented, _errors, _file_response, _meta, _parse
+from .common import HANDOVER_ID, _documented, _errors, _meta, _parse
 from .item_serializers import ItemSerializer
 from .serializers import (
     ApprovalSerializer,
@@ -236,7 +237,7 @@ class HandoverViewSet(
                     "handover completes."
                 )
             )
-        return _file_response(
+        return private_file_response(
             certificate.pdf,
             filename=f"{handover.number}-certificate.pdf",
             content_type="application/pdf",

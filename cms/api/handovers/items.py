@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from cms import selectors, services
 from cms.errors import Conflict
+from cms.files import private_file_response
 from cms.models import (
     Attachment,
     Comment,
@@ -24,7 +25,6 @@ from .common import (
     ITEM_ID,
     _documented,
     _errors,
-    _file_response,
     _items_for_output,
     _meta,
     _parse,
@@ -292,7 +292,7 @@ class AttachmentViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         attachment = selectors.attachment_get(user=request.user, attachment_id=pk)
-        return _file_response(
+        return private_file_response(
             attachment.file,
             filename=attachment.filename,
             content_type=attachment.content_type,
