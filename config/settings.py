@@ -234,7 +234,9 @@ REDIS_URL = env.str("REDIS_URL", default="")
 HUEY = {
     "name": "baton",
     "immediate": env.bool("HUEY_IMMEDIATE", default=False),
-    "utc": True,
+    # Periodic tasks follow the company's clock: Django sets the process time zone
+    # to TIME_ZONE, so "08:00" means 08:00 where the company is.
+    "utc": False,
     "consumer": {
         "workers": env.int("HUEY_WORKERS", default=2),
         "worker_type": "thread",
