@@ -1,3 +1,5 @@
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
@@ -7,7 +9,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from .admin_views.employees import EmployeeViewSet
 from .admin_views.handovers import HandoverViewSet
 from .admin_views.permissions import EmployeePermissionPolicy
-from .models import Department, Employee, Role
+from .models import Department, Employee, Handover, Role
 
 # Before any viewset asks for it, or Wagtail falls back to model permissions.
 register_permission_policy(Employee, EmployeePermissionPolicy(Employee))
@@ -47,3 +49,23 @@ register_snippet(OrganisationGroup)
 @hooks.register("register_admin_viewset")
 def register_handover_viewset():
     return HandoverViewSet()
+
+
+@hooks.register("before_delete_page")
+def keep_templates_that_handovers_came_from(request, page):
+    """A handover pins its template's revision: deleting the template (or the
+    library holding it) would cut that link. Unpublish it instead."""
+    in_use = Handover.objects.filter(
+        template__path__startswith=page.path, template__depth__gte=page.depth
+    )
+    if not in_use.exists():
+        return None
+    messages.error(
+        request,
+        _(
+            "“%(title)s” cannot be deleted: %(count)d handover(s) were started from "
+            "it. Unpublish it instead so no new handover uses it."
+        )
+        % {"title": page.get_admin_display_title(), "count": in_use.count()},
+    )
+    return redirect("wagtailadmin_explore", page.get_parent().pk)

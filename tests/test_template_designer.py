@@ -153,3 +153,21 @@ def test_preview_shows_the_checklist_as_participants_see_it(hr_client):
     assert "ACME Trading" in html
     assert "Return the car" in html
     assert "Preview: this is how participants will see the checklist." in html
+
+
+def test_a_template_with_handovers_cannot_be_deleted(sales_handover, client):
+    template = sales_handover.template
+    client.force_login(_superuser())
+
+    response = client.post(
+        reverse("wagtailadmin_pages:delete", args=(template.pk,)), follow=True
+    )
+
+    assert ChecklistTemplatePage.objects.filter(pk=template.pk).exists()
+    assert "cannot be deleted" in response.content.decode()
+
+
+def _superuser():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_superuser("root", "root@example.com", "x")
