@@ -12,7 +12,12 @@ from rest_framework.test import APIClient
 
 from cms import services
 from cms.models import Attachment, Comment, Handover
-from tests.fixtures.handovers import PASSWORD, item_of
+from tests.fixtures.handovers import (
+    PASSWORD,
+    action_registry,
+    client_list,
+    submitted_client_list,
+)
 
 ROLES = ("leaver", "successor", "manager", "hr", "it", "stranger", "other")
 
@@ -38,25 +43,7 @@ NOT_FOUND = {"code": "not_found", "detail": "Not found."}
 
 
 # Each action prepares what it needs and returns (method, path, body).
-ACTIONS = {}
-
-
-def prepares(name):
-    def register(prepare):
-        ACTIONS[name] = prepare
-        return prepare
-
-    return register
-
-
-def _client_list(handover):
-    return item_of(handover, "Key client list")
-
-
-def _submitted_client_list(handover, people):
-    return services.item_submit(
-        actor=people["sales"], item=_client_list(handover), version=1
-    )
+ACTIONS, prepares = action_registry()
 
 
 @prepares("view handover")
@@ -71,24 +58,24 @@ def _list_items(handover, people, newcomer):
 
 @prepares("fill an item")
 def _fill(handover, people, newcomer):
-    item = _client_list(handover)
+    item = client_list(handover)
     return "patch", f"items/{item.pk}/", {"version": 1, "data": {"customer": "ACME"}}
 
 
 @prepares("submit")
 def _submit(handover, people, newcomer):
-    return "post", f"items/{_client_list(handover).pk}/submit/", {"version": 1}
+    return "post", f"items/{client_list(handover).pk}/submit/", {"version": 1}
 
 
 @prepares("accept")
 def _accept(handover, people, newcomer):
-    item = _submitted_client_list(handover, people)
+    item = submitted_client_list(handover, people)
     return "post", f"items/{item.pk}/accept/", {"version": 2, "password": PASSWORD}
 
 
 @prepares("return")
 def _return(handover, people, newcomer):
-    item = _submitted_client_list(handover, people)
+    item = submitted_client_list(handover, people)
     body = {"version": 2, "password": PASSWORD, "reason": "Which contact at ACME?"}
     return "post", f"items/{item.pk}/return/", body
 
@@ -96,14 +83,14 @@ def _return(handover, people, newcomer):
 @prepares("comment")
 def _comment(handover, people, newcomer):
     body = {"body": "Who signs for ACME?", "is_question": True}
-    return "post", f"items/{_client_list(handover).pk}/comments/", body
+    return "post", f"items/{client_list(handover).pk}/comments/", body
 
 
 @prepares("download attachment")
 def _download(handover, people, newcomer):
     attachment = services.attachment_add(
         actor=people["sales"],
-        item=_client_list(handover),
+        item=client_list(handover),
         uploaded_file=SimpleUploadedFile("clients.pdf", b"%PDF-1.4 clients"),
     )
     return "get", f"attachments/{attachment.pk}/download/", None
@@ -122,7 +109,7 @@ def _declare(handover, people, newcomer):
 
 @prepares("approve a section")
 def _approve_section(handover, people, newcomer):
-    section = _client_list(handover).section_block_id
+    section = client_list(handover).section_block_id
     body = {"password": PASSWORD, "section": section}
     return "post", f"handovers/{handover.pk}/approve/", body
 

@@ -16,9 +16,11 @@ from cms import services
 from cms.models import Attachment, Comment, Handover, ParticipantRole
 from tests.fixtures.handovers import (
     PASSWORD,
+    action_registry,
+    client_list,
     confirm_everything,
     fill_everything,
-    item_of,
+    submitted_client_list,
 )
 
 ACTORS = ("leaver", "successor", "manager", "hr", "it", "stranger", "other")
@@ -54,20 +56,7 @@ KNOWN_BUGS = {}
 
 
 # Each action prepares what it needs and returns (method, url, form data).
-ACTIONS = {}
-
-
-def prepares(name):
-    def register(prepare):
-        ACTIONS[name] = prepare
-        return prepare
-
-    return register
-
-
-def _client_list(handover):
-    """Filled by the leaver, confirmed by the successor."""
-    return item_of(handover, "Key client list")
+ACTIONS, prepares = action_registry()
 
 
 def _item_url(name, item, *args):
@@ -78,12 +67,6 @@ def _handover_url(name, handover):
     return reverse(f"participant:{name}", args=[handover.pk])
 
 
-def _submitted_client_list(handover, people):
-    return services.item_submit(
-        actor=people["sales"], item=_client_list(handover), version=1
-    )
-
-
 @prepares("view handover")
 def _view(handover, people, newcomer):
     return "get", _handover_url("detail", handover), {}
@@ -92,32 +75,32 @@ def _view(handover, people, newcomer):
 @prepares("fill an item")
 def _fill(handover, people, newcomer):
     data = {"version": 1, "data.customer": "ACME Trading"}
-    return "post", _item_url("item_save", _client_list(handover)), data
+    return "post", _item_url("item_save", client_list(handover)), data
 
 
 @prepares("submit")
 def _submit(handover, people, newcomer):
     data = {"version": 1, "data.customer": "ACME Trading", "intent": "submit"}
-    return "post", _item_url("item_save", _client_list(handover)), data
+    return "post", _item_url("item_save", client_list(handover)), data
 
 
 @prepares("not applicable")
 def _not_applicable(handover, people, newcomer):
     data = {"version": 1, "reason": "I had no clients of my own."}
-    return "post", _item_url("item_not_applicable", _client_list(handover)), data
+    return "post", _item_url("item_not_applicable", client_list(handover)), data
 
 
 @prepares("upload attachment")
 def _upload(handover, people, newcomer):
     data = {"file": SimpleUploadedFile("clients.pdf", b"%PDF-1.4 clients")}
-    return "post", _item_url("item_attach", _client_list(handover)), data
+    return "post", _item_url("item_attach", client_list(handover)), data
 
 
 @prepares("download attachment")
 def _download(handover, people, newcomer):
     attachment = services.attachment_add(
         actor=people["sales"],
-        item=_client_list(handover),
+        item=client_list(handover),
         uploaded_file=SimpleUploadedFile("clients.pdf", b"%PDF-1.4 clients"),
     )
     return "get", reverse("participant:attachment", args=[attachment.pk]), {}
@@ -126,12 +109,12 @@ def _download(handover, people, newcomer):
 @prepares("ask a question")
 def _ask(handover, people, newcomer):
     data = {"body": "Who signs for ACME?", "is_question": "1"}
-    return "post", _item_url("item_comment", _client_list(handover)), data
+    return "post", _item_url("item_comment", client_list(handover)), data
 
 
 @prepares("resolve a question")
 def _resolve(handover, people, newcomer):
-    item = _client_list(handover)
+    item = client_list(handover)
     question = services.comment_add(
         actor=people["successor"], item=item, body="Who signs?", is_question=True
     )
@@ -140,14 +123,14 @@ def _resolve(handover, people, newcomer):
 
 @prepares("accept")
 def _accept(handover, people, newcomer):
-    item = _submitted_client_list(handover, people)
+    item = submitted_client_list(handover, people)
     data = {"decision": "accept", "version": item.version, "password": PASSWORD}
     return "post", _item_url("item_decide", item), data
 
 
 @prepares("return")
 def _return(handover, people, newcomer):
-    item = _submitted_client_list(handover, people)
+    item = submitted_client_list(handover, people)
     data = {
         "decision": "return",
         "version": item.version,
@@ -165,7 +148,7 @@ def _assign(handover, people, newcomer):
         user=newcomer,
         role=ParticipantRole.SUCCESSOR,
     )
-    item = _client_list(handover)
+    item = client_list(handover)
     data = {"successor": newcomer.pk, "version": item.version}
     return "post", _item_url("item_assign", item), data
 
@@ -195,7 +178,7 @@ def _declare(handover, people, newcomer):
 
 @prepares("approve a section")
 def _approve_section(handover, people, newcomer):
-    data = {"section": _client_list(handover).section_block_id, "password": PASSWORD}
+    data = {"section": client_list(handover).section_block_id, "password": PASSWORD}
     return "post", _handover_url("approve", handover), data
 
 
