@@ -273,3 +273,15 @@ BATON_SIGNING_KEY_FILE = env.str(
 )
 BATON_SIGNATURE_BACKEND = "cms.services.signing.PasswordReauthentication"
 BATON_MAX_UPLOAD_BYTES = env.int("BATON_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+
+# Connectors: Fernet keys for secrets at rest (comma-separated, newest first);
+# empty in development derives one from SECRET_KEY.
+BATON_SECRETS_KEYS = env.str("BATON_SECRETS_KEYS", default="")
+# Background fill: retries with exponential backoff (base * 2**attempt, capped).
+BATON_SYNC_MAX_RETRIES = env.int("BATON_SYNC_MAX_RETRIES", default=5)
+BATON_SYNC_RETRY_BASE_SECONDS = env.int("BATON_SYNC_RETRY_BASE_SECONDS", default=30)
+BATON_SYNC_RETRY_MAX_SECONDS = env.int("BATON_SYNC_RETRY_MAX_SECONDS", default=3600)
+# Inbound webhooks: how old a signed timestamp may be.
+BATON_WEBHOOK_TOLERANCE_SECONDS = env.int("BATON_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# Demo data of other apps that seed_demo loads before the templates refer to it.
+BATON_DEMO_SEEDERS = ["connectors.demo.seed_connectors"]

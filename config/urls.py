@@ -22,6 +22,7 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("handovers/", include("cms.participant.urls")),
+    path("imports/", include("connectors.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -1,5 +1,26 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConnectorsConfig(AppConfig):
     name = "connectors"
+    verbose_name = _("Connectors")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from checklist_blocks.registry import register_connector_catalog
+        from cms.signals import handover_started
+
+        from . import types  # noqa: F401 — registers the built-in types
+        from .services import handover_started_receiver
+
+        handover_started.connect(
+            handover_started_receiver, dispatch_uid="connectors-handover-fill"
+        )
+        register_connector_catalog(configured_slugs)
+
+
+def configured_slugs():
+    from .models import ConnectorConfig
+
+    return set(ConnectorConfig.objects.values_list("slug", flat=True))

@@ -4,10 +4,12 @@ what someone changed (existing users, snippets and templates are left alone)."""
 import datetime
 import logging
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils.module_loading import import_string
 from wagtail.models import (
     GroupApprovalTask,
     GroupPagePermission,
@@ -102,6 +104,9 @@ def seed(*, stdout=None):
     indexes = _template_indexes(locales)
     _page_permissions(groups, indexes)
     _workflow(groups, indexes)
+    for seeder in settings.BATON_DEMO_SEEDERS:
+        # Other apps' demo data that templates refer to (e.g. connectors).
+        import_string(seeder)()
     created = _templates(indexes, locales, users["hrhead"])
     employees = _employees(users)
     started = _demo_handover(users, employees)

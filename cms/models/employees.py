@@ -50,6 +50,16 @@ class Employee(index.Indexed, models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
+    directory_id = models.CharField(
+        _("directory id"),
+        max_length=255,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "The employee's id in the company directory (e.g. an LDAP uid or an "
+            "Entra ID object id); connectors can match records by it."
+        ),
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user account"),
@@ -65,7 +75,12 @@ class Employee(index.Indexed, models.Model):
         FieldRowPanel([FieldPanel("role"), FieldPanel("manager")]),
         FieldRowPanel([FieldPanel("hire_date"), FieldPanel("status")]),
         MultiFieldPanel(
-            [FieldPanel("work_email"), FieldPanel("work_phone"), FieldPanel("user")],
+            [
+                FieldPanel("work_email"),
+                FieldPanel("work_phone"),
+                FieldPanel("directory_id"),
+                FieldPanel("user"),
+            ],
             heading=_("Contact and sign-in"),
         ),
     ]

@@ -198,7 +198,9 @@ class Item(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["handover", "position"]
+        # Items filled by a connector share their block's position: ids keep
+        # them in the order they arrived.
+        ordering = ["handover", "position", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["handover", "block_id"], name="unique_item_per_block"

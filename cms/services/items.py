@@ -158,6 +158,24 @@ def _validate_data(item: Item, data) -> dict:
     return merged
 
 
+def _typed_keys(item: Item, changes: dict) -> list[str]:
+    """Provenance keys of what a person changed. A connector record keeps its
+    fields under ``data``: each changed one is named, so a sync still updates the
+    fields nobody typed."""
+    keys = []
+    for key, (old, new) in changes.items():
+        if item.kind == "connector_list" and key == "data":
+            old, new = old or {}, new or {}
+            keys += [
+                f"data.{name}"
+                for name in sorted(set(old) | set(new))
+                if old.get(name) != new.get(name)
+            ]
+        else:
+            keys.append(key)
+    return keys
+
+
 @transaction.atomic
 def item_update(*, actor, item, version, data: dict, meta=NO_REQUEST) -> Item:
     """Save answers. Keeps a version with each changed field's old and new value
@@ -181,7 +199,7 @@ def item_update(*, actor, item, version, data: dict, meta=NO_REQUEST) -> Item:
     before = _snapshot(item)
     now = timezone.now().isoformat()
     item.data = merged
-    for key in changes:
+    for key in _typed_keys(item, changes):
         item.provenance[key] = {"source": "person", "user": actor.pk, "at": now}
     _bump(item, actor=actor, action="update", changes=changes)
     _audit(

@@ -1,0 +1,272 @@
+"""Configured connectors, what they brought into handovers, and their runs."""
+
+import re
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.search import index
+
+from checklist_blocks.blocks.connector import CONNECTOR_SLUG_PATTERN
+
+from .crypto import decrypt_secrets, encrypt_secrets
+
+__all__ = ["BlockSync", "ConnectorConfig", "SyncRun", "SyncedRecord"]
+
+
+class MatchBy(models.TextChoices):
+    EMAIL = "email", _("Work email")
+    EMPLOYEE_NUMBER = "employee_number", _("Employee number")
+    DIRECTORY_ID = "directory_id", _("Directory id")
+    USERNAME = "username", _("User name")
+
+
+class ConnectorConfig(index.Indexed, models.Model):
+    """One external system Baton reads from (and, where allowed, writes to)."""
+
+    type = models.CharField(_("type"), max_length=32)
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.CharField(
+        _("slug"),
+        max_length=64,
+        unique=True,
+        validators=[
+            RegexValidator(
+                re.compile(CONNECTOR_SLUG_PATTERN),
+                _("Use lowercase letters, digits, - and _ (e.g. crm)."),
+            )
+        ],
+        help_text=_("Templates name the connector by this, e.g. crm."),
+    )
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
+    # Fernet token of a JSON object; never shown back, never logged.
+    secrets_ciphertext = models.TextField(blank=True, editable=False)
+    match_by = models.CharField(
+        _("match employees by"),
+        max_length=32,
+        choices=MatchBy.choices,
+        default=MatchBy.EMAIL,
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    sync_interval_minutes = models.PositiveIntegerField(
+        _("re-sync every (minutes)"),
+        default=60,
+        help_text=_("0 turns periodic re-sync off; webhooks still trigger it."),
+    )
+    last_tested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_test_ok = models.BooleanField(null=True, editable=False)
+    last_test_message = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    search_fields = [
+        index.SearchField("name"),
+        index.AutocompleteField("name"),
+        index.SearchField("slug"),
+        index.FilterField("type"),
+        index.FilterField("enabled"),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("connector")
+        verbose_name_plural = _("connectors")
+
+    def __str__(self):
+        return self.name
+
+    # Secrets ---------------------------------------------------------------------
+
+    def get_secrets(self) -> dict:
+        return decrypt_secrets(self.secrets_ciphertext)
+
+    def set_secrets(self, secrets: dict) -> None:
+        """Replace the stored secrets (empty values are dropped)."""
+        self.secrets_ciphertext = encrypt_secrets(
+            {key: value for key, value in secrets.items() if value not in (None, "")}
+        )
+
+    @property
+    def secret_names(self) -> list[str]:
+        try:
+            return sorted(self.get_secrets())
+        except Exception:  # noqa: BLE001 — unreadable secrets have no names to show
+            return []
+
+    # The type ----------------------------------------------------------------------
+
+    @property
+    def type_class(self):
+        from .registry import get_type
+
+        return get_type(self.type)
+
+    def get_type_display(self):
+        try:
+            return self.type_class.label
+        except LookupError:
+            return self.type
+
+    def client(self):
+        """An instance of the connector type with decrypted secrets."""
+        return self.type_class(
+            settings={**self.settings, "match_by": self.match_by},
+            secrets=self.get_secrets(),
+        )
+
+
+class BlockSync(models.Model):
+    """The state of one connector block in one handover, as people see it."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SYNCING = "syncing", _("Syncing")
+        OK = "ok", _("Up to date")
+        FAILED = "failed", _("Failed")
+        WAITING = "waiting", _("Waiting for an upload")
+
+    handover = models.ForeignKey(
+        "cms.Handover", on_delete=models.CASCADE, related_name="block_syncs"
+    )
+    block_id = models.CharField(max_length=64)
+    label = models.CharField(max_length=255, blank=True)
+    connector = models.ForeignKey(
+        ConnectorConfig,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="block_syncs",
+    )
+    connector_slug = models.CharField(max_length=64)
+    record_kind = models.CharField(max_length=32, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices)
+    error = models.TextField(blank=True)
+    request_id = models.CharField(max_length=255, blank=True)
+    attempt = models.PositiveIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    # Bumped on every queueing; a task carrying an older generation is stale.
+    generation = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["handover", "block_id"], name="unique_block_sync"
+            )
+        ]
+        indexes = [models.Index(fields=["connector", "state", "last_finished_at"])]
+
+    def __str__(self):
+        return f"{self.handover_id}/{self.block_id}: {self.state}"
+
+
+class SyncedRecord(models.Model):
+    """The link between an upstream record and the item it became."""
+
+    handover = models.ForeignKey(
+        "cms.Handover", on_delete=models.CASCADE, related_name="synced_records"
+    )
+    connector = models.ForeignKey(
+        ConnectorConfig, on_delete=models.PROTECT, related_name="records"
+    )
+    external_id = models.CharField(max_length=512)
+    block_id = models.CharField(max_length=64)
+    item = models.OneToOneField(
+        "cms.Item", on_delete=models.CASCADE, related_name="synced_record"
+    )
+    # What the connector last said, mapped onto item properties.
+    upstream = models.JSONField(default=dict)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField()
+    gone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["handover", "connector", "external_id"],
+                name="unique_synced_record",
+            )
+        ]
+        indexes = [models.Index(fields=["handover", "block_id"])]
+
+    def __str__(self):
+        return f"{self.connector_id}:{self.external_id}"
+
+
+class SyncRun(models.Model):
+    """One run of a connector over one block (the sync log)."""
+
+    class Trigger(models.TextChoices):
+        START = "start", _("Handover started")
+        PERIODIC = "periodic", _("Periodic re-sync")
+        WEBHOOK = "webhook", _("Webhook")
+        MANUAL = "manual", _("Run by hand")
+        UPLOAD = "upload", _("Upload")
+        RETRY = "retry", _("Retry")
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("Running")
+        OK = "ok", _("Succeeded")
+        PARTIAL = "partial", _("Succeeded with skipped records")
+        FAILED = "failed", _("Failed")
+
+    connector = models.ForeignKey(
+        ConnectorConfig,
+        verbose_name=_("connector"),
+        on_delete=models.CASCADE,
+        related_name="runs",
+    )
+    handover = models.ForeignKey(
+        "cms.Handover",
+        verbose_name=_("handover"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sync_runs",
+    )
+    block_id = models.CharField(max_length=64, blank=True)
+    trigger = models.CharField(_("trigger"), max_length=16, choices=Trigger.choices)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.RUNNING
+    )
+    attempt = models.PositiveIntegerField(_("attempt"), default=0)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    seen = models.PositiveIntegerField(_("seen"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    resolved = models.PositiveIntegerField(_("resolved upstream"), default=0)
+    skipped = models.PositiveIntegerField(_("skipped"), default=0)
+    conflicts = models.PositiveIntegerField(_("upstream changes kept aside"), default=0)
+    # [{"message": ..., "external_id": ..., "request_id": ...}]
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    request_id = models.CharField(_("upstream request id"), max_length=255, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [
+            models.Index(fields=["connector", "-started_at"]),
+            models.Index(fields=["handover", "block_id", "-started_at"]),
+        ]
+        verbose_name = _("sync run")
+        verbose_name_plural = _("sync log")
+
+    def __str__(self):
+        return f"{self.connector} · {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def duration(self):
+        if self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at

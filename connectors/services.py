@@ -1,0 +1,347 @@
+"""Queueing connector work and the person-facing actions on synced items.
+
+Admin, participant pages, API, webhooks and the periodic job all call these."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from cms.errors import Conflict, InvalidInput, NotFound
+from cms.models import Handover, Item
+from cms.services.common import announce, require_hr, require_open
+from cms.services.items import (
+    _audit,
+    _bump,
+    _check_version,
+    _fill_role,
+    _snapshot,
+    _visible_item,
+)
+from cms.services.signing import NO_REQUEST
+
+from .models import BlockSync, ConnectorConfig, MatchBy
+from .sync import UPLOAD, block_sync_for, connector_blocks
+from .types.base import DISCOVER, ConnectorError
+
+__all__ = [
+    "connector_test",
+    "handover_fill_queue",
+    "item_ignore_upstream",
+    "item_take_upstream",
+    "resync_due",
+    "sync_queue",
+    "webhook_queue",
+]
+
+
+# Queueing ------------------------------------------------------------------------
+
+
+def _can(config: ConnectorConfig | None, capability: str) -> bool:
+    if config is None:
+        return False
+    try:
+        return config.type_class.can(capability)
+    except LookupError:
+        return False
+
+
+def _enqueue(status: BlockSync, trigger: str) -> bool:
+    """Mark the block queued and send one task after commit; False when a task
+    for it is already waiting."""
+    from .tasks import sync_block_task
+
+    updated = (
+        BlockSync.objects.filter(pk=status.pk)
+        .exclude(state=BlockSync.State.QUEUED, queued_at__isnull=False)
+        .update(
+            state=BlockSync.State.QUEUED,
+            queued_at=timezone.now(),
+            retry_at=None,
+            generation=F("generation") + 1,
+        )
+    )
+    if not updated:
+        return False
+    generation = BlockSync.objects.values_list("generation", flat=True).get(
+        pk=status.pk
+    )
+    handover_id, block_id = status.handover_id, status.block_id
+    transaction.on_commit(
+        lambda: sync_block_task(handover_id, block_id, trigger, 0, generation)
+    )
+    return True
+
+
+def handover_fill_queue(handover: Handover, *, trigger="start") -> int:
+    """One task per connector block of the handover; returns how many were queued."""
+    queued = 0
+    for block in connector_blocks(handover):
+        status = block_sync_for(handover, block)
+        config = block.connector
+        if _can(config, DISCOVER) and config.enabled:
+            queued += _enqueue(status, trigger)
+            continue
+        if _can(config, UPLOAD) and config.enabled:
+            state, error = BlockSync.State.WAITING, ""
+        elif config is None:
+            state = BlockSync.State.FAILED
+            error = gettext("No connector “%(slug)s” is configured.") % {
+                "slug": block.slug
+            }
+        elif not config.enabled:
+            state = BlockSync.State.FAILED
+            error = gettext("The connector “%(name)s” is disabled.") % {
+                "name": config.name
+            }
+        else:
+            state = BlockSync.State.FAILED
+            error = gettext("The connector “%(name)s” cannot list records.") % {
+                "name": config.name
+            }
+        BlockSync.objects.filter(pk=status.pk).update(state=state, error=error)
+    return queued
+
+
+def handover_started_receiver(sender, *, handover_id, **kwargs):
+    """``cms.signals.handover_started`` (after commit): queue the background fill."""
+    handover = Handover.objects.select_related("template_revision").get(pk=handover_id)
+    with transaction.atomic():
+        handover_fill_queue(handover)
+
+
+def sync_queue(*, actor, handover, block_id: str, meta=NO_REQUEST) -> BlockSync:
+    """HR asks for a re-sync of one block now."""
+    require_hr(actor)
+    handover = Handover.objects.select_related("template_revision").get(
+        pk=getattr(handover, "pk", handover)
+    )
+    require_open(handover, *Handover.OPEN_STATES)
+    for block in connector_blocks(handover):
+        if block.block_id == block_id:
+            if not (_can(block.connector, DISCOVER) and block.connector.enabled):
+                raise Conflict(_("This block's connector cannot be synced now."))
+            status = block_sync_for(handover, block)
+            _enqueue(status, "manual")
+            status.refresh_from_db()
+            return status
+    raise NotFound(_("This handover has no such connector block."))
+
+
+def resync_due(*, now=None) -> int:
+    """Queue every block of an open handover whose connector's interval has
+    passed since its last run. A constant number of queries, whatever the size."""
+    now = now or timezone.now()
+    due = Q()
+    intervals = list(
+        ConnectorConfig.objects.filter(
+            enabled=True, sync_interval_minutes__gt=0
+        ).values_list("pk", "type", "sync_interval_minutes")
+    )
+    any_due = False
+    for pk, type_slug, minutes in intervals:
+        config = ConnectorConfig(pk=pk, type=type_slug)
+        if not _can(config, DISCOVER):
+            continue
+        any_due = True
+        due |= Q(connector_id=pk) & (
+            Q(last_finished_at__lt=now - timedelta(minutes=minutes))
+            | Q(
+                last_finished_at__isnull=True,
+                state=BlockSync.State.FAILED,
+                retry_at__isnull=True,
+            )
+        )
+    if not any_due:
+        return 0
+    statuses = list(
+        BlockSync.objects.filter(due, handover__state__in=Handover.OPEN_STATES)
+        .exclude(state__in=(BlockSync.State.QUEUED, BlockSync.State.SYNCING))
+        .exclude(retry_at__gt=now)
+        .only("pk", "handover_id", "block_id")
+    )
+    queued = 0
+    with transaction.atomic():
+        for status in statuses:
+            queued += _enqueue(status, "periodic")
+    return queued
+
+
+WEBHOOK_MATCH_KEYS = {
+    MatchBy.EMAIL: "employee__work_email__iexact",
+    MatchBy.EMPLOYEE_NUMBER: "employee__employee_number",
+    MatchBy.DIRECTORY_ID: "employee__directory_id",
+    MatchBy.USERNAME: "employee__user__username",
+}
+
+
+def webhook_queue(*, config: ConnectorConfig, payload: dict) -> int:
+    """An accepted webhook event: re-sync the blocks it concerns. The event may
+    name employees (``employees``: list of {email|employee_number|directory_id|
+    username}); without one every open handover using the connector re-syncs."""
+    statuses = BlockSync.objects.filter(
+        connector=config, handover__state__in=Handover.OPEN_STATES
+    )
+    people = payload.get("employees")
+    if people is not None:
+        if not isinstance(people, list) or not all(isinstance(p, dict) for p in people):
+            raise InvalidInput(
+                fields={
+                    "employees": [_('Send a list of objects, e.g. [{"email": …}].')]
+                }
+            )
+        who = Q()
+        for person in people:
+            for key, lookup in WEBHOOK_MATCH_KEYS.items():
+                value = person.get(key)
+                if isinstance(value, str) and value.strip():
+                    who |= Q(**{lookup: value.strip()})
+        if not who:
+            return 0
+        handovers = Handover.objects.filter(who).values("pk")
+        statuses = statuses.filter(handover__in=handovers)
+    queued = 0
+    with transaction.atomic():
+        for status in statuses.only("pk", "handover_id", "block_id"):
+            queued += _enqueue(status, "webhook")
+    return queued
+
+
+# Test connection -------------------------------------------------------------------
+
+
+def connector_test(*, actor, connector: ConnectorConfig) -> tuple[bool, str]:
+    """Try the connector's settings and credentials; record and return the result."""
+    require_hr_or_it(actor)
+    try:
+        client = connector.client()
+    except LookupError as error:
+        ok, message = False, str(error)
+    except Exception as error:  # noqa: BLE001 — unreadable secrets: say so, never the value
+        ok, message = False, str(error)
+    else:
+        try:
+            ok, message = True, str(client.test_connection())
+        except ConnectorError as error:
+            ok, message = False, str(error.message)
+        finally:
+            client.close()
+    ConnectorConfig.objects.filter(pk=connector.pk).update(
+        last_tested_at=timezone.now(), last_test_ok=ok, last_test_message=message
+    )
+    return ok, message
+
+
+def require_hr_or_it(actor) -> None:
+    from .permissions import can_manage_connectors
+
+    if not can_manage_connectors(actor):
+        from cms.errors import PermissionDenied
+
+        raise PermissionDenied(_("Only HR or IT administrators can manage connectors."))
+
+
+# Upstream changes kept beside a typed value --------------------------------------
+
+
+def _upstream_field(item: Item, field: str) -> dict:
+    upstream = (item.provenance or {}).get("upstream") or {}
+    if field not in upstream:
+        raise InvalidInput(
+            fields={"field": [_("There is no upstream change for this field.")]}
+        )
+    return upstream[field]
+
+
+@transaction.atomic
+def item_take_upstream(*, actor, item, version, field: str, meta=NO_REQUEST) -> Item:
+    """Replace the typed value of ``field`` with the upstream one."""
+    item, _roles = _visible_item(actor, item)
+    role = _fill_role(actor, item)
+    require_open(item.handover)
+    _check_version(item, version)
+    if item.state not in (Item.State.PENDING, Item.State.RETURNED):
+        raise Conflict(
+            _("This item was submitted; it can be changed again once it is returned.")
+        )
+    pending = _upstream_field(item, field)
+    before = _snapshot(item)
+    data = dict(item.data.get("data") or {})
+    old = data.get(field)
+    data[field] = pending["value"]
+    item.data = {**item.data, "data": data}
+    provenance = dict(item.provenance)
+    upstream = dict(provenance.get("upstream") or {})
+    upstream.pop(field, None)
+    if upstream:
+        provenance["upstream"] = upstream
+    else:
+        provenance.pop("upstream", None)
+    provenance[f"data.{field}"] = {
+        "source": "sync",
+        "connector": pending.get("connector", ""),
+        "at": timezone.now().isoformat(),
+        "taken_by": actor.pk,
+    }
+    item.provenance = provenance
+    _bump(
+        item,
+        actor=actor,
+        action="take_upstream",
+        changes={f"data.{field}": [old, data[field]]},
+    )
+    _audit(
+        item,
+        actor=actor,
+        role=role,
+        action="item.upstream_taken",
+        before=before,
+        meta=meta,
+        details={"field": field},
+    )
+    announce(item.handover, "item.updated", actor=actor, item=item)
+    return item
+
+
+@transaction.atomic
+def item_ignore_upstream(*, actor, item, version, field: str, meta=NO_REQUEST) -> Item:
+    """Keep the typed value; the upstream change is dismissed until it changes again."""
+    item, _roles = _visible_item(actor, item)
+    role = _fill_role(actor, item)
+    require_open(item.handover)
+    _check_version(item, version)
+    pending = _upstream_field(item, field)
+    before = _snapshot(item)
+    provenance = dict(item.provenance)
+    upstream = dict(provenance.get("upstream") or {})
+    upstream.pop(field, None)
+    if upstream:
+        provenance["upstream"] = upstream
+    else:
+        provenance.pop("upstream", None)
+    ignored = dict(provenance.get("ignored_upstream") or {})
+    ignored[field] = pending
+    provenance["ignored_upstream"] = ignored
+    item.provenance = provenance
+    _bump(
+        item,
+        actor=actor,
+        action="ignore_upstream",
+        changes={f"upstream.{field}": [pending.get("value"), None]},
+    )
+    _audit(
+        item,
+        actor=actor,
+        role=role,
+        action="item.upstream_ignored",
+        before=before,
+        meta=meta,
+        details={"field": field},
+    )
+    return item

@@ -1,0 +1,157 @@
+"""What a connector type is: the contract every external system implements.
+
+A type declares its capabilities, the settings and secrets it needs, the record
+kinds it can discover, and how a record's fields map onto item properties by
+default. The sync engine (``connectors.sync``) does everything else: upserting
+items, provenance, retries, status and the sync log. A type never touches the
+database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.utils.translation import gettext_lazy as _
+
+__all__ = [
+    "DISCOVER",
+    "REVOKE",
+    "TRANSFER",
+    "WEBHOOK",
+    "ConnectorError",
+    "ConnectorType",
+    "EmployeeRef",
+    "MisconfiguredError",
+    "Record",
+    "Setting",
+]
+
+# Capabilities a type may declare.
+DISCOVER = "discover"
+REVOKE = "revoke"
+TRANSFER = "transfer"
+WEBHOOK = "webhook"
+
+
+class ConnectorError(Exception):
+    """The upstream system failed or could not be reached.
+
+    ``message`` is shown to people (translate it); ``request_id`` is the upstream
+    request id when the system returned one; ``retryable`` says whether trying
+    again later can help (an outage can, wrong credentials cannot).
+    """
+
+    def __init__(self, message, *, request_id: str | None = None, retryable=True):
+        super().__init__(str(message))
+        self.message = message
+        self.request_id = request_id
+        self.retryable = retryable
+
+
+class MisconfiguredError(ConnectorError):
+    """Wrong credentials, unknown host, a bad base DN or mapping: retrying cannot
+    help until an admin fixes the connector."""
+
+    def __init__(self, message, *, request_id: str | None = None):
+        super().__init__(message, request_id=request_id, retryable=False)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting (or secret) a type needs, as the admin form shows it."""
+
+    name: str
+    label: Any
+    help_text: Any = ""
+    required: bool = True
+    secret: bool = False
+    default: Any = None
+    # JSON Schema of the value ("string", "integer", "boolean", "array", "object").
+    type: str = "string"
+    choices: tuple = ()
+
+
+@dataclass(frozen=True)
+class EmployeeRef:
+    """Who the records belong to, as the connector's match setting picks them."""
+
+    email: str = ""
+    employee_number: str = ""
+    directory_id: str = ""
+    username: str = ""
+    name: str = ""
+
+    def value(self, match_by: str) -> str:
+        return getattr(self, match_by, "") or ""
+
+
+@dataclass
+class Record:
+    """One upstream record. ``fields`` holds the upstream data as received (nested
+    dicts allowed); mappings read from it by dotted paths."""
+
+    external_id: str
+    kind: str
+    title: str
+    fields: dict = field(default_factory=dict)
+    # Set by a type when this one record is unusable; the engine skips and reports it.
+    error: str = ""
+
+
+class ConnectorType:
+    """Subclass, set the class attributes, implement ``discover`` and
+    ``test_connection``, and register the class with
+    ``connectors.registry.register``."""
+
+    slug: ClassVar[str]
+    label: ClassVar[Any]
+    description: ClassVar[Any] = ""
+    capabilities: ClassVar[frozenset] = frozenset({DISCOVER})
+    # record kind -> {item property (dotted) -> record field (dotted)}
+    default_mappings: ClassVar[Mapping[str, Mapping[str, str]]] = {}
+    settings: ClassVar[tuple[Setting, ...]] = ()
+    # Seconds for each upstream call unless the connector's settings say otherwise.
+    default_timeout: ClassVar[float] = 10.0
+
+    def __init__(self, *, settings: Mapping, secrets: Mapping, timeout=None):
+        self.config = dict(settings)
+        self.secrets = dict(secrets)
+        self.timeout = float(
+            timeout or self.config.get("timeout") or self.default_timeout
+        )
+
+    # What the type can do ---------------------------------------------------------
+
+    @classmethod
+    def record_kinds(cls) -> tuple[str, ...]:
+        return tuple(cls.default_mappings)
+
+    @classmethod
+    def can(cls, capability: str) -> bool:
+        return capability in cls.capabilities
+
+    @classmethod
+    def setting_specs(cls, *, secret: bool) -> tuple[Setting, ...]:
+        return tuple(spec for spec in cls.settings if spec.secret == secret)
+
+    # Talking to the system --------------------------------------------------------
+
+    def test_connection(self) -> str:
+        """Check settings and credentials with one cheap call. Return a short
+        translated description of what was reached; raise ConnectorError (or
+        MisconfiguredError) with a clear reason otherwise."""
+        raise NotImplementedError
+
+    def discover(self, *, employee: EmployeeRef, record_kind: str) -> Iterable[Record]:
+        """Every record of ``record_kind`` that belongs to ``employee``. Raise
+        ConnectorError when the system fails; mark single bad records with
+        ``Record.error`` instead of raising."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release connections. Called by the engine after each run."""
+
+
+UNKNOWN_RECORD_KIND = _("This connector cannot list records of kind “%(kind)s”.")

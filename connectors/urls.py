@@ -1,0 +1,20 @@
+"""Participant-facing connector pages (spreadsheet import), under /<lang>/imports/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "connectors"
+
+urlpatterns = [
+    path(
+        "<int:handover_id>/<slug:block_id>/",
+        views.spreadsheet_upload,
+        name="spreadsheet_upload",
+    ),
+    path(
+        "<int:handover_id>/<slug:block_id>/<slug:token>/",
+        views.spreadsheet_preview,
+        name="spreadsheet_preview",
+    ),
+]
