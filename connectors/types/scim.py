@@ -1,0 +1,483 @@
+"""SCIM 2.0 (RFC 7643/7644): the employee's account and group memberships in an
+identity provider such as Okta, Entra ID, Keycloak or authentik."""
+
+from __future__ import annotations
+
+import re
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from ..registry import register
+from ._http import HttpClient, OptionsMixin, host_of
+from .base import (
+    DISCOVER,
+    UNKNOWN_RECORD_KIND,
+    ConnectorError,
+    ConnectorType,
+    EmployeeRef,
+    MisconfiguredError,
+    Record,
+    Setting,
+)
+
+__all__ = ["ScimConnector", "scim_filter"]
+
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+MATCH_ATTRIBUTES = (
+    ("emails.value", _("E-mail address (emails.value)")),
+    ("userName", _("User name (userName)")),
+    ("externalId", _("External id (externalId)")),
+    (f"{ENTERPRISE}:employeeNumber", _("Employee number (enterprise extension)")),
+)
+MATCH_BY = (
+    ("email", _("E-mail address")),
+    ("employee_number", _("Employee number")),
+    ("directory_id", _("Directory id")),
+    ("username", _("User name")),
+)
+AUTH_CHOICES = (
+    ("bearer", _("Bearer token")),
+    ("basic", _("User name and password")),
+    ("none", _("None")),
+)
+# What a SCIM attribute path may look like; anything else could change the filter.
+_ATTRIBUTE_PATH = re.compile(r"^[A-Za-z][A-Za-z0-9_.:$-]*$")
+PAGE_SIZE = 100
+MAX_PAGES = 100
+_TRUE = "true"
+_FALSE = "false"
+
+
+def scim_filter(attribute: str, value: str) -> str:
+    """``attribute eq "value"`` with the value quoted as a JSON string."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'{attribute} eq "{escaped}"'
+
+
+def active_flag(value):
+    """SCIM's ``active`` as a bool, ``None`` when absent; ``ValueError`` when it
+    is neither a boolean nor the string "true"/"false" in any case."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == _TRUE:
+            return True
+        if text == _FALSE:
+            return False
+    raise ValueError(value)
+
+
+@register
+class ScimConnector(OptionsMixin, ConnectorType):
+    slug = "scim"
+    label = _("SCIM 2.0 (Okta, Entra ID, Keycloak, authentik…)")
+    description = _(
+        "Finds the employee's account and the groups they belong to in an identity "
+        "provider that speaks SCIM 2.0."
+    )
+    capabilities = frozenset({DISCOVER})
+    default_mappings = {
+        "account": {
+            "system": "system",
+            "account_id": "userName",
+            "role_permission": "group_names",
+        },
+        "group": {
+            "system": "system",
+            "account_id": "userName",
+            "role_permission": "displayName",
+        },
+    }
+    settings = (
+        Setting(
+            "base_url",
+            _("Base URL"),
+            _("The SCIM endpoint, e.g. https://idp.example.com/scim/v2"),
+        ),
+        Setting(
+            "auth",
+            _("Authentication"),
+            default="bearer",
+            choices=AUTH_CHOICES,
+        ),
+        Setting(
+            "username",
+            _("User name"),
+            _("Only for user name and password authentication."),
+            required=False,
+        ),
+        Setting(
+            "match_attribute",
+            _("SCIM attribute to search"),
+            _("The user attribute compared with the employee's value."),
+            required=False,
+            default="emails.value",
+            choices=MATCH_ATTRIBUTES,
+        ),
+        Setting(
+            "match_by",
+            _("Employee value to search for"),
+            required=False,
+            default="email",
+            choices=MATCH_BY,
+        ),
+        Setting(
+            "timeout",
+            _("Timeout (seconds)"),
+            _("How long to wait for each request."),
+            required=False,
+            default=10,
+            type="number",
+        ),
+        Setting(
+            "verify_tls",
+            _("Verify the TLS certificate"),
+            _("Turn off only for a test system with a self-signed certificate."),
+            required=False,
+            default=True,
+            type="boolean",
+        ),
+        Setting(
+            "token",
+            _("Bearer token"),
+            required=False,
+            secret=True,
+        ),
+        Setting(
+            "password",
+            _("Password"),
+            required=False,
+            secret=True,
+        ),
+    )
+
+    def __init__(self, *, settings, secrets, timeout=None):
+        super().__init__(settings=settings, secrets=secrets, timeout=timeout)
+        self.base_url = str(self.option("base_url") or "").strip().rstrip("/")
+        self.host = host_of(self.base_url)
+        self.system = self.host or "SCIM"
+        self.auth = self.option("auth")
+        verify = self.option("verify_tls")
+        self.http = HttpClient(
+            timeout=self.timeout,
+            verify=verify not in (False, "false", "0", 0),
+            headers={"Accept": "application/scim+json, application/json"},
+            secrets=(self.secrets.get("token"), self.secrets.get("password")),
+        )
+        if self.auth == "bearer" and self.secrets.get("token"):
+            token = self.secrets["token"]
+            self.http.session.headers["Authorization"] = f"Bearer {token}"
+        elif self.auth == "basic":
+            self.http.session.auth = (
+                str(self.option("username") or ""),
+                str(self.secrets.get("password") or ""),
+            )
+
+    def close(self) -> None:
+        self.http.close()
+
+    # Talking to the server ----------------------------------------------------------
+
+    def test_connection(self) -> str:
+        self._check_settings()
+        response = self._send("/ServiceProviderConfig", not_found_ok=True)
+        if response.status_code != 404:
+            self._json(response)
+        page = self._json(self._send("/Users", params={"count": 1}))
+        total = page.get("totalResults") if isinstance(page, dict) else None
+        if not isinstance(total, int):
+            raise ConnectorError(
+                _("%(host)s did not answer like a SCIM server.") % {"host": self.system}
+            )
+        return ngettext(
+            "Connected to %(host)s (%(count)d user).",
+            "Connected to %(host)s (%(count)d users).",
+            total,
+        ) % {"host": self.system, "count": total}
+
+    def discover(self, *, employee: EmployeeRef, record_kind: str):
+        if record_kind not in self.default_mappings:
+            raise MisconfiguredError(UNKNOWN_RECORD_KIND % {"kind": record_kind})
+        self._check_settings()
+        users = self._find_users(employee)
+        if record_kind == "account":
+            return [self._account(user) for user in users]
+        return self._groups(users)
+
+    # Accounts ---------------------------------------------------------------------
+
+    def _find_users(self, employee: EmployeeRef) -> list:
+        match_by = self.option("match_by")
+        value = employee.value(match_by).strip()
+        if not value:
+            label = dict(MATCH_BY).get(match_by, match_by)
+            raise ConnectorError(
+                _("The employee has no %(value)s to look up on the SCIM server.")
+                % {"value": str(label).lower()},
+                retryable=False,
+            )
+        query = scim_filter(self.option("match_attribute"), value)
+        return self._list("/Users", query)
+
+    def _account(self, user) -> Record:
+        if not isinstance(user, dict) or not _text(user.get("id")):
+            return Record(
+                external_id="",
+                kind="account",
+                title="",
+                error=str(_("The SCIM server returned a user without an id.")),
+            )
+        user_id = _text(user["id"])
+        try:
+            active = active_flag(user.get("active"))
+        except ValueError:
+            return Record(
+                external_id=user_id,
+                kind="account",
+                title="",
+                error=str(
+                    _(
+                        "User %(user)s has an “active” value that is neither true "
+                        "nor false: %(value)s"
+                    )
+                    % {
+                        "user": _text(user.get("userName")) or user_id,
+                        "value": str(user.get("active"))[:50],
+                    }
+                ),
+            )
+        groups = self._membership_names(user)
+        enterprise = (
+            user.get(ENTERPRISE) if isinstance(user.get(ENTERPRISE), dict) else {}
+        )
+        emails = _emails(user.get("emails"))
+        return Record(
+            external_id=user_id,
+            kind="account",
+            title=_text(user.get("userName")) or user_id,
+            fields={
+                "id": user_id,
+                "userName": _text(user.get("userName")),
+                "displayName": _text(user.get("displayName")),
+                "externalId": _text(user.get("externalId")),
+                "email": _primary_email(user.get("emails")),
+                "emails": emails,
+                "active": active,
+                "title": _text(user.get("title")),
+                "employeeNumber": _text(enterprise.get("employeeNumber")),
+                "department": _text(enterprise.get("department")),
+                "system": self.system,
+                "groups": groups,
+                "group_names": ", ".join(groups),
+            },
+        )
+
+    def _membership_names(self, user) -> list:
+        """Display names of the user's groups. A server that will not say (no
+        ``groups`` attribute and no right to search groups) gives an empty list
+        rather than failing the account itself."""
+        references = user.get("groups")
+        if isinstance(references, list):
+            return [
+                _text(ref.get("display")) or _text(ref.get("value"))
+                for ref in references
+                if isinstance(ref, dict) and (ref.get("display") or ref.get("value"))
+            ]
+        try:
+            groups = self._list("/Groups", scim_filter("members.value", user["id"]))
+        except ConnectorError as error:
+            if error.retryable:
+                raise
+            return []
+        return [
+            _text(group.get("displayName")) or _text(group.get("id"))
+            for group in groups
+            if isinstance(group, dict)
+        ]
+
+    # Groups -----------------------------------------------------------------------
+
+    def _groups(self, users) -> list:
+        records = []
+        seen = set()
+        for user in users:
+            if not isinstance(user, dict) or not _text(user.get("id")):
+                continue
+            user_id = _text(user["id"])
+            references = user.get("groups")
+            if isinstance(references, list):
+                groups = []
+                for reference in references:
+                    group_id = (
+                        _text(reference.get("value"))
+                        if isinstance(reference, dict)
+                        else ""
+                    )
+                    if group_id and group_id not in seen:
+                        groups.append(self._group(group_id, reference))
+            else:
+                groups = self._list("/Groups", scim_filter("members.value", user_id))
+            for group in groups:
+                group_id = _text(group.get("id")) if isinstance(group, dict) else ""
+                if not group_id:
+                    records.append(
+                        Record(
+                            external_id="",
+                            kind="group",
+                            title="",
+                            error=str(
+                                _("The SCIM server returned a group without an id.")
+                            ),
+                        )
+                    )
+                    continue
+                if group_id in seen:
+                    continue
+                seen.add(group_id)
+                records.append(self._group_record(group, user))
+        return records
+
+    def _group(self, group_id: str, reference: dict) -> dict:
+        """The full group a ``groups`` reference points to (for its members);
+        the reference alone when the group has vanished meanwhile."""
+        response = self._send(f"/Groups/{group_id}", not_found_ok=True)
+        if response.status_code == 404:
+            return {"id": group_id, "displayName": _text(reference.get("display"))}
+        group = self._json(response)
+        return group if isinstance(group, dict) else {"id": group_id}
+
+    def _group_record(self, group: dict, user: dict) -> Record:
+        group_id = _text(group["id"])
+        members = group.get("members")
+        member_count = len(members) if isinstance(members, list) else None
+        sole_member = None
+        if member_count is not None:
+            member_ids = {
+                _text(member.get("value"))
+                for member in members
+                if isinstance(member, dict)
+            }
+            sole_member = member_count == 1 and _text(user.get("id")) in member_ids
+        display_name = _text(group.get("displayName")) or group_id
+        return Record(
+            external_id=group_id,
+            kind="group",
+            title=display_name,
+            fields={
+                "id": group_id,
+                "displayName": display_name,
+                "externalId": _text(group.get("externalId")),
+                "member_count": member_count,
+                "sole_member": sole_member,
+                "system": self.system,
+                "userName": _text(user.get("userName")),
+            },
+        )
+
+    # HTTP -------------------------------------------------------------------------
+
+    def _check_settings(self) -> None:
+        if not self.base_url.lower().startswith(("http://", "https://")):
+            raise MisconfiguredError(
+                _("The SCIM base URL must start with https:// (or http://).")
+            )
+        attribute = str(self.option("match_attribute") or "")
+        if not _ATTRIBUTE_PATH.match(attribute):
+            raise MisconfiguredError(
+                _("“%(attribute)s” is not a SCIM attribute name.")
+                % {"attribute": attribute}
+            )
+        if self.option("match_by") not in dict(MATCH_BY):
+            raise MisconfiguredError(
+                _("Unknown employee value “%(value)s” to search by.")
+                % {"value": self.option("match_by")}
+            )
+        if self.auth not in dict(AUTH_CHOICES):
+            raise MisconfiguredError(
+                _("Unknown authentication “%(auth)s”.") % {"auth": self.auth}
+            )
+        if self.auth == "bearer" and not self.secrets.get("token"):
+            raise MisconfiguredError(_("Enter the bearer token of the SCIM server."))
+        if self.auth == "basic" and not self.option("username"):
+            raise MisconfiguredError(_("Enter the user name for the SCIM server."))
+
+    def _send(self, path: str, *, params=None, not_found_ok=False):
+        response = self.http.send("GET", self.base_url + path, params=params)
+        if not_found_ok and response.status_code == 404:
+            return response
+        if self.auth == "bearer":
+            refused = _("The SCIM server refused the token.")
+        elif self.auth == "basic":
+            refused = _("The SCIM server refused the user name or password.")
+        else:
+            refused = _("The SCIM server requires credentials.")
+        return self.http.check(
+            response,
+            refused=refused,
+            not_found=_("There is no SCIM service at %(url)s. Check the base URL.")
+            % {"url": self.base_url},
+        )
+
+    def _json(self, response):
+        return self.http.json_of(
+            response, system=_("The SCIM server at %(host)s") % {"host": self.system}
+        )
+
+    def _list(self, path: str, query: str) -> list:
+        """Every resource of a filtered list, following startIndex/count."""
+        resources = []
+        start = 1
+        for _page in range(MAX_PAGES):
+            params = {"filter": query, "startIndex": start, "count": PAGE_SIZE}
+            page = self._json(self._send(path, params=params))
+            if not isinstance(page, dict):
+                raise ConnectorError(
+                    _("%(host)s did not answer like a SCIM server.")
+                    % {"host": self.system}
+                )
+            batch = page.get("Resources", page.get("resources")) or []
+            if not isinstance(batch, list):
+                raise ConnectorError(
+                    _("%(host)s did not answer like a SCIM server.")
+                    % {"host": self.system}
+                )
+            resources.extend(batch)
+            total = page.get("totalResults")
+            if not batch or not isinstance(total, int) or len(resources) >= total:
+                return resources
+            start += len(batch)
+        raise ConnectorError(
+            _("%(host)s kept returning more results after %(count)d pages.")
+            % {"host": self.system, "count": MAX_PAGES},
+            retryable=False,
+        )
+
+
+def _text(value) -> str:
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    return str(value)
+
+
+def _emails(value) -> list:
+    if not isinstance(value, list):
+        return []
+    return [
+        _text(entry.get("value"))
+        for entry in value
+        if isinstance(entry, dict) and entry.get("value")
+    ]
+
+
+def _primary_email(value) -> str:
+    if not isinstance(value, list):
+        return ""
+    entries = [
+        entry for entry in value if isinstance(entry, dict) and entry.get("value")
+    ]
+    for entry in entries:
+        if entry.get("primary") in (True, "true", "True"):
+            return _text(entry["value"])
+    return _text(entries[0]["value"]) if entries else ""

@@ -1,0 +1,1 @@
+from .server import scim_server  # noqa: F401  (the session fixture)
