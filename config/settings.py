@@ -285,3 +285,5 @@ BATON_SYNC_RETRY_MAX_SECONDS = env.int("BATON_SYNC_RETRY_MAX_SECONDS", default=3
 BATON_WEBHOOK_TOLERANCE_SECONDS = env.int("BATON_WEBHOOK_TOLERANCE_SECONDS", default=300)
 # Demo data of other apps that seed_demo loads before the templates refer to it.
 BATON_DEMO_SEEDERS = ["connectors.demo.seed_connectors"]
+# Modules whose ``urlpatterns`` join /api/v1/ (and its OpenAPI schema).
+BATON_API_V1_EXTENSIONS = ["connectors.api"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -345,3 +346,105 @@ def item_ignore_upstream(*, actor, item, version, field: str, meta=NO_REQUEST) -
         details={"field": field},
     )
     return item
+
+
+# Saving a connector (admin form and API) ------------------------------------------
+
+_JSON_TYPES = {
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "array": list,
+    "object": dict,
+}
+
+
+def _settings_errors(type_class, settings: dict) -> dict:
+    errors = {}
+    if not isinstance(settings, dict):
+        return {"settings": [gettext("Send the settings as an object.")]}
+    known = {spec.name: spec for spec in type_class.settings if not spec.secret}
+    for name in settings:
+        if name not in known and name not in ("timeout",):
+            errors.setdefault("settings", []).append(
+                gettext("Unknown setting “%(name)s”. Known settings: %(known)s.")
+                % {"name": name, "known": ", ".join(sorted(known)) or "—"}
+            )
+    for name, spec in known.items():
+        value = settings.get(name)
+        if value in (None, ""):
+            if spec.required and spec.default in (None, ""):
+                errors.setdefault("settings", []).append(
+                    gettext("The setting “%(name)s” is required.") % {"name": name}
+                )
+            continue
+        expected = _JSON_TYPES.get(spec.type, object)
+        wrong = not isinstance(value, expected) or (
+            spec.type in ("integer", "number") and isinstance(value, bool)
+        )
+        if wrong:
+            errors.setdefault("settings", []).append(
+                gettext("The setting “%(name)s” must be of type %(type)s.")
+                % {"name": name, "type": spec.type}
+            )
+        elif spec.choices and value not in [choice[0] for choice in spec.choices]:
+            errors.setdefault("settings", []).append(
+                gettext("The setting “%(name)s” must be one of: %(choices)s.")
+                % {
+                    "name": name,
+                    "choices": ", ".join(str(choice[0]) for choice in spec.choices),
+                }
+            )
+    return errors
+
+
+@transaction.atomic
+def connector_save(*, actor, data: dict, connector: ConnectorConfig | None = None):
+    """Create or change a connector. ``data["secrets"]`` replaces the named
+    secrets (an empty value deletes one) and is never stored in clear."""
+    from .registry import get_type
+
+    require_hr_or_it(actor)
+    connector = connector or ConnectorConfig()
+    data = dict(data)
+    secrets = data.pop("secrets", None)
+    for field in (
+        "type",
+        "name",
+        "slug",
+        "settings",
+        "enabled",
+        "match_by",
+        "sync_interval_minutes",
+    ):
+        if field in data:
+            setattr(connector, field, data[field])
+    errors = {}
+    try:
+        type_class = get_type(connector.type)
+    except LookupError as error:
+        raise InvalidInput(fields={"type": [str(error)]}) from error
+    errors.update(_settings_errors(type_class, connector.settings or {}))
+    if secrets is not None:
+        secret_names = {spec.name for spec in type_class.setting_specs(secret=True)}
+        unknown = sorted(set(secrets) - secret_names)
+        if unknown:
+            errors["secrets"] = [
+                gettext("Unknown secret “%(name)s”. Known secrets: %(known)s.")
+                % {"name": name, "known": ", ".join(sorted(secret_names)) or "—"}
+                for name in unknown
+            ]
+    if errors:
+        raise InvalidInput(_("The connector was not saved."), fields=errors)
+    if secrets is not None:
+        merged = {**connector.get_secrets(), **secrets} if connector.pk else secrets
+        connector.set_secrets(merged)
+    try:
+        connector.full_clean(exclude=["secrets_ciphertext"])
+    except ValidationError as error:
+        raise InvalidInput(
+            _("The connector was not saved."), fields=error.message_dict
+        ) from error
+    connector.save()
+    return connector

@@ -1,3 +1,6 @@
+from importlib import import_module
+
+from django.conf import settings
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -44,6 +47,12 @@ router.register("employees", EmployeeViewSet, basename="employee")
 api_v1_urls = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("", include(router.urls)),
+    # Other apps' endpoints (e.g. connectors), named in settings.
+    *(
+        pattern
+        for module in settings.BATON_API_V1_EXTENSIONS
+        for pattern in import_module(module).urlpatterns
+    ),
 ]
 
 # The schema describes the DRF API only (Wagtail's v2 endpoints document

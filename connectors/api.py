@@ -1,0 +1,438 @@
+"""Connectors in the REST API (/api/v1/): configs (secrets write-only), the sync
+log, per-block status, upstream changes on items, and inbound webhooks."""
+
+import hashlib
+import hmac
+import json
+import time
+
+import django_filters
+from django.conf import settings
+from django.core.cache import cache
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+from rest_framework.views import APIView
+
+from cms import selectors
+from cms.errors import InvalidInput, NotFound, PermissionDenied
+from cms.services.signing import RequestMeta
+
+from . import services
+from .models import BlockSync, ConnectorConfig, MatchBy, SyncRun
+from .permissions import can_manage_connectors
+from .registry import type_choices
+from .types.base import WEBHOOK
+
+__all__ = ["urlpatterns"]
+
+SIGNATURE_HEADER = "X-Baton-Signature"
+TIMESTAMP_HEADER = "X-Baton-Timestamp"
+
+
+class Unauthenticated(PermissionDenied):
+    status = 401
+    code = "not_authenticated"
+
+
+# Serializers ---------------------------------------------------------------------
+
+
+class ConnectorSerializer(serializers.ModelSerializer):
+    type = serializers.ChoiceField(choices=())
+    type_label = serializers.SerializerMethodField()
+    secrets = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        write_only=True,
+        required=False,
+        help_text="Write-only. Keys you send replace stored ones; an empty value "
+        "deletes one. Never returned.",
+    )
+    secret_names = serializers.SerializerMethodField()
+    capabilities = serializers.SerializerMethodField()
+    last_test = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ConnectorConfig
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "type",
+            "type_label",
+            "enabled",
+            "match_by",
+            "sync_interval_minutes",
+            "settings",
+            "secrets",
+            "secret_names",
+            "capabilities",
+            "last_test",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = type_choices()
+
+    def get_type_label(self, config) -> str:
+        return str(config.get_type_display())
+
+    def get_secret_names(self, config) -> list[str]:
+        return config.secret_names
+
+    def get_capabilities(self, config) -> list[str]:
+        try:
+            return sorted(config.type_class.capabilities)
+        except LookupError:
+            return []
+
+    def get_last_test(self, config) -> dict | None:
+        if config.last_tested_at is None:
+            return None
+        return {
+            "at": config.last_tested_at,
+            "ok": config.last_test_ok,
+            "message": config.last_test_message,
+        }
+
+    def create(self, validated_data):
+        return services.connector_save(
+            actor=self.context["request"].user, data=validated_data
+        )
+
+    def update(self, instance, validated_data):
+        return services.connector_save(
+            actor=self.context["request"].user, connector=instance, data=validated_data
+        )
+
+
+class SyncRunSerializer(serializers.ModelSerializer):
+    connector = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = SyncRun
+        fields = [
+            "id",
+            "connector",
+            "handover",
+            "block_id",
+            "trigger",
+            "state",
+            "attempt",
+            "started_at",
+            "finished_at",
+            "seen",
+            "created",
+            "updated",
+            "resolved",
+            "skipped",
+            "conflicts",
+            "errors",
+            "request_id",
+        ]
+
+
+class BlockSyncSerializer(serializers.ModelSerializer):
+    connector = serializers.CharField(source="connector_slug")
+    state_label = serializers.CharField(source="get_state_display")
+
+    class Meta:
+        model = BlockSync
+        fields = [
+            "block_id",
+            "label",
+            "connector",
+            "record_kind",
+            "state",
+            "state_label",
+            "error",
+            "request_id",
+            "attempt",
+            "retry_at",
+            "queued_at",
+            "last_started_at",
+            "last_success_at",
+            "last_finished_at",
+        ]
+
+
+class UpstreamActionSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    field = serializers.CharField(max_length=100)
+
+
+# Configs and the sync log (HR / IT) -----------------------------------------------
+
+
+class ManagersOnly:
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not can_manage_connectors(request.user):
+            # Nothing about connectors is shown to anyone else.
+            raise NotFound()
+
+
+class ConnectorFilter(django_filters.FilterSet):
+    type = django_filters.CharFilter()
+    enabled = django_filters.BooleanFilter()
+
+    class Meta:
+        model = ConnectorConfig
+        fields = ["type", "enabled"]
+
+
+@extend_schema(tags=["connectors"])
+class ConnectorViewSet(
+    ManagersOnly,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Connected systems. HR and IT administrators only; secrets are write-only."""
+
+    serializer_class = ConnectorSerializer
+    queryset = ConnectorConfig.objects.all()
+    filterset_class = ConnectorFilter
+    search_fields = ["name", "slug"]
+    ordering_fields = ["name", "slug", "type", "updated_at"]
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "ConnectionTest",
+            {"ok": serializers.BooleanField(), "message": serializers.CharField()},
+        ),
+        summary="Test the connection with the stored settings and secrets",
+    )
+    @action(detail=True, methods=["post"])
+    def test(self, request, pk=None):
+        ok, message = services.connector_test(
+            actor=request.user, connector=self.get_object()
+        )
+        return Response({"ok": ok, "message": message})
+
+
+class SyncRunFilter(django_filters.FilterSet):
+    connector = django_filters.CharFilter(field_name="connector__slug")
+    handover = django_filters.NumberFilter()
+    state = django_filters.ChoiceFilter(choices=SyncRun.State.choices)
+    trigger = django_filters.ChoiceFilter(choices=SyncRun.Trigger.choices)
+    started_after = django_filters.IsoDateTimeFilter(
+        field_name="started_at", lookup_expr="gte"
+    )
+
+    class Meta:
+        model = SyncRun
+        fields = ["connector", "handover", "state", "trigger"]
+
+
+@extend_schema(tags=["connectors"])
+class SyncRunViewSet(
+    ManagersOnly,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The sync log: one row per run, newest first."""
+
+    serializer_class = SyncRunSerializer
+    queryset = SyncRun.objects.select_related("connector")
+    filterset_class = SyncRunFilter
+    ordering_fields = ["started_at", "finished_at"]
+
+
+# Per handover (participants) ------------------------------------------------------
+
+
+@extend_schema(tags=["connectors"])
+class HandoverSyncViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The connector blocks of a handover and how their last sync went."""
+
+    serializer_class = BlockSyncSerializer
+    pagination_class = None
+    lookup_field = "block_id"
+    lookup_value_regex = "[^/]+"
+
+    def _handover(self):
+        return selectors.handover_get(
+            user=self.request.user, handover_id=self.kwargs["handover_id"]
+        )
+
+    def get_queryset(self):
+        return BlockSync.objects.filter(handover=self._handover()).order_by("pk")
+
+    @extend_schema(request=None, summary="Re-sync one connector block now (HR)")
+    @action(detail=True, methods=["post"])
+    def run(self, request, handover_id=None, block_id=None):
+        handover = self._handover()
+        block = services.sync_queue(
+            actor=request.user, handover=handover, block_id=block_id
+        )
+        return Response(
+            BlockSyncSerializer(block).data, status=status.HTTP_202_ACCEPTED
+        )
+
+
+@extend_schema(tags=["connectors"])
+class ItemUpstreamViewSet(viewsets.GenericViewSet):
+    """Take or ignore an upstream change kept beside a value a person typed."""
+
+    serializer_class = UpstreamActionSerializer
+
+    def _act(self, service, item_id):
+        serializer = UpstreamActionSerializer(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        item = selectors.item_get(user=self.request.user, item_id=item_id)
+        item = service(
+            actor=self.request.user,
+            item=item,
+            version=serializer.validated_data["version"],
+            field=serializer.validated_data["field"],
+            meta=RequestMeta.from_request(self.request),
+        )
+        return Response(
+            {
+                "id": item.pk,
+                "version": item.version,
+                "data": item.data,
+                "upstream": (item.provenance or {}).get("upstream", {}),
+            }
+        )
+
+    @extend_schema(summary="Replace the typed value with the upstream one")
+    @action(detail=False, methods=["post"])
+    def take(self, request, item_id=None):
+        return self._act(services.item_take_upstream, item_id)
+
+    @extend_schema(summary="Keep the typed value and dismiss the upstream one")
+    @action(detail=False, methods=["post"])
+    def ignore(self, request, item_id=None):
+        return self._act(services.item_ignore_upstream, item_id)
+
+
+# Inbound webhooks -------------------------------------------------------------------
+
+
+def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
+    """``sha256=<hex>`` of HMAC-SHA256(secret, "<timestamp>." + body)."""
+    digest = hmac.new(
+        secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
+    return f"sha256={digest}"
+
+
+class WebhookView(APIView):
+    """``POST /api/v1/hooks/<slug>/``: an upstream system says something changed.
+
+    Signed with the connector's ``webhook_secret``: header ``X-Baton-Timestamp``
+    (Unix seconds) and ``X-Baton-Signature: sha256=<hex HMAC-SHA256 of
+    "<timestamp>.<raw body>">``. Older than 5 minutes, replayed, or badly signed:
+    401. The body may name employees (``{"employees": [{"email": ...}]}``) to
+    re-sync only their handovers."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []
+
+    @extend_schema(
+        tags=["connectors"],
+        request=inline_serializer(
+            "WebhookEvent",
+            {
+                "event": serializers.CharField(required=False),
+                "employees": serializers.ListField(
+                    child=serializers.DictField(), required=False
+                ),
+            },
+        ),
+        responses={
+            202: inline_serializer(
+                "WebhookAccepted", {"queued": serializers.IntegerField()}
+            ),
+            401: OpenApiResponse(description="Bad or missing signature, or too old."),
+            404: OpenApiResponse(description="No connector with this slug."),
+        },
+        summary="Receive a change notification from a connected system",
+    )
+    def post(self, request, slug):
+        body = request.body
+        config = get_object_or_404(ConnectorConfig, slug=slug, enabled=True)
+        try:
+            accepts = config.type_class.can(WEBHOOK)
+        except LookupError:
+            accepts = False
+        secret = config.get_secrets().get("webhook_secret") if accepts else None
+        if not secret:
+            raise NotFound(_("This connector does not accept webhooks."))
+        self._verify(request, secret, body)
+        try:
+            payload = json.loads(body or b"{}")
+        except ValueError as error:
+            raise InvalidInput(_("The body is not valid JSON.")) from error
+        if not isinstance(payload, dict):
+            raise InvalidInput(_("The body must be a JSON object."))
+        queued = services.webhook_queue(config=config, payload=payload)
+        return Response({"queued": queued}, status=status.HTTP_202_ACCEPTED)
+
+    def _verify(self, request, secret, body):
+        timestamp = request.headers.get(TIMESTAMP_HEADER, "")
+        signature = request.headers.get(SIGNATURE_HEADER, "")
+        if not timestamp or not signature:
+            raise Unauthenticated(
+                gettext("Sign the request: %(headers)s headers are required.")
+                % {"headers": f"{TIMESTAMP_HEADER}, {SIGNATURE_HEADER}"}
+            )
+        try:
+            sent_at = int(timestamp)
+        except ValueError as error:
+            raise Unauthenticated(
+                gettext("The timestamp must be Unix seconds.")
+            ) from error
+        tolerance = settings.BATON_WEBHOOK_TOLERANCE_SECONDS
+        if abs(time.time() - sent_at) > tolerance:
+            raise Unauthenticated(
+                gettext(
+                    "The request is older than %(seconds)d seconds (or from the "
+                    "future): refused as a possible replay."
+                )
+                % {"seconds": tolerance}
+            )
+        expected = webhook_signature(secret, timestamp, body)
+        if not hmac.compare_digest(expected, signature):
+            raise Unauthenticated(gettext("The signature does not match."))
+        # The same signed request twice within the window is a replay.
+        if not cache.add(f"baton-webhook:{signature}", 1, timeout=tolerance * 2):
+            raise Unauthenticated(gettext("This request was already received."))
+
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("connectors", ConnectorViewSet, basename="connector")
+router.register("sync-runs", SyncRunViewSet, basename="sync-run")
+router.register(
+    r"handovers/(?P<handover_id>\d+)/syncs",
+    HandoverSyncViewSet,
+    basename="handover-sync",
+)
+router.register(
+    r"items/(?P<item_id>\d+)/upstream", ItemUpstreamViewSet, basename="item-upstream"
+)
+
+urlpatterns = [
+    path("hooks/<slug:slug>/", WebhookView.as_view(), name="connector-hook"),
+    *router.urls,
+]
+
+MATCH_BY_CHOICES = MatchBy.choices
