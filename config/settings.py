@@ -282,8 +282,14 @@ BATON_SYNC_MAX_RETRIES = env.int("BATON_SYNC_MAX_RETRIES", default=5)
 BATON_SYNC_RETRY_BASE_SECONDS = env.int("BATON_SYNC_RETRY_BASE_SECONDS", default=30)
 BATON_SYNC_RETRY_MAX_SECONDS = env.int("BATON_SYNC_RETRY_MAX_SECONDS", default=3600)
 # Inbound webhooks: how old a signed timestamp may be.
-BATON_WEBHOOK_TOLERANCE_SECONDS = env.int("BATON_WEBHOOK_TOLERANCE_SECONDS", default=300)
+BATON_WEBHOOK_TOLERANCE_SECONDS = env.int(
+    "BATON_WEBHOOK_TOLERANCE_SECONDS", default=300
+)
 # Demo data of other apps that seed_demo loads before the templates refer to it.
 BATON_DEMO_SEEDERS = ["connectors.demo.seed_connectors"]
 # Modules whose ``urlpatterns`` join /api/v1/ (and its OpenAPI schema).
 BATON_API_V1_EXTENSIONS = ["connectors.api"]
+# Panels other apps add to the participant page (callables(request=, handover=)
+# returning HTML) and what they add to its live fingerprint (callables(handover)).
+BATON_PARTICIPANT_PANELS = ["connectors.participant.sync_panel"]
+BATON_LIVE_FINGERPRINTS = ["connectors.participant.fingerprint"]

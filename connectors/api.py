@@ -22,6 +22,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
 from cms import selectors
+from cms import services as cms_services
 from cms.errors import InvalidInput, NotFound, PermissionDenied
 from cms.services.signing import RequestMeta
 
@@ -314,12 +315,12 @@ class ItemUpstreamViewSet(viewsets.GenericViewSet):
     @extend_schema(summary="Replace the typed value with the upstream one")
     @action(detail=False, methods=["post"])
     def take(self, request, item_id=None):
-        return self._act(services.item_take_upstream, item_id)
+        return self._act(cms_services.item_take_upstream, item_id)
 
     @extend_schema(summary="Keep the typed value and dismiss the upstream one")
     @action(detail=False, methods=["post"])
     def ignore(self, request, item_id=None):
-        return self._act(services.item_ignore_upstream, item_id)
+        return self._act(cms_services.item_ignore_upstream, item_id)
 
 
 # Inbound webhooks -------------------------------------------------------------------

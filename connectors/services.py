@@ -14,16 +14,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cms.errors import Conflict, InvalidInput, NotFound
-from cms.models import Handover, Item
-from cms.services.common import announce, require_hr, require_open
-from cms.services.items import (
-    _audit,
-    _bump,
-    _check_version,
-    _fill_role,
-    _snapshot,
-    _visible_item,
-)
+from cms.models import Handover
+from cms.services.common import require_hr, require_open
 from cms.services.signing import NO_REQUEST
 
 from .models import BlockSync, ConnectorConfig, MatchBy
@@ -33,8 +25,6 @@ from .types.base import DISCOVER, ConnectorError
 __all__ = [
     "connector_test",
     "handover_fill_queue",
-    "item_ignore_upstream",
-    "item_take_upstream",
     "resync_due",
     "sync_queue",
     "webhook_queue",
@@ -246,106 +236,6 @@ def require_hr_or_it(actor) -> None:
         from cms.errors import PermissionDenied
 
         raise PermissionDenied(_("Only HR or IT administrators can manage connectors."))
-
-
-# Upstream changes kept beside a typed value --------------------------------------
-
-
-def _upstream_field(item: Item, field: str) -> dict:
-    upstream = (item.provenance or {}).get("upstream") or {}
-    if field not in upstream:
-        raise InvalidInput(
-            fields={"field": [_("There is no upstream change for this field.")]}
-        )
-    return upstream[field]
-
-
-@transaction.atomic
-def item_take_upstream(*, actor, item, version, field: str, meta=NO_REQUEST) -> Item:
-    """Replace the typed value of ``field`` with the upstream one."""
-    item, _roles = _visible_item(actor, item)
-    role = _fill_role(actor, item)
-    require_open(item.handover)
-    _check_version(item, version)
-    if item.state not in (Item.State.PENDING, Item.State.RETURNED):
-        raise Conflict(
-            _("This item was submitted; it can be changed again once it is returned.")
-        )
-    pending = _upstream_field(item, field)
-    before = _snapshot(item)
-    data = dict(item.data.get("data") or {})
-    old = data.get(field)
-    data[field] = pending["value"]
-    item.data = {**item.data, "data": data}
-    provenance = dict(item.provenance)
-    upstream = dict(provenance.get("upstream") or {})
-    upstream.pop(field, None)
-    if upstream:
-        provenance["upstream"] = upstream
-    else:
-        provenance.pop("upstream", None)
-    provenance[f"data.{field}"] = {
-        "source": "sync",
-        "connector": pending.get("connector", ""),
-        "at": timezone.now().isoformat(),
-        "taken_by": actor.pk,
-    }
-    item.provenance = provenance
-    _bump(
-        item,
-        actor=actor,
-        action="take_upstream",
-        changes={f"data.{field}": [old, data[field]]},
-    )
-    _audit(
-        item,
-        actor=actor,
-        role=role,
-        action="item.upstream_taken",
-        before=before,
-        meta=meta,
-        details={"field": field},
-    )
-    announce(item.handover, "item.updated", actor=actor, item=item)
-    return item
-
-
-@transaction.atomic
-def item_ignore_upstream(*, actor, item, version, field: str, meta=NO_REQUEST) -> Item:
-    """Keep the typed value; the upstream change is dismissed until it changes again."""
-    item, _roles = _visible_item(actor, item)
-    role = _fill_role(actor, item)
-    require_open(item.handover)
-    _check_version(item, version)
-    pending = _upstream_field(item, field)
-    before = _snapshot(item)
-    provenance = dict(item.provenance)
-    upstream = dict(provenance.get("upstream") or {})
-    upstream.pop(field, None)
-    if upstream:
-        provenance["upstream"] = upstream
-    else:
-        provenance.pop("upstream", None)
-    ignored = dict(provenance.get("ignored_upstream") or {})
-    ignored[field] = pending
-    provenance["ignored_upstream"] = ignored
-    item.provenance = provenance
-    _bump(
-        item,
-        actor=actor,
-        action="ignore_upstream",
-        changes={f"upstream.{field}": [pending.get("value"), None]},
-    )
-    _audit(
-        item,
-        actor=actor,
-        role=role,
-        action="item.upstream_ignored",
-        before=before,
-        meta=meta,
-        details={"field": field},
-    )
-    return item
 
 
 # Saving a connector (admin form and API) ------------------------------------------

@@ -27,6 +27,7 @@ from .forms import (
     ParticipantAddForm,
     ParticipantRemoveForm,
     ReopenForm,
+    UpstreamForm,
     VersionForm,
     clean_form,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "item_decide",
     "item_not_applicable",
     "item_save",
+    "item_upstream",
     "participant_add",
     "participant_remove",
     "question_resolve",
@@ -160,6 +162,34 @@ def item_not_applicable(request, item_id):
         request,
         item.handover,
         _("Marked as not applicable: the item now waits for confirmation."),
+        f"item-{item.pk}",
+    )
+
+
+@login_required
+@require_POST
+def item_upstream(request, item_id):
+    """Take or ignore the upstream value a connector kept beside a typed one."""
+    item = _item_or_404(request, item_id)
+    try:
+        cleaned = clean_form(UpstreamForm, request)
+        take = cleaned["choice"] == UpstreamForm.TAKE
+        service = services.item_take_upstream if take else services.item_ignore_upstream
+        service(
+            actor=request.user,
+            item=item,
+            version=cleaned["version"],
+            field=cleaned["field"],
+            meta=_meta(request),
+        )
+    except BatonError as error:
+        return _refused(request, item.handover, error, form="upstream", item_id=item.pk)
+    return _done(
+        request,
+        item.handover,
+        _("The upstream value replaced yours.")
+        if take
+        else _("Your value is kept; the upstream change is dismissed."),
         f"item-{item.pk}",
     )
 

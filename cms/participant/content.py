@@ -157,3 +157,22 @@ def split_empty(entries) -> tuple[list, list]:
     filled = [entry for entry in entries if not _is_empty(entry)]
     empty = [str(entry["label"]) for entry in entries if _is_empty(entry)]
     return filled, empty
+
+
+def upstream_rows(item: Item) -> list[dict]:
+    """Upstream values a connector kept beside what a person typed."""
+    pending = (item.provenance or {}).get("upstream") or {}
+    if not pending:
+        return []
+    labels = _field_labels(item)
+    current = (item.data or {}).get("data") or {}
+    return [
+        {
+            "field": field,
+            "label": labels.get(field, field),
+            "current": _preview(current.get(field)),
+            "upstream": _preview(change.get("value")),
+            "at": change.get("at", ""),
+        }
+        for field, change in sorted(pending.items())
+    ]

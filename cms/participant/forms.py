@@ -40,6 +40,14 @@ class VersionForm(forms.Form):
     version = forms.IntegerField(required=False)
 
 
+class UpstreamForm(VersionForm):
+    TAKE = "take"
+    IGNORE = "ignore"
+
+    field = forms.CharField(max_length=100)
+    choice = forms.ChoiceField(choices=((TAKE, TAKE), (IGNORE, IGNORE)))
+
+
 class NotApplicableForm(VersionForm):
     reason = forms.CharField(required=False, max_length=2000)
 

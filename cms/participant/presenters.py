@@ -31,7 +31,13 @@ from cms.services.review import (
     item_is_visible,
 )
 
-from .content import item_entries, item_history, person_name, split_empty
+from .content import (
+    item_entries,
+    item_history,
+    person_name,
+    split_empty,
+    upstream_rows,
+)
 from .item_forms import item_controls
 from .live import handover_etag
 
@@ -94,6 +100,11 @@ class ItemCard:
     failure_elsewhere: bool = False
     can_assign: bool = False
     assign_value: str = ""
+    upstream: list = field(default_factory=list)
+
+    @property
+    def resolved_upstream(self):
+        return bool((self.item.provenance or {}).get("resolved_upstream"))
 
     @property
     def kind_label(self):
@@ -188,13 +199,14 @@ def _card(
         signature.item = item
     threads, notes = _threads(item, user, filler)
     entries, empty_labels = split_empty(item_entries(item))
+    upstream = upstream_rows(item)
     card = ItemCard(
         item=item,
         visible=visible,
         # The assignee and the team are in it: removing a successor unassigns
         # items without a new version, and changes who may confirm or be chosen.
         stamp=f"{item.version}.{len(comments)}.{resolved}.{int(visible)}."
-        f"{handover.state}.{item.assignee_id or 0}.{team}",
+        f"{handover.state}.{item.assignee_id or 0}.{team}.{len(upstream)}",
         entries=entries,
         empty_labels=empty_labels,
         condition_text=describe_condition(item.condition),
@@ -214,6 +226,7 @@ def _card(
         and item.confirmed_by_role == ParticipantRole.SUCCESSOR
         and not item.is_done,
         assign_value=str(item.assignee_id or ""),
+        upstream=upstream,
     )
     if failure is not None and failure.item_id == item.pk:
         card.failure = failure

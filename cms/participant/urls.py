@@ -26,6 +26,7 @@ urlpatterns = [
         actions.item_not_applicable,
         name="item_not_applicable",
     ),
+    path("items/<int:item_id>/upstream/", actions.item_upstream, name="item_upstream"),
     path("items/<int:item_id>/attachments/", actions.item_attach, name="item_attach"),
     path("items/<int:item_id>/assign/", actions.item_assign, name="item_assign"),
     path("items/<int:item_id>/decide/", actions.item_decide, name="item_decide"),

@@ -1,6 +1,7 @@
 """Participant pages that read: my handovers, one handover, its live state, and
 attachment downloads. Writes live in ``actions``."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import (
@@ -15,6 +16,7 @@ from django.http import Http404, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -133,6 +135,10 @@ def handover_list(request):
 def render_detail(request, handover, *, failure: Failure | None = None, status=200):
     """The detail page, with a refused action's message next to its form."""
     context = handover_page(user=request.user, handover=handover, failure=failure)
+    context["extension_panels"] = [
+        import_string(panel)(request=request, handover=handover)
+        for panel in settings.BATON_PARTICIPANT_PANELS
+    ]
     context["page_url"] = reverse("participant:detail", args=[handover.pk])
     context["state_url"] = reverse("participant:state", args=[handover.pk])
     response = render(

@@ -17,6 +17,7 @@ from .handovers import (
     suggest_templates,
 )
 from .items import item_content, item_mark_not_applicable, item_submit, item_update
+from .provenance import item_ignore_upstream, item_take_upstream
 from .review import (
     field_answers,
     handover_advance,
@@ -50,10 +51,12 @@ __all__ = [
     "item_accept",
     "item_assign",
     "item_content",
+    "item_ignore_upstream",
     "item_is_visible",
     "item_mark_not_applicable",
     "item_return",
     "item_submit",
+    "item_take_upstream",
     "item_update",
     "items_accept",
     "participant_add",

@@ -6,7 +6,6 @@ from django.db import connection
 
 from cms import services
 from cms.models import Item, ItemVersion
-from connectors import services as connector_services
 from connectors.models import BlockSync, ConnectorConfig, SyncedRecord, SyncRun
 from connectors.sync import run_block_sync
 from connectors.types.base import ConnectorError
@@ -137,7 +136,7 @@ def test_a_value_a_person_typed_is_never_overwritten(started, people):
     assert run.conflicts == 1
 
     # The person takes the upstream value.
-    connector_services.item_take_upstream(
+    services.item_take_upstream(
         actor=people["sales"], item=item, version=item.version, field="last_quote"
     )
     item.refresh_from_db()
@@ -159,7 +158,7 @@ def test_an_ignored_upstream_value_stays_away_until_it_changes(started, people):
     sync(started)
     item.refresh_from_db()
 
-    connector_services.item_ignore_upstream(
+    services.item_ignore_upstream(
         actor=people["sales"], item=item, version=item.version, field="last_quote"
     )
     sync(started)

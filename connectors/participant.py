@@ -1,0 +1,117 @@
+"""What connectors add to the participant page: each connector block's status
+(queued / syncing / up to date at … / failed: … retrying at …), a spreadsheet
+import link where the block takes uploads, and "re-sync now" for HR."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
+
+from cms import selectors
+from cms.errors import BatonError, NotFound
+from cms.models import ParticipantRole
+from cms.permissions import is_hr_admin, roles_of
+
+from . import services
+from .models import BlockSync
+from .sync import UPLOAD
+from .types.base import DISCOVER
+
+__all__ = ["fingerprint", "resync", "sync_panel"]
+
+
+def _statuses(handover):
+    return list(
+        BlockSync.objects.filter(handover=handover)
+        .select_related("connector")
+        .order_by("pk")
+    )
+
+
+def fingerprint(handover) -> str:
+    """Part of the page's live ETag: changes whenever a block's status does."""
+    return ";".join(
+        f"{row.pk}:{row.state}:{row.generation}:{row.last_finished_at}"
+        for row in BlockSync.objects.filter(handover=handover).only(
+            "pk", "state", "generation", "last_finished_at"
+        )
+    )
+
+
+def _status_text(row: BlockSync) -> str:
+    if row.state == BlockSync.State.OK and row.last_success_at:
+        return gettext("Up to date (synced %(when)s)") % {
+            "when": row.last_success_at.strftime("%Y-%m-%d %H:%M")
+        }
+    if row.state == BlockSync.State.FAILED:
+        text = gettext("Failed: %(reason)s") % {"reason": row.error or "—"}
+        if row.retry_at:
+            text += " " + gettext("Retrying at %(when)s.") % {
+                "when": row.retry_at.strftime("%Y-%m-%d %H:%M")
+            }
+        return text
+    return str(row.get_state_display())
+
+
+def _can(row, capability):
+    if row.connector is None:
+        return False
+    try:
+        return row.connector.enabled and row.connector.type_class.can(capability)
+    except LookupError:
+        return False
+
+
+def sync_panel(*, request, handover) -> str:
+    rows = _statuses(handover)
+    if not rows:
+        return ""
+    roles = roles_of(request.user, handover)
+    hr = is_hr_admin(request.user)
+    may_upload = hr or bool({ParticipantRole.HR, ParticipantRole.LEAVER} & roles)
+    blocks = []
+    for row in rows:
+        upload_url = ""
+        if may_upload and handover.is_open and _can(row, UPLOAD):
+            try:
+                upload_url = reverse(
+                    "connectors:spreadsheet_upload", args=[handover.pk, row.block_id]
+                )
+            except NoReverseMatch:
+                upload_url = ""
+        blocks.append(
+            {
+                "row": row,
+                "text": _status_text(row),
+                "upload_url": upload_url,
+                "can_resync": hr and handover.is_open and _can(row, DISCOVER),
+            }
+        )
+    return render_to_string(
+        "connectors/participant/syncs.html",
+        {"handover": handover, "blocks": blocks, "stamp": fingerprint(handover)},
+        request=request,
+    )
+
+
+@login_required
+@require_POST
+def resync(request, handover_id, block_id):
+    """HR's "Sync now" on the participant page."""
+    try:
+        handover = selectors.handover_get(user=request.user, handover_id=handover_id)
+        services.sync_queue(actor=request.user, handover=handover, block_id=block_id)
+    except NotFound as error:
+        raise Http404 from error
+    except BatonError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request, gettext("Queued: the block will be synced in the background.")
+        )
+    url = reverse("participant:detail", args=[handover_id])
+    return redirect(f"{url}#sync-{block_id}")
