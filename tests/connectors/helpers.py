@@ -1,0 +1,66 @@
+"""Templates with one connector block, and handovers started from them."""
+
+import datetime
+import uuid
+
+from cms import services
+from cms.models import ChecklistTemplatePage, Employee, TemplateIndexPage
+
+
+def connector_template(
+    connector: str, record_kind: str, *, label="From the directory", mapping=()
+):
+    """A published English template with one connector_list block."""
+    index = TemplateIndexPage.objects.get(locale__language_code="en")
+    block = {
+        "label": label,
+        "help_text": "",
+        "connector": connector,
+        "record_kind": record_kind,
+        "filter": [],
+        "field_mapping": [
+            {"source": source, "target": target} for target, source in mapping
+        ],
+        "required": True,
+        "filled_by": "leaver",
+        "confirmed_by": "successor",
+        "evidence": "none",
+        "due_offset_days": 0,
+        "condition": {"field_key": "", "operator": "", "value": ""},
+    }
+    slug = f"{connector}-{record_kind}-{uuid.uuid4().hex[:6]}"
+    template = ChecklistTemplatePage(
+        title=f"{connector} {record_kind}",
+        slug=slug,
+        body=[
+            {
+                "type": "section",
+                "id": str(uuid.uuid4()),
+                "value": {
+                    "title": "Systems",
+                    "description": "",
+                    "items": [
+                        {
+                            "type": "connector_list",
+                            "id": str(uuid.uuid4()),
+                            "value": block,
+                        }
+                    ],
+                },
+            }
+        ],
+    )
+    index.add_child(instance=template)
+    template.save_revision().publish()
+    return ChecklistTemplatePage.objects.get(pk=template.pk)
+
+
+def start_handover(people, template, username="sales"):
+    return services.handover_start(
+        actor=people["hr"],
+        employee=Employee.objects.get(user=people[username]),
+        template=template,
+        last_working_day=datetime.date(2026, 12, 31),
+        successors=[people["successor"]],
+        manager=people["manager"],
+    )
