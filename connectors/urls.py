@@ -2,11 +2,16 @@
 
 from django.urls import path
 
-from . import views
+from . import participant, views
 
 app_name = "connectors"
 
 urlpatterns = [
+    path(
+        "sync/<int:handover_id>/<slug:block_id>/",
+        participant.resync,
+        name="resync",
+    ),
     path(
         "<int:handover_id>/<slug:block_id>/",
         views.spreadsheet_upload,
