@@ -232,7 +232,8 @@ GUARDIAN_RAISE_403 = False
 # huey: Redis when REDIS_URL is set, otherwise a SQLite file under var/.
 REDIS_URL = env.str("REDIS_URL", default="")
 HUEY = {
-    "name": "baton",
+    # Consumers sharing one Redis must share the name; tests use their own.
+    "name": env.str("HUEY_NAME", default="baton"),
     "immediate": env.bool("HUEY_IMMEDIATE", default=False),
     # Periodic tasks follow the company's clock: Django sets the process time zone
     # to TIME_ZONE, so "08:00" means 08:00 where the company is.

@@ -21,7 +21,8 @@ from .settings import HUEY
 
 # Fast hashing: the demo and factories create many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-HUEY = {**HUEY, "immediate": True}
+# Tasks run in-process, unless a test starts a real consumer (HUEY_IMMEDIATE=0).
+HUEY = {**HUEY, "immediate": os.environ.get("HUEY_IMMEDIATE", "1") != "0"}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

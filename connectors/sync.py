@@ -425,6 +425,7 @@ def apply_records(
     run: SyncRun,
     complete=True,
     default_mappings=None,
+    mapping=None,
 ) -> _Counts:
     """Upsert ``records`` into the block's items. ``complete`` says the list is
     everything upstream holds, so records missing from it are resolved upstream.
@@ -436,14 +437,19 @@ def apply_records(
             default_mappings = config.type_class.default_mappings
         except LookupError:
             default_mappings = {}
-    mapping = _mapping(block, default_mappings)
+    if mapping is None:
+        mapping = _mapping(block, default_mappings)
     now = timezone.now()
     counts = _Counts()
     mapped: dict[str, tuple[Record, dict]] = {}
+    unusable: set[str] = set()
     for record in records:
         counts.seen += 1
         external_id = str(record.external_id or "").strip()
         if record.error or not external_id:
+            # A record that is there but unusable is not gone upstream.
+            if external_id:
+                unusable.add(external_id)
             counts.skipped += 1
             run.errors.append(
                 {
@@ -457,6 +463,7 @@ def apply_records(
         try:
             data = map_record(record, mapping, target)
         except InvalidInput as error:
+            unusable.add(external_id)
             counts.skipped += 1
             run.errors.append(
                 {"external_id": external_id, "message": str(error.message)}
@@ -507,7 +514,9 @@ def apply_records(
 
     if complete:
         for external_id, link in existing.items():
-            if external_id in mapped or link.gone_at is not None:
+            if external_id in mapped or external_id in unusable:
+                continue
+            if link.gone_at is not None:
                 continue
             versions.append(_resolve_gone(link, config.name, now))
             changed_items.append(link.item)
@@ -841,8 +850,15 @@ def import_records(
             started_at=timezone.now(),
             actor=actor,
         )
+        records = list(records)
+        # Uploaded records already hold item data: the person chose the columns.
+        keys = set().union(*(record.fields for record in records if not record.error))
         counts = apply_records(
-            handover=handover, block=block, records=list(records), run=run
+            handover=handover,
+            block=block,
+            records=records,
+            run=run,
+            mapping={key: key for key in keys},
         )
         _finish_run(run, counts, state=SyncRun.State.OK)
         now = timezone.now()

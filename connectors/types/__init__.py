@@ -1,3 +1,3 @@
 """Built-in connector types. Importing this package registers them."""
 
-from . import ldap, rest, sample, scim  # noqa: F401
+from . import ldap, rest, sample, scim, spreadsheet  # noqa: F401
