@@ -47,7 +47,7 @@ test: translations lint
 
 # Refresh the .po catalogues after changing user-visible strings (needs gettext).
 messages: install
-	for app in checklist_blocks cms config reports; do \
+	for app in checklist_blocks cms config connectors reports; do \
 		(cd $$app && DEBUG=1 ../$(BIN)/python ../manage.py makemessages -l zh_Hans --no-obsolete); \
 	done
 

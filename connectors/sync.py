@@ -26,7 +26,7 @@ from decimal import Decimal
 import jsonschema
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -675,6 +675,12 @@ def run_block_sync(
     handover = Handover.objects.select_related(
         "employee__user", "template_revision"
     ).get(pk=handover_id)
+    # Statuses and errors are read by the handover's people: their language.
+    with translation.override(handover.language):
+        return _run_block_sync(handover, block_id, trigger, attempt, actor)
+
+
+def _run_block_sync(handover, block_id, trigger, attempt, actor):
     block = _block(handover, block_id)
     status = block_sync_for(handover, block)
     config = block.connector

@@ -110,7 +110,7 @@ def test_participant_pages_in_chinese(demo, client):
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs GNU gettext")
-@pytest.mark.parametrize("app", ["checklist_blocks", "cms", "reports"])
+@pytest.mark.parametrize("app", ["checklist_blocks", "cms", "connectors", "reports"])
 def test_catalogue_holds_every_string_of_the_code(app, tmp_path):
     """A string the code marks for translation but the catalogue lacks would
     show in English to a Chinese reader: extract afresh and compare."""

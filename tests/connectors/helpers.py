@@ -4,7 +4,9 @@ import datetime
 import uuid
 
 from cms import services
-from cms.models import ChecklistTemplatePage, Employee, TemplateIndexPage
+from cms.models import ChecklistTemplatePage, Employee, Item, TemplateIndexPage
+from connectors.models import BlockSync, ConnectorConfig
+from connectors.sync import run_block_sync
 
 
 def connector_template(
@@ -63,4 +65,30 @@ def start_handover(people, template, username="sales"):
         last_working_day=datetime.date(2026, 12, 31),
         successors=[people["successor"]],
         manager=people["manager"],
+    )
+
+
+# The sales handover and its demo CRM block ----------------------------------------
+
+
+def deals(handover):
+    return list(
+        Item.objects.filter(handover=handover, kind="connector_list").order_by("pk")
+    )
+
+
+def crm_block(handover):
+    return BlockSync.objects.get(handover=handover, connector_slug="crm")
+
+
+def set_deals(rows):
+    crm = ConnectorConfig.objects.get(slug="crm")
+    crm.settings["records"]["sales@baton.example"]["deal"] = rows
+    crm.save()
+
+
+def sync(handover, trigger="manual"):
+    status = crm_block(handover)
+    return run_block_sync(
+        handover_id=handover.pk, block_id=status.block_id, trigger=trigger
     )

@@ -5,10 +5,6 @@ import pytest
 from django.urls import reverse
 
 from connectors.models import ConnectorConfig
-from tests.connectors.test_sync_engine import (  # noqa: F401 — fixtures
-    sales_handover_factory,
-    started,
-)
 from tests.fixtures.handovers import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -9,14 +9,7 @@ from rest_framework.test import APIClient
 
 from connectors.api import webhook_signature
 from connectors.models import BlockSync, ConnectorConfig, SyncRun
-from tests.connectors.test_sync_engine import (  # noqa: F401 — fixtures
-    crm_block,
-    deals,
-    sales_handover_factory,
-    set_deals,
-    started,
-    sync,
-)
+from tests.connectors.helpers import crm_block, deals, set_deals, sync
 
 pytestmark = pytest.mark.django_db
 

@@ -6,14 +6,7 @@ from django.urls import reverse
 
 from cms import services
 from connectors.models import BlockSync, ConnectorConfig
-from tests.connectors.test_sync_engine import (  # noqa: F401 — fixtures
-    crm_block,
-    deals,
-    sales_handover_factory,
-    set_deals,
-    started,
-    sync,
-)
+from tests.connectors.helpers import crm_block, deals, set_deals, sync
 from tests.fixtures.handovers import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -7,63 +7,10 @@ from django.db import connection
 from cms import services
 from cms.models import Item, ItemVersion
 from connectors.models import BlockSync, ConnectorConfig, SyncedRecord, SyncRun
-from connectors.sync import run_block_sync
 from connectors.types.base import ConnectorError
-from tests.fixtures.handovers import PASSWORD  # noqa: F401 — documents the login
+from tests.connectors.helpers import crm_block, deals, set_deals, sync
 
 pytestmark = pytest.mark.django_db
-
-
-def deals(handover):
-    return list(
-        Item.objects.filter(handover=handover, kind="connector_list").order_by("pk")
-    )
-
-
-def crm_block(handover):
-    return BlockSync.objects.get(handover=handover, connector_slug="crm")
-
-
-def set_deals(rows):
-    crm = ConnectorConfig.objects.get(slug="crm")
-    crm.settings["records"]["sales@baton.example"]["deal"] = rows
-    crm.save()
-
-
-def sync(handover, trigger="manual"):
-    status = crm_block(handover)
-    return run_block_sync(
-        handover_id=handover.pk, block_id=status.block_id, trigger=trigger
-    )
-
-
-@pytest.fixture
-def started(people, django_capture_on_commit_callbacks, sales_handover_factory):
-    with django_capture_on_commit_callbacks(execute=True):
-        handover = sales_handover_factory()
-    return handover
-
-
-@pytest.fixture
-def sales_handover_factory(people):
-    import datetime
-
-    from cms.models import ChecklistTemplatePage, Employee
-
-    def start():
-        return services.handover_start(
-            actor=people["hr"],
-            employee=Employee.objects.get(user=people["sales"]),
-            template=ChecklistTemplatePage.objects.get(
-                slug="sales", locale__language_code="en"
-            ),
-            resignation_date=datetime.date(2026, 12, 1),
-            last_working_day=datetime.date(2026, 12, 31),
-            successors=[people["successor"]],
-            manager=people["manager"],
-        )
-
-    return start
 
 
 def test_starting_a_handover_fills_its_connector_block_in_the_background(started):
