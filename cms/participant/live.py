@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Sum
 from django.utils.module_loading import import_string
 
-from cms.models import Comment, Handover, Item, Participant, Signature
+from cms.models import Certificate, Comment, Handover, Item, Participant, Signature
 
 __all__ = ["handover_etag"]
 
@@ -16,7 +16,7 @@ __all__ = ["handover_etag"]
 def handover_etag(handover: Handover) -> str:
     """A short fingerprint of everything the detail page shows that others can
     change: item versions and assignees, questions and answers, signatures,
-    participants, state."""
+    participants, state, the certificate."""
     # Assignees are counted apart: removing a successor unassigns their items
     # without a new item version.
     items = Item.objects.filter(handover=handover).aggregate(
@@ -30,6 +30,8 @@ def handover_etag(handover: Handover) -> str:
         count=Count("pk"), resolved=Count("resolved_at")
     )
     signatures = Signature.objects.filter(handover=handover).count()
+    # Certificates are issued in the background, after the approval.
+    certified = Certificate.objects.filter(handover=handover).exists()
     participants = Participant.objects.filter(handover=handover).aggregate(
         count=Count("pk"), last=Max("pk")
     )
@@ -45,6 +47,7 @@ def handover_etag(handover: Handover) -> str:
             comments["count"],
             comments["resolved"],
             signatures,
+            certified,
             participants["count"],
             participants["last"],
             # What other apps show on the page (e.g. connector block status).

@@ -135,6 +135,8 @@ def handover_list(request):
 def render_detail(request, handover, *, failure: Failure | None = None, status=200):
     """The detail page, with a refused action's message next to its form."""
     context = handover_page(user=request.user, handover=handover, failure=failure)
+    certificate = selectors.certificate_for(handover=handover)
+    context["certificate"] = certificate if certificate and certificate.pdf else None
     context["extension_panels"] = [
         import_string(panel)(request=request, handover=handover)
         for panel in settings.BATON_PARTICIPANT_PANELS
