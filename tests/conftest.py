@@ -15,3 +15,18 @@ def _english_by_default():
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def block_library_alone():
+    """The block library as a package of its own: without Baton's connectors
+    app naming which connector slugs exist (that needs the database)."""
+    from checklist_blocks.registry import (
+        register_connector_catalog,
+        unregister_connector_catalog,
+    )
+    from connectors.apps import configured_slugs
+
+    unregister_connector_catalog(configured_slugs)
+    yield
+    register_connector_catalog(configured_slugs)

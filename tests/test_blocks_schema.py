@@ -9,6 +9,9 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from checklist_blocks import registry
 
+# The block library is tested on its own, without the connectors app.
+pytestmark = pytest.mark.usefixtures("block_library_alone")
+
 ALL_KINDS = [spec.kind for spec in registry.all_kinds()]
 DOMAIN_KINDS = [
     "task",

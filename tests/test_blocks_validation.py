@@ -10,6 +10,9 @@ from checklist_blocks.blocks.connector import (
     unregister_connector_catalog,
 )
 
+# The block library is tested on its own, without the connectors app.
+pytestmark = pytest.mark.usefixtures("block_library_alone")
+
 ALL_KINDS = [spec.kind for spec in registry.all_kinds()]
 ITEM_KINDS = [spec.kind for spec in registry.item_kinds()]
 
@@ -281,18 +284,9 @@ def test_unknown_connector_is_rejected_once_a_catalog_is_registered():
 
 
 def test_any_well_formed_connector_is_accepted_without_a_catalog():
-    from connectors.apps import configured_slugs
-
     value = good_value("connector_list", connector="not-configured-yet")
 
-    # The block library on its own; Baton's connectors app registers a catalog.
-    unregister_connector_catalog(configured_slugs)
-    try:
-        cleaned = block("connector_list").clean(
-            block("connector_list").normalize(value)
-        )
-    finally:
-        register_connector_catalog(configured_slugs)
+    cleaned = block("connector_list").clean(block("connector_list").normalize(value))
 
     assert cleaned["connector"] == "not-configured-yet"
 

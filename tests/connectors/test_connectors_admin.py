@@ -113,3 +113,24 @@ def test_the_sync_log_lists_runs_with_filters(client, people, started):
     assert "Handover started" in page
     empty = client.get(reverse("sync_runs:index") + "?state=failed").content.decode()
     assert started.number not in empty
+
+
+def test_a_template_block_must_name_a_configured_connector(people):
+    from django.core.exceptions import ValidationError
+
+    from checklist_blocks.registry import get_kind
+
+    block = get_kind("connector_list").block
+    value = block.to_python(
+        {"label": "Deals", "connector": "nope", "record_kind": "deal"}
+    )
+
+    with pytest.raises(ValidationError) as raised:
+        block.clean(value)
+
+    assert 'There is no connector "nope". Known connectors: crm, git.' in str(
+        raised.value.block_errors["connector"]
+    )
+    block.clean(
+        block.to_python({"label": "Deals", "connector": "crm", "record_kind": "deal"})
+    )
