@@ -26,6 +26,7 @@ __all__ = [
     "MisconfiguredError",
     "Record",
     "Setting",
+    "TransferResult",
 ]
 
 # Capabilities a type may declare.
@@ -100,6 +101,16 @@ class Record:
     error: str = ""
 
 
+@dataclass
+class TransferResult:
+    """What the upstream system answered to a write-back: kept in the audit trail."""
+
+    # A short summary of the upstream answer (ids, new owner, status code…);
+    # never secrets.
+    response: dict = field(default_factory=dict)
+    request_id: str | None = None
+
+
 class ConnectorType:
     """Subclass, set the class attributes, implement ``discover`` and
     ``test_connection``, and register the class with
@@ -148,6 +159,30 @@ class ConnectorType:
         """Every record of ``record_kind`` that belongs to ``employee``. Raise
         ConnectorError when the system fails; mark single bad records with
         ``Record.error`` instead of raising."""
+        raise NotImplementedError
+
+    # Write-backs (capability TRANSFER) -----------------------------------------------
+
+    def describe_transfer(
+        self, *, record: Record, owner: EmployeeRef, successor: EmployeeRef
+    ) -> str:
+        """A translated sentence saying exactly what ``transfer`` would change,
+        e.g. "Reassign deal “Renewal” (D-1001) in CRM from sales@… to
+        successor@…". No side effects: this is the preview people see first."""
+        raise NotImplementedError
+
+    def transfer(
+        self, *, record: Record, owner: EmployeeRef, successor: EmployeeRef, note: str
+    ) -> TransferResult:
+        """Make ``successor`` the owner / assignee / maintainer of the record
+        upstream (``note`` is Baton's explanation, for systems that keep one).
+        Raise ConnectorError (retryable or not) when the system refuses, and
+        MisconfiguredError when the successor has no account there."""
+        raise NotImplementedError
+
+    def verify_transfer(self, *, record: Record, successor: EmployeeRef) -> bool:
+        """Read the record back: True when ``successor`` now owns it. Raise
+        ConnectorError when it cannot be read."""
         raise NotImplementedError
 
     def close(self) -> None:
