@@ -15,18 +15,19 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
-from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.views.generic.models import IndexView as ModelIndexView
+from wagtail.admin.viewsets.model import ModelViewSet, ViewSetGroup
 from wagtail.permission_policies import BasePermissionPolicy
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
 from cms.errors import BatonError
 
 from . import services
-from .models import ConnectorConfig, SyncRun
+from .models import ConnectorConfig, SyncRun, Transfer
 from .permissions import can_manage_connectors
 from .registry import type_choices, types
 
-__all__ = ["ConnectorViewSet", "SyncRunViewSet"]
+__all__ = ["ConnectorViewSet", "SyncRunViewSet", "TransferViewSet"]
 
 
 class ConnectorPermissionPolicy(BasePermissionPolicy):
@@ -303,7 +304,6 @@ class SyncRunViewSet(ModelViewSet):
     name = "sync_runs"
     icon = "history"
     menu_label = _("Sync log")
-    add_to_admin_menu = False
     list_display = [
         "started_at",
         "connector",
@@ -368,3 +368,133 @@ class SyncRunViewSet(ModelViewSet):
 
 def errors_display(run: SyncRun) -> str:
     return json.dumps(run.errors, ensure_ascii=False, indent=2)
+
+
+class TransferIndexView(ModelIndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = list(super().get_list_more_buttons(instance))
+        if instance.state == Transfer.State.FAILED:
+            buttons.append(
+                MenuItem(
+                    _("Run again"),
+                    url=reverse("connectors_transfer_retry", args=[instance.pk]),
+                    icon_name="rotate",
+                    priority=10,
+                )
+            )
+        buttons.append(
+            MenuItem(
+                _("Open the handover"),
+                url=reverse("participant:detail", args=[instance.handover_id])
+                + f"#item-{instance.item_id}",
+                icon_name="link-external",
+                priority=20,
+            )
+        )
+        return buttons
+
+
+class TransferViewSet(ModelViewSet):
+    """IT/HR's queue of write-backs: pending and failed ones first."""
+
+    model = Transfer
+    name = "write_backs"
+    icon = "resubmit"
+    menu_label = _("Write-backs")
+    index_view_class = TransferIndexView
+    list_display = [
+        "requested_at",
+        "preview",
+        "handover",
+        "connector",
+        "state",
+        "attempts",
+        "error",
+    ]
+    list_filter = ["state", "connector"]
+    search_fields = ["external_id", "handover__number", "preview"]
+    search_backend_name = None
+    ordering = "-requested_at"
+    list_per_page = 50
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "preview",
+        "handover",
+        "item",
+        "connector",
+        "external_id",
+        "successor",
+        "state",
+        "attempts",
+        "retry_at",
+        "error",
+        "request_id",
+        "response",
+        "requested_at",
+        "finished_at",
+    ]
+    copy_view_enabled = False
+    add_to_reference_index = False
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            **{
+                "add_url_name": None,
+                "edit_url_name": None,
+                "delete_url_name": None,
+                "history_url_name": None,
+                "usage_url_name": None,
+                **kwargs,
+            }
+        )
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("inspect/<str:pk>/", self.inspect_view, name="inspect"),
+        ]
+
+    def register_permissions(self):
+        pass
+
+
+class TransferRetryView(WagtailAdminTemplateMixin, View):
+    """Confirm, then run a failed write-back again."""
+
+    template_name = "connectors/admin/transfer_retry.html"
+    page_title = _("Run the write-back again")
+    header_icon = "rotate"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not can_manage_connectors(request.user):
+            raise Http404
+        self.transfer = get_object_or_404(Transfer, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["transfer"] = self.transfer
+        context["index_url"] = reverse("write_backs:index")
+        return context
+
+    def get(self, request, pk):
+        return self.render_to_response(self.get_context_data())
+
+    def post(self, request, pk):
+        from .writeback import transfer_retry
+
+        try:
+            transfer_retry(actor=request.user, transfer=self.transfer)
+        except BatonError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, gettext("Queued: the write-back runs again."))
+        return redirect("write_backs:index")
+
+
+class ConnectorWorkGroup(ViewSetGroup):
+    items = (TransferViewSet, SyncRunViewSet)
+    menu_icon = "download"
+    menu_label = _("Connector work")
+    menu_name = "connector_work"

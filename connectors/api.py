@@ -27,7 +27,7 @@ from cms.errors import InvalidInput, NotFound, PermissionDenied
 from cms.services.signing import RequestMeta
 
 from . import services
-from .models import BlockSync, ConnectorConfig, MatchBy, SyncRun
+from .models import BlockSync, ConnectorConfig, MatchBy, SyncRun, Transfer
 from .permissions import can_manage_connectors
 from .registry import type_choices
 from .types.base import WEBHOOK
@@ -254,6 +254,69 @@ class SyncRunViewSet(
     ordering_fields = ["started_at", "finished_at"]
 
 
+class TransferSerializer(serializers.ModelSerializer):
+    connector = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+
+    class Meta:
+        model = Transfer
+        fields = [
+            "id",
+            "handover",
+            "item",
+            "connector",
+            "external_id",
+            "successor",
+            "preview",
+            "state",
+            "state_label",
+            "attempts",
+            "retry_at",
+            "error",
+            "request_id",
+            "response",
+            "requested_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class TransferFilter(django_filters.FilterSet):
+    connector = django_filters.CharFilter(field_name="connector__slug")
+    handover = django_filters.NumberFilter()
+    state = django_filters.ChoiceFilter(choices=Transfer.State.choices)
+
+    class Meta:
+        model = Transfer
+        fields = ["connector", "handover", "state"]
+
+
+@extend_schema(tags=["connectors"])
+class TransferViewSet(
+    ManagersOnly,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Write-backs (reassignments upstream after acceptance): IT/HR's queue."""
+
+    serializer_class = TransferSerializer
+    queryset = Transfer.objects.select_related("connector")
+    filterset_class = TransferFilter
+    search_fields = ["external_id", "preview", "handover__number"]
+    ordering_fields = ["requested_at", "finished_at", "state"]
+
+    @extend_schema(request=None, summary="Run a failed write-back again")
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        from .writeback import transfer_retry
+
+        transfer = transfer_retry(actor=request.user, transfer=self.get_object())
+        return Response(
+            TransferSerializer(transfer).data, status=status.HTTP_202_ACCEPTED
+        )
+
+
 # Per handover (participants) ------------------------------------------------------
 
 
@@ -424,6 +487,7 @@ router = DefaultRouter()
 router.include_root_view = False
 router.register("connectors", ConnectorViewSet, basename="connector")
 router.register("sync-runs", SyncRunViewSet, basename="sync-run")
+router.register("write-backs", TransferViewSet, basename="write-back")
 router.register(
     r"handovers/(?P<handover_id>\d+)/syncs",
     HandoverSyncViewSet,

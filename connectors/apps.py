@@ -9,13 +9,17 @@ class ConnectorsConfig(AppConfig):
 
     def ready(self):
         from checklist_blocks.registry import register_connector_catalog
-        from cms.signals import handover_started
+        from cms.signals import handover_event, handover_started
 
         from . import types  # noqa: F401 — registers the built-in types
         from .services import handover_started_receiver
+        from .writeback import transfer_queue_on_accept
 
         handover_started.connect(
             handover_started_receiver, dispatch_uid="connectors-handover-fill"
+        )
+        handover_event.connect(
+            transfer_queue_on_accept, dispatch_uid="connectors-write-back"
         )
         register_connector_catalog(configured_slugs)
 

@@ -87,5 +87,7 @@ def seed_connectors():
                 "name": name,
                 "settings": settings,
                 "sync_interval_minutes": 60,
+                # Accepting a deal or repository moves it to the successor.
+                "transfer_on_accept": True,
             },
         )

@@ -12,7 +12,7 @@ from checklist_blocks.blocks.connector import CONNECTOR_SLUG_PATTERN
 
 from .crypto import decrypt_secrets, encrypt_secrets
 
-__all__ = ["BlockSync", "ConnectorConfig", "SyncRun", "SyncedRecord"]
+__all__ = ["BlockSync", "ConnectorConfig", "SyncRun", "SyncedRecord", "Transfer"]
 
 
 class MatchBy(models.TextChoices):
@@ -49,6 +49,15 @@ class ConnectorConfig(index.Indexed, models.Model):
         default=MatchBy.EMAIL,
     )
     enabled = models.BooleanField(_("enabled"), default=True)
+    transfer_on_accept = models.BooleanField(
+        _("transfer to the successor on acceptance"),
+        default=False,
+        help_text=_(
+            "When the successor accepts an item from this connector, reassign the "
+            "record to them upstream and read it back. Needs a type that can "
+            "transfer and credentials with write rights."
+        ),
+    )
     sync_interval_minutes = models.PositiveIntegerField(
         _("re-sync every (minutes)"),
         default=60,
@@ -111,7 +120,11 @@ class ConnectorConfig(index.Indexed, models.Model):
     def client(self):
         """An instance of the connector type with decrypted secrets."""
         return self.type_class(
-            settings={**self.settings, "match_by": self.match_by},
+            settings={
+                **self.settings,
+                "match_by": self.match_by,
+                "connector_id": self.pk,
+            },
             secrets=self.get_secrets(),
         )
 
@@ -270,3 +283,61 @@ class SyncRun(models.Model):
         if self.finished_at is None:
             return None
         return self.finished_at - self.started_at
+
+
+class Transfer(models.Model):
+    """A write-back: an accepted item's record reassigned to the successor
+    upstream, then read back. Failed ones wait in the admin's queue."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Transferred and verified")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    item = models.OneToOneField(
+        "cms.Item",
+        verbose_name=_("item"),
+        on_delete=models.CASCADE,
+        related_name="transfer",
+    )
+    handover = models.ForeignKey(
+        "cms.Handover",
+        verbose_name=_("handover"),
+        on_delete=models.CASCADE,
+        related_name="transfers",
+    )
+    connector = models.ForeignKey(
+        ConnectorConfig,
+        verbose_name=_("connector"),
+        on_delete=models.PROTECT,
+        related_name="transfers",
+    )
+    external_id = models.CharField(_("external id"), max_length=512)
+    successor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("successor"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    preview = models.TextField(_("what it changes"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.QUEUED
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    retry_at = models.DateTimeField(_("retry at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    request_id = models.CharField(_("upstream request id"), max_length=255, blank=True)
+    response = models.JSONField(_("upstream response"), default=dict, blank=True)
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["state", "-requested_at"])]
+        verbose_name = _("write-back")
+        verbose_name_plural = _("write-backs")
+
+    def __str__(self):
+        return self.preview

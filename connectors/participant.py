@@ -17,7 +17,7 @@ from cms.models import ParticipantRole
 from cms.permissions import is_hr_admin, roles_of
 
 from . import services
-from .models import BlockSync
+from .models import BlockSync, Transfer
 from .sync import UPLOAD
 from .types.base import DISCOVER
 
@@ -34,12 +34,19 @@ def _statuses(handover):
 
 def fingerprint(handover) -> str:
     """Part of the page's live ETag: changes whenever a block's status does."""
-    return ";".join(
+    blocks = ";".join(
         f"{row.pk}:{row.state}:{row.generation}:{row.last_finished_at}"
         for row in BlockSync.objects.filter(handover=handover).only(
             "pk", "state", "generation", "last_finished_at"
         )
     )
+    transfers = ";".join(
+        f"{pk}:{state}"
+        for pk, state in Transfer.objects.filter(handover=handover).values_list(
+            "pk", "state"
+        )
+    )
+    return f"{blocks}|{transfers}"
 
 
 def _status_text(row: BlockSync) -> str:

@@ -9,10 +9,11 @@ from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 from .models import BlockSync
 from .services import resync_due
 from .sync import RetryLater, retry_delay, run_block_sync
+from .writeback import transfer_run
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["resync_connectors", "sync_block_task"]
+__all__ = ["resync_connectors", "sync_block_task", "transfer_task"]
 
 
 @db_task(context=False)
@@ -56,3 +57,10 @@ def resync_connectors():
     if queued:
         logger.info("Queued %d connector re-sync(s).", queued)
     return queued
+
+
+@db_task(context=False)
+def transfer_task(transfer_id):
+    """Run one write-back (retries are scheduled by the write-back itself)."""
+    transfer = transfer_run(transfer_id)
+    return transfer.state if transfer is not None else None

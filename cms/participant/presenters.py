@@ -2,11 +2,14 @@
 for the templates. Reads only; every permission comes from the selectors and
 ``cms.permissions``."""
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from checklist_blocks.blocks.common import describe_condition
 from checklist_blocks.registry import UnknownKind, get_kind
@@ -101,6 +104,8 @@ class ItemCard:
     can_assign: bool = False
     assign_value: str = ""
     upstream: list = field(default_factory=list)
+    # Notes other apps add (e.g. what accepting will change upstream).
+    extra_notes: list = field(default_factory=list)
 
     @property
     def resolved_upstream(self):
@@ -332,6 +337,14 @@ def handover_page(*, user, handover: Handover, failure: Failure | None = None) -
             )
             sections.append(by_id[key])
         by_id[key].cards.append(card)
+
+    cards = {card.item.pk: card for section in sections for card in section.cards}
+    for source in settings.BATON_ITEM_NOTES:
+        for item_id, notes in import_string(source)(items=items, user=user).items():
+            card = cards[item_id]
+            card.extra_notes += notes
+            digest = hashlib.sha256("\n".join(notes).encode()).hexdigest()[:8]
+            card.stamp += f".{digest}"
 
     declarations = [s for s in handover_signatures if s.decision == "declare"]
     approvals = [

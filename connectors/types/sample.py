@@ -11,7 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from checklist_blocks.blocks.connector import RECORD_KINDS
 
 from ..registry import register
-from .base import DISCOVER, WEBHOOK, ConnectorType, MisconfiguredError, Record, Setting
+from .base import (
+    DISCOVER,
+    TRANSFER,
+    WEBHOOK,
+    ConnectorType,
+    MisconfiguredError,
+    Record,
+    Setting,
+    TransferResult,
+)
 
 
 @register
@@ -19,7 +28,7 @@ class SampleConnector(ConnectorType):
     slug = "sample"
     label = _("Built-in sample records")
     description = _("Records stored in the connector's settings, per employee.")
-    capabilities = frozenset({DISCOVER, WEBHOOK})
+    capabilities = frozenset({DISCOVER, TRANSFER, WEBHOOK})
     default_mappings = {kind: {} for kind in RECORD_KINDS}
     settings = (
         Setting(
@@ -88,3 +97,68 @@ class SampleConnector(ConnectorType):
                 )
             )
         return found
+
+    # Write-backs: the records live in the connector's own settings, so moving
+    # one to the successor is an update of those settings.
+
+    def _key(self, person) -> str:
+        return person.value(self.config.get("match_by") or "email")
+
+    def describe_transfer(self, *, record, owner, successor):
+        return gettext(
+            "Move %(kind)s “%(title)s” (%(id)s) from %(owner)s to %(successor)s "
+            "in the sample records."
+        ) % {
+            "kind": record.kind,
+            "title": record.title,
+            "id": record.external_id,
+            "owner": self._key(owner) or owner.name,
+            "successor": self._key(successor) or successor.name,
+        }
+
+    def _stored(self):
+        from connectors.models import ConnectorConfig
+
+        return ConnectorConfig.objects.select_for_update().get(
+            pk=self.config["connector_id"]
+        )
+
+    def transfer(self, *, record, owner, successor, note):
+        from django.db import transaction
+
+        target = self._key(successor)
+        if not target:
+            raise MisconfiguredError(
+                gettext("The successor has no value to match in the sample records.")
+            )
+        with transaction.atomic():
+            stored = self._stored()
+            records = stored.settings.setdefault("records", {})
+            source = records.get(self._key(owner), {}).get(record.kind, [])
+            moving = [row for row in source if str(row.get("id")) == record.external_id]
+            held = records.get(target, {}).get(record.kind, [])
+            if any(str(row.get("id")) == record.external_id for row in held):
+                # Already moved (a retry after a lost answer): nothing to do.
+                return TransferResult(
+                    response={"moved": record.external_id, "to": target}
+                )
+            if not moving:
+                raise MisconfiguredError(
+                    gettext("The record %(id)s is not among %(owner)s's records.")
+                    % {"id": record.external_id, "owner": self._key(owner)}
+                )
+            source.remove(moving[0])
+            moving[0].setdefault("notes", []).append(note)
+            records.setdefault(target, {}).setdefault(record.kind, []).append(moving[0])
+            stored.save(update_fields=["settings", "updated_at"])
+        self.records = stored.settings["records"]
+        return TransferResult(response={"moved": record.external_id, "to": target})
+
+    def verify_transfer(self, *, record, successor):
+        from connectors.models import ConnectorConfig
+
+        records = ConnectorConfig.objects.get(pk=self.config["connector_id"]).settings[
+            "records"
+        ]
+        rows = records.get(self._key(successor), {}).get(record.kind, [])
+        return any(str(row.get("id")) == record.external_id for row in rows)
