@@ -301,3 +301,5 @@ BATON_PARTICIPANT_PANELS = ["connectors.participant.sync_panel"]
 BATON_LIVE_FINGERPRINTS = ["connectors.participant.fingerprint"]
 # Notes other apps add to item cards: callables(items=, user=) -> {item id: [html]}.
 BATON_ITEM_NOTES = ["connectors.writeback.item_notes"]
+# What else stops a handover's review: callables(handover) -> [message].
+BATON_HANDOVER_BLOCKERS = ["connectors.participant.blockers"]

@@ -122,3 +122,34 @@ def resync(request, handover_id, block_id):
         )
     url = reverse("participant:detail", args=[handover_id])
     return redirect(f"{url}#sync-{block_id}")
+
+
+def blockers(handover) -> list[str]:
+    """Required connector blocks that are not filled yet stop the review."""
+    pending = list(
+        BlockSync.objects.filter(handover=handover).exclude(state=BlockSync.State.OK)
+    )
+    if not pending:
+        return []
+    from .sync import connector_blocks
+
+    required = {
+        block.block_id
+        for block in connector_blocks(handover)
+        if block.value.get("required", True)
+    }
+    messages_ = []
+    for row in pending:
+        if row.block_id not in required:
+            continue
+        if row.state == BlockSync.State.WAITING:
+            messages_.append(
+                gettext("“%(label)s” waits for its spreadsheet to be imported.")
+                % {"label": row.label}
+            )
+        else:
+            messages_.append(
+                gettext("“%(label)s” is not filled from its connector yet (%(state)s).")
+                % {"label": row.label, "state": _status_text(row)}
+            )
+    return messages_

@@ -1,7 +1,9 @@
 """Progress, the final declaration, review and completion of handovers."""
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -106,6 +108,10 @@ def handover_blockers(handover: Handover, items=None) -> list[str]:
         blockers.append(
             gettext("The departing employee has not signed the final declaration.")
         )
+    # What other apps know is missing (e.g. a required block not filled yet by
+    # its connector).
+    for source in settings.BATON_HANDOVER_BLOCKERS:
+        blockers += import_string(source)(handover)
     return blockers
 
 

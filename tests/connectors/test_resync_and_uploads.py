@@ -118,3 +118,27 @@ def test_a_spreadsheet_block_waits_for_an_upload_and_links_to_it(
         reverse("participant:detail", args=[handover.pk])
     ).content.decode()
     assert "Import a spreadsheet" not in html
+
+
+def test_a_required_block_not_filled_yet_stops_the_review(
+    people, django_capture_on_commit_callbacks
+):
+    from cms.services import handover_blockers
+
+    ConnectorConfig.objects.create(
+        type="spreadsheet", name="Client list", slug="client-sheet"
+    )
+    template = connector_template("client-sheet", "client", label="Your clients")
+    with django_capture_on_commit_callbacks(execute=True):
+        handover = start_handover(people, template)
+
+    assert "“Your clients” waits for its spreadsheet to be imported." in (
+        handover_blockers(handover)
+    )
+    BlockSync.objects.filter(handover=handover).update(
+        state=BlockSync.State.FAILED, error="The CRM is down."
+    )
+    assert (
+        "“Your clients” is not filled from its connector yet (Failed: The CRM is "
+        "down.)." in handover_blockers(handover)
+    )
