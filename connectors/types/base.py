@@ -20,6 +20,7 @@ __all__ = [
     "REVOKE",
     "TRANSFER",
     "WEBHOOK",
+    "AccessState",
     "ConnectorError",
     "ConnectorType",
     "EmployeeRef",
@@ -31,6 +32,8 @@ __all__ = [
 
 # Capabilities a type may declare.
 DISCOVER = "discover"
+# ``REVOKE`` covers the access changes below (suspend, restore, delete, group
+# membership); ``TRANSFER`` the reassignment of a record to the successor.
 REVOKE = "revoke"
 TRANSFER = "transfer"
 WEBHOOK = "webhook"
@@ -99,6 +102,18 @@ class Record:
     fields: dict = field(default_factory=dict)
     # Set by a type when this one record is unusable; the engine skips and reports it.
     error: str = ""
+
+
+@dataclass
+class AccessState:
+    """What a system says about one account right now (read back after every
+    access change, and by the residual-access check)."""
+
+    exists: bool
+    active: bool
+    # External ids (as ``discover`` returns them for record kind "group") of the
+    # groups the account is a member of.
+    groups: list = field(default_factory=list)
 
 
 @dataclass
@@ -183,6 +198,37 @@ class ConnectorType:
     def verify_transfer(self, *, record: Record, successor: EmployeeRef) -> bool:
         """Read the record back: True when ``successor`` now owns it. Raise
         ConnectorError when it cannot be read."""
+        raise NotImplementedError
+
+    # Access changes (capability REVOKE) ------------------------------------------
+    # ``account_id`` and ``group_id`` are external ids as ``discover`` returned
+    # them for record kinds "account" and "group". Each call changes one thing,
+    # is idempotent (suspending a suspended account succeeds), raises
+    # ConnectorError / MisconfiguredError like ``discover``, and returns what the
+    # system answered. Baton reads the state back with ``access_state`` after.
+
+    def access_state(self, *, account_id: str) -> AccessState:
+        raise NotImplementedError
+
+    def suspend_account(self, *, account_id: str) -> TransferResult:
+        """Disable sign-in without deleting anything (AD: the disabled bit of
+        userAccountControl; OpenLDAP: the configured method; SCIM: active=false)."""
+        raise NotImplementedError
+
+    def restore_account(self, *, account_id: str) -> TransferResult:
+        """Undo ``suspend_account``."""
+        raise NotImplementedError
+
+    def delete_account(self, *, account_id: str) -> TransferResult:
+        """Delete for good. Baton only calls this when an admin explicitly asks."""
+        raise NotImplementedError
+
+    def remove_member(self, *, group_id: str, account_id: str) -> TransferResult:
+        raise NotImplementedError
+
+    def add_member(self, *, group_id: str, person: EmployeeRef) -> TransferResult:
+        """Add ``person``'s own account (found like ``discover`` finds one) to
+        the group; MisconfiguredError when they have no account there."""
         raise NotImplementedError
 
     def close(self) -> None:
