@@ -303,3 +303,14 @@ BATON_LIVE_FINGERPRINTS = ["connectors.participant.fingerprint"]
 BATON_ITEM_NOTES = ["connectors.writeback.item_notes"]
 # What else stops a handover's review: callables(handover) -> [message].
 BATON_HANDOVER_BLOCKERS = ["connectors.participant.blockers"]
+# Access handover: when revocation runs on the last working day (company time),
+# how long a suspended account can be restored, how long "keep" lasts without an
+# end date, the most accounts one delete request may touch, and the days after
+# departure when residual access is checked.
+BATON_ACCESS_REVOKE_AT = env.str("BATON_ACCESS_REVOKE_AT", default="18:00")
+BATON_ACCESS_BUFFER_DAYS = env.int("BATON_ACCESS_BUFFER_DAYS", default=30)
+BATON_ACCESS_KEEP_DAYS = env.int("BATON_ACCESS_KEEP_DAYS", default=30)
+BATON_ACCESS_DELETE_THRESHOLD = env.int("BATON_ACCESS_DELETE_THRESHOLD", default=10)
+BATON_ACCESS_RESIDUAL_DAYS = env.list(
+    "BATON_ACCESS_RESIDUAL_DAYS", cast=int, default=[1, 30]
+)

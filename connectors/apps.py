@@ -12,6 +12,7 @@ class ConnectorsConfig(AppConfig):
         from cms.signals import handover_event, handover_started
 
         from . import types  # noqa: F401 — registers the built-in types
+        from .access import plan_on_accept
         from .services import handover_started_receiver
         from .writeback import transfer_queue_on_accept
 
@@ -21,6 +22,7 @@ class ConnectorsConfig(AppConfig):
         handover_event.connect(
             transfer_queue_on_accept, dispatch_uid="connectors-write-back"
         )
+        handover_event.connect(plan_on_accept, dispatch_uid="connectors-access-plan")
         register_connector_catalog(configured_slugs)
 
 

@@ -105,6 +105,11 @@ def handover_started_receiver(sender, *, handover_id, **kwargs):
     handover = Handover.objects.select_related("template_revision").get(pk=handover_id)
     with transaction.atomic():
         handover_fill_queue(handover)
+    from .access import access_connectors
+    from .tasks import access_scan_task
+
+    if access_connectors():
+        access_scan_task(handover_id)
 
 
 def sync_queue(*, actor, handover, block_id: str, meta=NO_REQUEST) -> BlockSync:

@@ -4,7 +4,7 @@ never rename a task that may have messages waiting."""
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, lock_task
 
 from .models import BlockSync
 from .services import resync_due
@@ -13,7 +13,15 @@ from .writeback import transfer_run
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["resync_connectors", "sync_block_task", "transfer_task"]
+__all__ = [
+    "access_residual_task",
+    "access_run_due_task",
+    "access_scan_task",
+    "access_tick",
+    "resync_connectors",
+    "sync_block_task",
+    "transfer_task",
+]
 
 
 @db_task(context=False)
@@ -64,3 +72,50 @@ def transfer_task(transfer_id):
     """Run one write-back (retries are scheduled by the write-back itself)."""
     transfer = transfer_run(transfer_id)
     return transfer.state if transfer is not None else None
+
+
+@db_task(context=False)
+def access_scan_task(handover_id):
+    """Inventory the leaver's access in every connector that can revoke."""
+    from cms.models import Handover
+
+    from .access import access_scan
+
+    handover = Handover.objects.select_related("employee__user").get(pk=handover_id)
+    return access_scan(handover)
+
+
+@db_task(context=False)
+@lock_task("baton-access-run")
+def access_run_due_task():
+    from .access import access_run_due
+
+    return access_run_due()
+
+
+@db_periodic_task(crontab(minute="*"))
+def access_tick():
+    """Every minute: run the access changes that are due (revocations at the
+    end of the last working day, kept access at its end date)."""
+    from huey.exceptions import TaskLockedException
+
+    from .access import access_run_due
+
+    try:
+        with HUEY.lock_task("baton-access-run"):
+            return access_run_due()
+    except TaskLockedException:
+        return 0
+
+
+@db_periodic_task(crontab(hour="7", minute="30"))
+@lock_task("baton-access-residual")
+def access_residual_task():
+    """Daily: former employees' accounts still active upstream; alert IT."""
+    from .access import access_residual_check
+    from .notifications import residual_alert
+
+    findings = [finding for finding in access_residual_check() if finding.active]
+    if findings:
+        residual_alert(findings)
+    return len(findings)

@@ -1,0 +1,410 @@
+"""Access handover through a directory kept in memory (the real LDAP and SCIM
+servers are exercised in tests/connectors/ldap and scim): inventory, decisions,
+dry run, scheduled revocation, verification, restore, delete limits, residual
+access and by-hand systems."""
+
+import datetime
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from cms import services
+from cms.errors import Conflict, InvalidInput
+from cms.models import ChecklistTemplatePage, Employee, Item
+from connectors import access
+from connectors.models import AccessAction, AccessGrant, ConnectorConfig
+from connectors.registry import register, unregister
+from connectors.types.base import (
+    DISCOVER,
+    REVOKE,
+    AccessState,
+    ConnectorError,
+    ConnectorType,
+    MisconfiguredError,
+    Record,
+    TransferResult,
+)
+from tests.fixtures.handovers import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+LAST_DAY = datetime.date(2026, 12, 31)
+
+
+class Directory:
+    """The state of the in-memory directory, shared by every client."""
+
+    accounts: dict = {}
+    groups: dict = {}
+    fail_next: list = []
+
+
+class MemoryDirectory(ConnectorType):
+    slug = "memory"
+    label = "In-memory directory"
+    capabilities = frozenset({DISCOVER, REVOKE})
+    default_mappings = {"account": {}, "group": {}}
+
+    def _account_of(self, email):
+        for account_id, account in Directory.accounts.items():
+            if account["email"] == email:
+                return account_id
+        return None
+
+    def discover(self, *, employee, record_kind):
+        account_id = self._account_of(employee.email)
+        if account_id is None:
+            return []
+        if record_kind == "account":
+            return [
+                Record(account_id, "account", Directory.accounts[account_id]["uid"])
+            ]
+        return [
+            Record(
+                group_id,
+                "group",
+                group_id,
+                fields={"sole_member": members == {account_id}},
+            )
+            for group_id, members in sorted(Directory.groups.items())
+            if account_id in members
+        ]
+
+    def _maybe_fail(self):
+        if Directory.fail_next:
+            raise Directory.fail_next.pop()
+
+    def access_state(self, *, account_id):
+        account = Directory.accounts.get(account_id)
+        if account is None:
+            return AccessState(exists=False, active=False)
+        groups = [
+            gid for gid, members in Directory.groups.items() if account_id in members
+        ]
+        return AccessState(exists=True, active=account["active"], groups=groups)
+
+    def suspend_account(self, *, account_id):
+        self._maybe_fail()
+        Directory.accounts[account_id]["active"] = False
+        return TransferResult(response={"suspended": account_id}, request_id="req-1")
+
+    def restore_account(self, *, account_id):
+        Directory.accounts[account_id]["active"] = True
+        return TransferResult(response={"restored": account_id})
+
+    def delete_account(self, *, account_id):
+        Directory.accounts.pop(account_id, None)
+        return TransferResult(response={"deleted": account_id})
+
+    def remove_member(self, *, group_id, account_id):
+        self._maybe_fail()
+        Directory.groups[group_id].discard(account_id)
+        return TransferResult(response={"removed": [group_id, account_id]})
+
+    def add_member(self, *, group_id, person):
+        account_id = self._account_of(person.email)
+        if account_id is None:
+            raise MisconfiguredError("The successor has no account.")
+        Directory.groups[group_id].add(account_id)
+        return TransferResult(response={"added": [group_id, account_id]})
+
+
+@pytest.fixture
+def directory(people, settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    register(MemoryDirectory)
+    Directory.accounts = {
+        "u-sales": {"uid": "sales", "email": "sales@baton.example", "active": True},
+        "u-successor": {
+            "uid": "successor",
+            "email": "successor@baton.example",
+            "active": True,
+        },
+    }
+    Directory.groups = {
+        "crm-admins": {"u-sales"},
+        "sales-team": {"u-sales", "u-successor"},
+    }
+    Directory.fail_next = []
+    config = ConnectorConfig.objects.create(
+        type="memory", name="Directory", slug="directory"
+    )
+    yield config
+    unregister("memory")
+
+
+@pytest.fixture
+def handover(directory, people, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return services.handover_start(
+            actor=people["hr"],
+            employee=Employee.objects.get(user=people["sales"]),
+            template=ChecklistTemplatePage.objects.get(
+                slug="general", locale__language_code="en"
+            ),
+            last_working_day=LAST_DAY,
+            successors=[people["successor"]],
+            manager=people["manager"],
+            it_users=[people["it"]],
+        )
+
+
+def grants(handover):
+    return {
+        (grant.kind, grant.group_id): grant
+        for grant in AccessGrant.objects.filter(handover=handover)
+    }
+
+
+def confirm(grant, people, capture, **data):
+    item = Item.objects.get(pk=grant.item_id)
+    if data:
+        item = services.item_update(
+            actor=people["it"], item=item, version=item.version, data=data
+        )
+    item = services.item_submit(actor=people["it"], item=item, version=item.version)
+    with capture(execute=True):
+        services.item_accept(
+            actor=people["manager"], item=item, version=item.version, password=PASSWORD
+        )
+
+
+def test_starting_a_handover_inventories_access_as_items(handover):
+    found = grants(handover)
+
+    assert set(found) == {
+        ("account", ""),
+        ("membership", "crm-admins"),
+        ("membership", "sales-team"),
+    }
+    assert found[("membership", "crm-admins")].sole_owner is True
+    assert found[("membership", "crm-admins")].decision == "transfer"
+    assert found[("membership", "sales-team")].decision == "revoke"
+    item = Item.objects.get(pk=found[("account", "")].item_id)
+    assert item.label == "Account sales in Directory"
+    assert item.section_title == "Access and accounts"
+    assert (item.filled_by_role, item.confirmed_by_role) == ("it", "manager")
+    assert item.data["action"] == "revoke"
+
+
+def test_the_dry_run_lists_every_change_before_anything_runs(handover):
+    rows = access.access_dry_run(handover)
+
+    assert sorted((row["change"], row["confirmed"]) for row in rows) == [
+        ("Directory: add Jing Yang to crm-admins.", False),
+        ("Directory: remove sales from crm-admins.", False),
+        ("Directory: remove sales from sales-team.", False),
+        ("Directory: suspend the account sales.", False),
+    ]
+    # 18:00 on the last working day in Shanghai is 10:00 UTC.
+    suspend = next(row for row in rows if "suspend" in row["change"])
+    assert suspend["at"] == datetime.datetime(2026, 12, 31, 10, 0, tzinfo=datetime.UTC)
+    assert Directory.accounts["u-sales"]["active"] is True
+    assert not AccessAction.objects.exists()
+
+
+def test_confirmed_decisions_run_at_the_end_of_the_last_working_day(
+    handover, people, django_capture_on_commit_callbacks
+):
+    found = grants(handover)
+    for grant in found.values():
+        confirm(grant, people, django_capture_on_commit_callbacks)
+
+    # The transfer to the successor runs at once, and is read back.
+    add = AccessAction.objects.get(operation="add_member")
+    assert add.state == AccessAction.State.VERIFIED
+    assert "u-successor" in Directory.groups["crm-admins"]
+    # Revocation waits for 18:00 Shanghai time on the last working day.
+    before = datetime.datetime(2026, 12, 31, 9, 59, tzinfo=datetime.UTC)
+    assert access.access_run_due(now=before) == 0
+    assert Directory.accounts["u-sales"]["active"] is True
+
+    at = datetime.datetime(2026, 12, 31, 10, 0, tzinfo=datetime.UTC)
+    assert access.access_run_due(now=at) == 3
+
+    assert Directory.accounts["u-sales"]["active"] is False
+    assert "u-sales" not in Directory.groups["crm-admins"]
+    assert "u-sales" not in Directory.groups["sales-team"]
+    states = {key: grant.state for key, grant in grants(handover).items()}
+    assert states == {
+        ("account", ""): "suspended",
+        ("membership", "crm-admins"): "removed",
+        ("membership", "sales-team"): "removed",
+    }
+    event = handover.audit_events.get(action="access.suspend_account")
+    assert event.details["asked"] == "Directory: suspend the account sales."
+    assert event.details["answer"] == {"suspended": "u-sales"}
+    assert event.details["approved_by"] == people["manager"].pk
+    assert event.details["verified"] is True
+
+
+def test_keep_needs_a_reason_and_acts_at_its_end_date(
+    handover, people, django_capture_on_commit_callbacks
+):
+    grant = grants(handover)[("membership", "sales-team")]
+    item = Item.objects.get(pk=grant.item_id)
+    with pytest.raises(InvalidInput):
+        services.item_update(
+            actor=people["it"],
+            item=item,
+            version=item.version,
+            data={"action": "keep", "keep_reason": 5},
+        )
+
+    confirm(
+        grant,
+        people,
+        django_capture_on_commit_callbacks,
+        action="keep",
+        keep_reason="Needs the team's files until the January audit.",
+    )
+
+    grant.refresh_from_db()
+    assert grant.decision == "keep"
+    assert grant.keep_until == LAST_DAY + timedelta(days=30)
+    [action] = AccessAction.objects.filter(grant=grant)
+    assert action.operation == "remove_member"
+    assert timezone.localtime(action.scheduled_for).date() == grant.keep_until
+
+
+def test_a_failure_waits_in_it_queue_and_runs_again(
+    handover, people, django_capture_on_commit_callbacks
+):
+    account = grants(handover)[("account", "")]
+    confirm(account, people, django_capture_on_commit_callbacks)
+    Directory.fail_next = [
+        ConnectorError("The directory did not answer.", request_id="r-7")
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        access.access_revoke_now(actor=people["it"], handover=handover)
+
+    action = AccessAction.objects.get(grant=account)
+    assert action.state == AccessAction.State.FAILED
+    assert (action.error, action.request_id) == ("The directory did not answer.", "r-7")
+    assert Directory.accounts["u-sales"]["active"] is True
+    account.refresh_from_db()
+    assert account.state == "active"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        access.access_action_retry(actor=people["it"], action=action)
+
+    action.refresh_from_db()
+    assert action.state == AccessAction.State.VERIFIED
+    assert action.attempts == 2
+
+
+def test_restore_within_the_buffer_and_delete_only_after_it(
+    handover, people, django_capture_on_commit_callbacks, settings
+):
+    account = grants(handover)[("account", "")]
+    confirm(account, people, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        access.access_revoke_now(actor=people["it"], handover=handover)
+    account.refresh_from_db()
+    assert account.state == "suspended"
+
+    with pytest.raises(Conflict, match="still in its buffer period"):
+        access.access_delete(
+            actor=people["it"], connector=account.connector, grant_ids=[account.pk]
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        access.access_restore(actor=people["it"], grant=account)
+    account.refresh_from_db()
+    assert account.state == "active"
+    assert Directory.accounts["u-sales"]["active"] is True
+
+    # Suspended again, and the buffer has passed: an explicit delete works.
+    with django_capture_on_commit_callbacks(execute=True):
+        access.access_plan(account, approved_by=people["manager"])
+        access.access_revoke_now(actor=people["it"], handover=handover)
+    AccessGrant.objects.filter(pk=account.pk).update(
+        suspended_at=timezone.now() - timedelta(days=31)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        access.access_delete(
+            actor=people["it"], connector=account.connector, grant_ids=[account.pk]
+        )
+    account.refresh_from_db()
+    assert account.state == "deleted"
+    assert "u-sales" not in Directory.accounts
+
+
+def test_the_threshold_stops_a_mass_delete(handover, people, settings):
+    settings.BATON_ACCESS_DELETE_THRESHOLD = 2
+    connector = grants(handover)[("account", "")].connector
+    ids = [grant.pk for grant in AccessGrant.objects.filter(handover=handover)]
+
+    with pytest.raises(Conflict, match="more than the limit of 2"):
+        access.access_delete(actor=people["it"], connector=connector, grant_ids=ids)
+
+    assert not AccessAction.objects.filter(operation="delete_account").exists()
+
+
+def test_only_it_and_hr_change_access(handover, people):
+    from cms.errors import NotFound
+
+    with pytest.raises(NotFound):
+        access.access_revoke_now(actor=people["successor"], handover=handover)
+
+
+def test_residual_access_is_found_and_it_is_alerted(
+    handover, people, django_capture_on_commit_callbacks
+):
+    account = grants(handover)[("account", "")]
+    confirm(account, people, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        access.access_revoke_now(actor=people["it"], handover=handover)
+    Directory.accounts["u-sales"]["active"] = True  # someone re-enabled it upstream
+
+    from connectors.notifications import residual_alert
+
+    findings = access.access_residual_check(today=LAST_DAY + timedelta(days=1))
+    residual_alert([finding for finding in findings if finding.active])
+
+    [finding] = findings
+    assert (finding.active, finding.days_after) == (True, 1)
+    assert mail.outbox[-1].subject == "Baton: 1 account(s) still active after departure"
+    assert "Directory: sales" in mail.outbox[-1].body
+    # Checked once per milestone.
+    assert access.access_residual_check(today=LAST_DAY + timedelta(days=1)) == []
+
+
+def test_a_system_without_connector_becomes_an_it_task_closed_with_a_signature(
+    handover, people, django_capture_on_commit_callbacks
+):
+    grant = access.access_grant_add(
+        actor=people["it"],
+        handover=handover,
+        system="Finance portal",
+        account="chen.fang",
+        instructions="Disable the user in Settings → Users, then remove the token.",
+    )
+    confirm(grant, people, django_capture_on_commit_callbacks)
+    [action] = AccessAction.objects.filter(grant=grant)
+    assert action.operation == "manual"
+    assert access.access_run_due(now=timezone.now() + timedelta(days=400)) == 0
+
+    with pytest.raises(InvalidInput):
+        access.access_action_complete(actor=people["it"], action=action, password="x")
+    access.access_action_complete(
+        actor=people["it"], action=action, password=PASSWORD, note="Done in the portal."
+    )
+
+    action.refresh_from_db()
+    assert (action.state, action.done_by) == ("verified", people["it"])
+    event = handover.audit_events.get(action="access.manual")
+    assert event.details["answer"]["note"] == "Done in the portal."
+
+
+def test_unknown_ids_are_refused_by_delete(handover, people):
+    connector = grants(handover)[("account", "")].connector
+    with pytest.raises(InvalidInput):
+        access.access_delete(
+            actor=people["it"],
+            connector=connector,
+            grant_ids=[uuid.uuid4().int % 10**6],
+        )
