@@ -297,7 +297,10 @@ BATON_DEMO_SEEDERS = ["connectors.demo.seed_connectors"]
 BATON_API_V1_EXTENSIONS = ["connectors.api"]
 # Panels other apps add to the participant page (callables(request=, handover=)
 # returning HTML) and what they add to its live fingerprint (callables(handover)).
-BATON_PARTICIPANT_PANELS = ["connectors.participant.sync_panel"]
+BATON_PARTICIPANT_PANELS = [
+    "connectors.participant.sync_panel",
+    "connectors.participant.access_panel",
+]
 BATON_LIVE_FINGERPRINTS = ["connectors.participant.fingerprint"]
 # Notes other apps add to item cards: callables(items=, user=) -> {item id: [html]}.
 BATON_ITEM_NOTES = ["connectors.writeback.item_notes"]

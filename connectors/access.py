@@ -48,6 +48,8 @@ from .types.base import DISCOVER, REVOKE, ConnectorError, EmployeeRef
 __all__ = [
     "access_action_complete",
     "access_action_retry",
+    "access_actions_cancel",
+    "access_actions_run_now",
     "access_delete",
     "access_dry_run",
     "access_grant_add",
@@ -818,6 +820,58 @@ def access_delete(
         )
     _send_due()
     return actions
+
+
+@transaction.atomic
+def access_actions_run_now(*, actor, action_ids) -> int:
+    """IT's batch action: bring planned changes forward, retry failed ones."""
+    _require_manager(actor)
+    now = timezone.now()
+    actions = list(
+        AccessAction.objects.select_for_update()
+        .filter(pk__in=list(action_ids))
+        .exclude(operation=Op.MANUAL)
+        .filter(state__in=(AccessAction.State.PLANNED, AccessAction.State.FAILED))
+    )
+    for action in actions:
+        action.state = AccessAction.State.PLANNED
+        action.scheduled_for = min(action.scheduled_for, now)
+        action.save(update_fields=["state", "scheduled_for"])
+        audit_record(
+            handover=action.handover,
+            actor=actor,
+            role=ParticipantRole.IT,
+            action="access.run_now",
+            obj=action.grant.item or action.handover,
+            details={"action": action.pk},
+        )
+    if actions:
+        _send_due()
+    return len(actions)
+
+
+@transaction.atomic
+def access_actions_cancel(*, actor, action_ids) -> int:
+    """IT's batch action: cancel planned changes (e.g. the leaver stays)."""
+    _require_manager(actor)
+    actions = list(
+        AccessAction.objects.select_for_update().filter(
+            pk__in=list(action_ids),
+            state__in=(AccessAction.State.PLANNED, AccessAction.State.FAILED),
+        )
+    )
+    for action in actions:
+        action.state = AccessAction.State.CANCELLED
+        action.save(update_fields=["state"])
+        audit_record(
+            handover=action.handover,
+            actor=actor,
+            role=ParticipantRole.IT,
+            action="access.cancelled",
+            obj=action.grant.item or action.handover,
+            details={"action": action.pk},
+        )
+    return len(actions)
 
 
 # Residual access ------------------------------------------------------------------

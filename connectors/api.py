@@ -497,8 +497,36 @@ router.register(
     r"items/(?P<item_id>\d+)/upstream", ItemUpstreamViewSet, basename="item-upstream"
 )
 
+
+def _access_routes():
+    from .access_api import (
+        AccessActionViewSet,
+        AccessGrantViewSet,
+        HandoverAccessView,
+        HandoverRevokeNowView,
+        ResidualViewSet,
+    )
+
+    router.register("access-changes", AccessActionViewSet, basename="access-change")
+    router.register("access-grants", AccessGrantViewSet, basename="access-grant")
+    router.register("residual-access", ResidualViewSet, basename="residual-access")
+    return [
+        path(
+            "handovers/<int:handover_id>/access/",
+            HandoverAccessView.as_view(),
+            name="handover-access",
+        ),
+        path(
+            "handovers/<int:handover_id>/access/revoke-now/",
+            HandoverRevokeNowView.as_view(),
+            name="handover-access-revoke-now",
+        ),
+    ]
+
+
 urlpatterns = [
     path("hooks/<slug:slug>/", WebhookView.as_view(), name="connector-hook"),
+    *_access_routes(),
     *router.urls,
 ]
 

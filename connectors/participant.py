@@ -17,11 +17,12 @@ from cms.models import ParticipantRole
 from cms.permissions import is_hr_admin, roles_of
 
 from . import services
-from .models import BlockSync, Transfer
+from .models import AccessAction, BlockSync, Transfer
+from .permissions import can_manage_connectors
 from .sync import UPLOAD
 from .types.base import DISCOVER
 
-__all__ = ["fingerprint", "resync", "sync_panel"]
+__all__ = ["access_panel", "blockers", "fingerprint", "resync", "sync_panel"]
 
 
 def _statuses(handover):
@@ -46,7 +47,13 @@ def fingerprint(handover) -> str:
             "pk", "state"
         )
     )
-    return f"{blocks}|{transfers}"
+    access = ";".join(
+        f"{pk}:{state}"
+        for pk, state in AccessAction.objects.filter(handover=handover).values_list(
+            "pk", "state"
+        )
+    )
+    return f"{blocks}|{transfers}|{access}"
 
 
 def _status_text(row: BlockSync) -> str:
@@ -153,3 +160,30 @@ def blockers(handover) -> list[str]:
                 % {"label": row.label, "state": _status_text(row)}
             )
     return messages_
+
+
+def access_panel(*, request, handover) -> str:
+    """HR, IT and the manager see every access change the handover will make,
+    and when, before anything runs."""
+    from .access import access_dry_run
+    from .models import AccessGrant
+
+    roles = roles_of(request.user, handover)
+    allowed = {ParticipantRole.HR, ParticipantRole.IT, ParticipantRole.MANAGER}
+    if not (roles & allowed or is_hr_admin(request.user)):
+        return ""
+    if not AccessGrant.objects.filter(handover=handover).exists():
+        return ""
+    rows = access_dry_run(handover)
+    return render_to_string(
+        "connectors/participant/access.html",
+        {
+            "handover": handover,
+            "rows": rows,
+            "stamp": fingerprint(handover),
+            "queue_url": reverse("connectors_access_queue")
+            + f"?q={handover.number}&state=",
+            "can_manage": can_manage_connectors(request.user),
+        },
+        request=request,
+    )

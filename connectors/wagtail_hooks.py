@@ -1,8 +1,11 @@
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
+from .access_admin import AccessQueueView, ResidualAccessView, SuspendedAccountsView
 from .admin_views import (
     ConnectorPermissionPolicy,
     ConnectorTestView,
@@ -12,6 +15,7 @@ from .admin_views import (
     TransferRetryView,
 )
 from .models import ConnectorConfig, SyncRun, Transfer
+from .permissions import can_manage_connectors
 
 # Before the viewset asks for it, or Wagtail falls back to model permissions.
 register_permission_policy(ConnectorConfig, ConnectorPermissionPolicy(ConnectorConfig))
@@ -38,4 +42,30 @@ def connector_admin_urls():
             TransferRetryView.as_view(),
             name="connectors_transfer_retry",
         ),
+        path("access/", AccessQueueView.as_view(), name="connectors_access_queue"),
+        path(
+            "access/suspended/",
+            SuspendedAccountsView.as_view(),
+            name="connectors_access_suspended",
+        ),
+        path(
+            "access/residual/",
+            ResidualAccessView.as_view(),
+            name="connectors_access_residual",
+        ),
     ]
+
+
+class ITMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_manage_connectors(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def access_queue_menu_item():
+    return ITMenuItem(
+        _("IT queue"),
+        reverse("connectors_access_queue"),
+        icon_name="key",
+        order=160,
+    )

@@ -408,3 +408,95 @@ def test_unknown_ids_are_refused_by_delete(handover, people):
             connector=connector,
             grant_ids=[uuid.uuid4().int % 10**6],
         )
+
+
+# Screens and API ----------------------------------------------------------------------
+
+
+def test_the_handover_page_shows_the_dry_run_to_the_manager_only(
+    handover, people, client
+):
+    url = f"/en/handovers/{handover.pk}/"
+    assert client.login(username="manager", password=PASSWORD)
+    html = client.get(url).content.decode()
+    assert "Access changes" in html
+    assert "Directory: suspend the account sales." in html
+    assert "Waits for the decision to be confirmed" in html
+
+    client.logout()
+    assert client.login(username="successor", password=PASSWORD)
+    assert (
+        "Directory: suspend the account sales." not in client.get(url).content.decode()
+    )
+
+
+def test_it_runs_selected_changes_now_from_the_queue(
+    handover, people, client, django_capture_on_commit_callbacks
+):
+    account = grants(handover)[("account", "")]
+    confirm(account, people, django_capture_on_commit_callbacks)
+    action = AccessAction.objects.get(grant=account)
+    assert client.login(username="it", password=PASSWORD)
+
+    queue = client.get("/admin/access/").content.decode()
+    assert "Directory: suspend the account sales." in queue
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            "/admin/access/", {"selected": [action.pk], "intent": "run"}, follow=True
+        )
+
+    assert "1 change(s) queued to run now." in done.content.decode()
+    action.refresh_from_db()
+    assert action.state == AccessAction.State.VERIFIED
+    assert Directory.accounts["u-sales"]["active"] is False
+    suspended = client.get("/admin/access/suspended/").content.decode()
+    assert "sales" in suspended and handover.number in suspended
+
+
+def test_the_queue_is_it_and_hr_only(handover, people, client):
+    assert client.login(username="manager", password=PASSWORD)
+
+    response = client.get("/admin/access/")
+
+    assert response.status_code in (302, 404)
+
+
+def test_access_through_the_api(handover, people, django_capture_on_commit_callbacks):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(people["manager"])
+    body = api.get(f"/api/v1/handovers/{handover.pk}/access/").json()
+    assert len(body["grants"]) == 3
+    assert {row["change"] for row in body["dry_run"]} >= {
+        "Directory: suspend the account sales."
+    }
+    outsider = APIClient()
+    outsider.force_authenticate(people["successor"])
+    assert outsider.get(f"/api/v1/handovers/{handover.pk}/access/").status_code == 404
+
+    it = APIClient()
+    it.force_authenticate(people["it"])
+    added = it.post(
+        f"/api/v1/handovers/{handover.pk}/access/",
+        {"system": "Wiki", "account": "chen", "instructions": ""},
+        format="json",
+    )
+    assert added.status_code == 400
+    assert "instructions" in added.json()["errors"]
+    account = grants(handover)[("account", "")]
+    confirm(account, people, django_capture_on_commit_callbacks)
+    [row] = it.get("/api/v1/access-changes/?state=planned").json()["results"]
+    with django_capture_on_commit_callbacks(execute=True):
+        ran = it.post(
+            "/api/v1/access-changes/run-now/", {"ids": [row["id"]]}, format="json"
+        )
+    assert ran.json() == {"count": 1}
+    assert AccessAction.objects.get(pk=row["id"]).state == "verified"
+    refused = it.post(
+        "/api/v1/access-grants/delete/",
+        {"connector": "directory", "ids": [account.pk]},
+        format="json",
+    )
+    assert refused.status_code == 409
+    assert "buffer period" in refused.json()["detail"]

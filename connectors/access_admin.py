@@ -1,0 +1,194 @@
+"""IT's screens in the Wagtail admin: the queue of access changes across all
+handovers (filters, batch run / cancel, by-hand changes closed with a signature),
+suspended accounts (restore, delete under the threshold) and residual access."""
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import View
+from wagtail.admin.views.generic import WagtailAdminTemplateMixin
+
+from cms.errors import BatonError
+
+from . import access
+from .models import AccessAction, AccessGrant, ConnectorConfig, ResidualAccess
+from .permissions import can_manage_connectors
+
+__all__ = ["AccessQueueView", "ResidualAccessView", "SuspendedAccountsView"]
+
+
+class _ITOnly(WagtailAdminTemplateMixin, View):
+    def dispatch(self, request, *args, **kwargs):
+        if not can_manage_connectors(request.user):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def _ids(self, request):
+        return [int(pk) for pk in request.POST.getlist("selected") if pk.isdigit()]
+
+
+class QueueFilter(forms.Form):
+    state = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=[("", _("Pending and failed")), *AccessAction.State.choices],
+    )
+    operation = forms.ChoiceField(
+        label=_("Operation"),
+        required=False,
+        choices=[("", _("Any")), *AccessAction.Operation.choices],
+    )
+    connector = forms.ModelChoiceField(
+        label=_("System"),
+        required=False,
+        queryset=ConnectorConfig.objects.all(),
+        empty_label=_("Any"),
+    )
+    q = forms.CharField(label=_("Search"), required=False)
+
+
+class AccessQueueView(_ITOnly):
+    template_name = "connectors/admin/access_queue.html"
+    page_title = _("Access changes")
+    header_icon = "key"
+
+    def get(self, request):
+        form = QueueFilter(request.GET or None)
+        actions = AccessAction.objects.select_related(
+            "grant", "handover", "connector", "done_by"
+        )
+        state = ""
+        if form.is_valid():
+            state = form.cleaned_data["state"]
+            if form.cleaned_data["operation"]:
+                actions = actions.filter(operation=form.cleaned_data["operation"])
+            if form.cleaned_data["connector"]:
+                actions = actions.filter(connector=form.cleaned_data["connector"])
+            if form.cleaned_data["q"]:
+                text = form.cleaned_data["q"]
+                actions = actions.filter(
+                    Q(handover__number__icontains=text)
+                    | Q(description__icontains=text)
+                    | Q(handover__employee__name__icontains=text)
+                )
+        if state:
+            actions = actions.filter(state=state)
+        else:
+            actions = actions.filter(
+                state__in=(AccessAction.State.PLANNED, AccessAction.State.FAILED)
+            )
+        page = Paginator(actions.order_by("state", "scheduled_for", "pk"), 50).get_page(
+            request.GET.get("p")
+        )
+        return self.render_to_response(
+            self.get_context_data(filter=form, page=page, now=timezone.now())
+        )
+
+    def post(self, request):
+        ids = self._ids(request)
+        intent = request.POST.get("intent")
+        try:
+            if intent == "complete":
+                action = get_object_or_404(AccessAction, pk=request.POST.get("action"))
+                access.access_action_complete(
+                    actor=request.user,
+                    action=action,
+                    password=request.POST.get("password", ""),
+                    note=request.POST.get("note", ""),
+                )
+                messages.success(request, gettext("Closed: the change is recorded."))
+            elif not ids:
+                messages.error(request, gettext("Select at least one change."))
+            elif intent == "cancel":
+                count = access.access_actions_cancel(actor=request.user, action_ids=ids)
+                messages.success(
+                    request,
+                    gettext("%(count)d change(s) cancelled.") % {"count": count},
+                )
+            else:
+                count = access.access_actions_run_now(
+                    actor=request.user, action_ids=ids
+                )
+                messages.success(
+                    request,
+                    gettext("%(count)d change(s) queued to run now.")
+                    % {"count": count},
+                )
+        except BatonError as error:
+            messages.error(request, str(error.message))
+        return redirect(request.get_full_path())
+
+
+class SuspendedAccountsView(_ITOnly):
+    template_name = "connectors/admin/access_suspended.html"
+    page_title = _("Suspended accounts")
+    header_icon = "lock"
+
+    def get(self, request):
+        grants = (
+            AccessGrant.objects.filter(state=AccessGrant.State.SUSPENDED)
+            .select_related("connector", "handover__employee")
+            .order_by("connector__name", "suspended_at")
+        )
+        page = Paginator(grants, 50).get_page(request.GET.get("p"))
+        return self.render_to_response(
+            self.get_context_data(page=page, buffer_days=_buffer_days())
+        )
+
+    def post(self, request):
+        ids = self._ids(request)
+        intent = request.POST.get("intent")
+        try:
+            if not ids:
+                raise BatonError(gettext("Select at least one account."))
+            if intent == "restore":
+                for grant in AccessGrant.objects.filter(pk__in=ids):
+                    access.access_restore(actor=request.user, grant=grant)
+                messages.success(request, gettext("Restore queued."))
+            else:
+                connectors = set(
+                    AccessGrant.objects.filter(pk__in=ids).values_list(
+                        "connector_id", flat=True
+                    )
+                )
+                if len(connectors) != 1:
+                    raise BatonError(
+                        gettext("Delete accounts of one system at a time.")
+                    )
+                connector = ConnectorConfig.objects.get(pk=connectors.pop())
+                access.access_delete(
+                    actor=request.user, connector=connector, grant_ids=ids
+                )
+                messages.success(request, gettext("Deletion queued."))
+        except BatonError as error:
+            messages.error(request, str(error.message))
+        return redirect(request.get_full_path())
+
+
+def _buffer_days():
+    from django.conf import settings
+
+    return settings.BATON_ACCESS_BUFFER_DAYS
+
+
+class ResidualAccessView(_ITOnly):
+    template_name = "connectors/admin/access_residual.html"
+    page_title = _("Residual access")
+    header_icon = "warning"
+
+    def get(self, request):
+        findings = ResidualAccess.objects.select_related(
+            "grant__connector", "grant__handover__employee"
+        )
+        if request.GET.get("all") != "1":
+            findings = findings.filter(active=True, resolved_at__isnull=True)
+        page = Paginator(findings, 50).get_page(request.GET.get("p"))
+        return self.render_to_response(
+            self.get_context_data(page=page, showing_all=request.GET.get("all") == "1")
+        )

@@ -1,0 +1,308 @@
+"""Access handover in the REST API: per handover the grants and the dry run;
+IT's queue of changes with batch actions; restore, delete and residual access."""
+
+import django_filters
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cms import selectors
+from cms.errors import InvalidInput
+from cms.models import ParticipantRole
+from cms.permissions import roles_of
+
+from . import access
+from .api import ManagersOnly
+from .models import AccessAction, AccessGrant, ConnectorConfig, ResidualAccess
+
+__all__ = [
+    "AccessActionViewSet",
+    "AccessGrantViewSet",
+    "HandoverAccessView",
+    "HandoverRevokeNowView",
+    "ResidualViewSet",
+]
+
+
+class AccessGrantSerializer(serializers.ModelSerializer):
+    connector = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = AccessGrant
+        fields = [
+            "id",
+            "handover",
+            "item",
+            "connector",
+            "system",
+            "kind",
+            "account_id",
+            "account_label",
+            "group_id",
+            "group_label",
+            "sole_owner",
+            "decision",
+            "keep_reason",
+            "keep_until",
+            "state",
+            "instructions",
+            "discovered_at",
+            "refreshed_at",
+            "suspended_at",
+        ]
+        read_only_fields = fields
+
+
+class AccessActionSerializer(serializers.ModelSerializer):
+    connector = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = AccessAction
+        fields = [
+            "id",
+            "handover",
+            "grant",
+            "connector",
+            "operation",
+            "description",
+            "scheduled_for",
+            "state",
+            "attempts",
+            "error",
+            "request_id",
+            "response",
+            "requested_by",
+            "done_by",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class DryRunRowSerializer(serializers.Serializer):
+    system = serializers.CharField()
+    change = serializers.CharField()
+    at = serializers.DateTimeField()
+    state = serializers.CharField()
+    confirmed = serializers.BooleanField()
+
+
+class IdsSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+
+class ManualGrantSerializer(serializers.Serializer):
+    system = serializers.CharField(max_length=255)
+    account = serializers.CharField(max_length=512)
+    group = serializers.CharField(max_length=512, required=False, allow_blank=True)
+    instructions = serializers.CharField()
+
+
+class CompleteSerializer(serializers.Serializer):
+    password = serializers.CharField(write_only=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+ACCESS_ROLES = {ParticipantRole.HR, ParticipantRole.IT, ParticipantRole.MANAGER}
+
+
+@extend_schema(tags=["access"])
+class HandoverAccessView(APIView):
+    """The handover's access grants and exactly what will change (dry run).
+    HR, IT and the manager of the handover; 404 for anyone else."""
+
+    def _handover(self, request, handover_id):
+        handover = selectors.handover_get(user=request.user, handover_id=handover_id)
+        if not roles_of(request.user, handover) & ACCESS_ROLES and not (
+            access.can_manage_connectors(request.user)
+        ):
+            from cms.errors import NotFound
+
+            raise NotFound()
+        return handover
+
+    @extend_schema(
+        responses=inline_serializer(
+            "HandoverAccess",
+            {
+                "grants": AccessGrantSerializer(many=True),
+                "dry_run": DryRunRowSerializer(many=True),
+            },
+        )
+    )
+    def get(self, request, handover_id):
+        handover = self._handover(request, handover_id)
+        return Response(
+            {
+                "grants": AccessGrantSerializer(
+                    handover.access_grants.select_related("connector"), many=True
+                ).data,
+                "dry_run": DryRunRowSerializer(
+                    access.access_dry_run(handover), many=True
+                ).data,
+            }
+        )
+
+    @extend_schema(
+        request=ManualGrantSerializer,
+        responses={201: AccessGrantSerializer},
+        summary="Record access in a system without a connector (HR / IT)",
+    )
+    def post(self, request, handover_id):
+        handover = self._handover(request, handover_id)
+        serializer = ManualGrantSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        grant = access.access_grant_add(
+            actor=request.user, handover=handover, **serializer.validated_data
+        )
+        return Response(AccessGrantSerializer(grant).data, status=201)
+
+
+@extend_schema(tags=["access"])
+class HandoverRevokeNowView(APIView):
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "RevokeNow", {"changes": serializers.IntegerField()}
+        ),
+        summary="Run the handover's planned access changes now (IT)",
+    )
+    def post(self, request, handover_id):
+        handover = selectors.handover_get(user=request.user, handover_id=handover_id)
+        count = access.access_revoke_now(actor=request.user, handover=handover)
+        return Response({"changes": count}, status=status.HTTP_202_ACCEPTED)
+
+
+class AccessActionFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=AccessAction.State.choices)
+    operation = django_filters.ChoiceFilter(choices=AccessAction.Operation.choices)
+    connector = django_filters.CharFilter(field_name="connector__slug")
+    handover = django_filters.NumberFilter()
+
+    class Meta:
+        model = AccessAction
+        fields = ["state", "operation", "connector", "handover"]
+
+
+@extend_schema(tags=["access"])
+class AccessActionViewSet(
+    ManagersOnly,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """IT's queue: every access change across handovers."""
+
+    serializer_class = AccessActionSerializer
+    queryset = AccessAction.objects.select_related("connector")
+    filterset_class = AccessActionFilter
+    search_fields = ["description", "handover__number"]
+    ordering_fields = ["scheduled_for", "state"]
+
+    @extend_schema(
+        request=IdsSerializer,
+        responses=inline_serializer(
+            "BatchResult", {"count": serializers.IntegerField()}
+        ),
+        summary="Run planned or failed changes now (batch)",
+    )
+    @action(detail=False, methods=["post"], url_path="run-now")
+    def run_now(self, request):
+        ids = _ids(request)
+        count = access.access_actions_run_now(actor=request.user, action_ids=ids)
+        return Response({"count": count}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=IdsSerializer,
+        responses=inline_serializer(
+            "BatchCancelResult", {"count": serializers.IntegerField()}
+        ),
+        summary="Cancel planned or failed changes (batch)",
+    )
+    @action(detail=False, methods=["post"])
+    def cancel(self, request):
+        count = access.access_actions_cancel(
+            actor=request.user, action_ids=_ids(request)
+        )
+        return Response({"count": count})
+
+    @extend_schema(
+        request=CompleteSerializer,
+        responses=AccessActionSerializer,
+        summary="Close a by-hand change, signed with your password",
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        serializer = CompleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        done = access.access_action_complete(
+            actor=request.user, action=self.get_object(), **serializer.validated_data
+        )
+        return Response(AccessActionSerializer(done).data)
+
+
+def _ids(request):
+    serializer = IdsSerializer(data=request.data)
+    if not serializer.is_valid():
+        raise InvalidInput(fields=serializer.errors)
+    return serializer.validated_data["ids"]
+
+
+@extend_schema(tags=["access"])
+class AccessGrantViewSet(
+    ManagersOnly,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = AccessGrantSerializer
+    queryset = AccessGrant.objects.select_related("connector")
+    filterset_fields = ["state", "kind", "handover"]
+    search_fields = ["system", "account_label", "group_label"]
+
+    @extend_schema(request=None, responses={202: AccessActionSerializer})
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        done = access.access_restore(actor=request.user, grant=self.get_object())
+        return Response(AccessActionSerializer(done).data, status=202)
+
+    @extend_schema(
+        request=inline_serializer(
+            "DeleteAccounts",
+            {
+                "connector": serializers.CharField(),
+                "ids": serializers.ListField(child=serializers.IntegerField()),
+            },
+        ),
+        responses={202: AccessActionSerializer(many=True)},
+        summary="Delete suspended accounts of one system for good (threshold)",
+    )
+    @action(detail=False, methods=["post"])
+    def delete(self, request):
+        connector = ConnectorConfig.objects.filter(
+            slug=request.data.get("connector")
+        ).first()
+        if connector is None:
+            raise InvalidInput(fields={"connector": ["Unknown connector."]})
+        actions = access.access_delete(
+            actor=request.user, connector=connector, grant_ids=_ids(request)
+        )
+        return Response(AccessActionSerializer(actions, many=True).data, status=202)
+
+
+class ResidualSerializer(serializers.ModelSerializer):
+    grant = AccessGrantSerializer(read_only=True)
+
+    class Meta:
+        model = ResidualAccess
+        fields = ["id", "grant", "checked_at", "days_after", "active", "groups"]
+
+
+@extend_schema(tags=["access"])
+class ResidualViewSet(ManagersOnly, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Former employees' accounts found still active after departure."""
+
+    serializer_class = ResidualSerializer
+    queryset = ResidualAccess.objects.select_related("grant__connector")
+    filterset_fields = ["active", "days_after"]
