@@ -6,8 +6,12 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/baton_test
+# The browser tests (tests/e2e) drive Debian's Chromium; Playwright never
+# downloads a browser. See docs/e2e.md.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install translations lint migrate demo messages clean
+.PHONY: run test e2e chromium install translations lint migrate demo messages clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,10 +44,22 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: translations lint
+chromium:
+	@test -x $(CHROMIUM) || { echo "Installing Debian's chromium for the browser tests"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+# The whole suite, browser tests (tests/e2e) included.
+test: translations lint chromium
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/pytest
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} BATON_E2E_CHROMIUM=$(CHROMIUM) $(BIN)/pytest
+
+# Only the browser tests: `make e2e HEADED=1 SLOWMO=300 ARGS="-k leaver"`.
+e2e: translations chromium
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} BATON_E2E_CHROMIUM=$(CHROMIUM) \
+		$(if $(HEADED),BATON_E2E_HEADED=$(HEADED)) $(if $(SLOWMO),BATON_E2E_SLOWMO=$(SLOWMO)) \
+		$(BIN)/pytest tests/e2e $(ARGS)
 
 # Refresh the .po catalogues after changing user-visible strings (needs gettext).
 messages: install

@@ -1,0 +1,109 @@
+"""Scenario 1: HR builds a template from blocks in the Wagtail admin, previews
+it and submits it to the approval workflow; the HR head approves; it is live."""
+
+import re
+
+from playwright.sync_api import expect
+
+from cms.models import ChecklistTemplatePage
+
+TITLE = "Shop manager handover"
+
+
+def insert_block(page, button, kind):
+    """Wagtail's "+" opens a searchable menu of block kinds."""
+    button.click()
+    page.get_by_role("option", name=kind, exact=True).filter(visible=True).click()
+    expect(page.get_by_role("listbox").filter(visible=True)).to_have_count(0)
+
+
+def test_hr_builds_a_template_and_the_hr_head_approves_it(journey):
+    hr = journey.person("hr")
+    page = journey.sign_in(hr, "/admin/pages/")
+    page.get_by_role("link", name="Explore child pages of 'Handover templates'").click()
+    page.get_by_role("link", name="Add child page").click()
+    expect(page.get_by_role("heading", name="New: Checklist template")).to_be_visible()
+
+    page.get_by_placeholder("Page title").fill(TITLE)
+    page.get_by_role("button", name="Choose role").click()
+    page.get_by_role("dialog").get_by_role("link", name="Sales", exact=True).click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    page.get_by_role("checkbox", name="Sales").check()
+    page.get_by_role("textbox", name="Description", exact=True).fill(
+        "For the managers of our shops."
+    )
+
+    body = page.locator("[data-contentpath=body]")
+    insert_block(
+        page, body.get_by_role("button", name="Insert a block").first, "Section"
+    )
+    body.get_by_role("textbox", name="Title*").fill("The shop")
+    items = body.locator("[data-contentpath=items]")
+    # Each new block goes on top, so the kinds are added last to first.
+    for kind in ("Asset", "Form field", "Account or permission", "Client"):
+        insert_block(
+            page, items.get_by_role("button", name="Insert a block").first, kind
+        )
+    blocks = items.locator(
+        "[data-streamfield-stream-container] > [data-streamfield-child]"
+    )
+    expect(blocks).to_have_count(4)
+    client, account, question, car = (blocks.nth(index) for index in range(4))
+
+    client.get_by_role("textbox", name="Label*").fill("Shop clients")
+    client.get_by_role("textbox", name="Customer").fill("ACME Trading")
+    account.get_by_role("textbox", name="Label*").fill("POS admin account")
+    account.get_by_role("textbox", name="System").fill("POS")
+    question.get_by_role("textbox", name="Label*").fill("Has a company car?")
+    question.get_by_role("textbox", name="Key*").fill("has_car")
+    question.get_by_role("combobox", name="Field type").select_option(label="Yes / no")
+    car.get_by_role("textbox", name="Label*").fill("Return the car")
+    car.get_by_role("button", name="Settings").click()
+    car.get_by_role("combobox", name="Evidence*").select_option(
+        label="Attachment required"
+    )
+    condition = car.get_by_role("region", name=re.compile("^Condition"))
+    condition.get_by_role("button", name="Toggle section").click()
+    condition.get_by_role("textbox", name="Field key").fill("has_car")
+    condition.get_by_role("combobox", name="Operator").select_option(label="is yes")
+    journey.step(hr, "builds the checklist from blocks")
+
+    page.get_by_role("button", name="Toggle preview").click()
+    preview = page.frame_locator("iframe#w-preview-iframe")
+    expect(
+        preview.get_by_text("Preview: this is how participants will see the checklist")
+    ).to_be_visible()
+    expect(preview.get_by_text('Shown if "has_car" is yes')).to_be_visible()
+    for label in ("Shop clients", "POS admin account", "Return the car"):
+        expect(preview.get_by_text(label, exact=True)).to_be_visible()
+    journey.step(hr, "previews it")
+    page.get_by_role("button", name="Toggle preview").click()
+
+    page.get_by_role("button", name="More actions").click()
+    page.get_by_role("button", name="Submit to Template approval").click()
+    expect(
+        page.get_by_text(f"Page '{TITLE}' has been submitted for moderation.")
+    ).to_be_visible()
+    journey.step(hr, "submits it for approval")
+    template = ChecklistTemplatePage.objects.get(title=TITLE)
+    assert not template.live
+
+    head = journey.person("hrhead")
+    review_page = journey.sign_in(head, "/admin/")
+    awaiting = review_page.get_by_role("region", name="Awaiting your review")
+    row = awaiting.get_by_role("row").filter(has_text=TITLE)
+    expect(row).to_be_visible()
+    journey.step(head, "finds it awaiting review")
+    row.get_by_role("button", name="Actions").click()
+    with review_page.expect_navigation():
+        row.get_by_role("button", name="Approve", exact=True).click()
+    # Nothing is left to review once it is approved (and so published).
+    expect(row).to_have_count(0)
+    journey.step(head, "approves it")
+
+    template.refresh_from_db()
+    assert template.live
+    # Participants see it in the template library.
+    review_page.goto("/en/")
+    expect(review_page.get_by_role("link", name=TITLE)).to_be_visible()
+    journey.step(head, "sees it in the template library")
