@@ -4,21 +4,26 @@ identity provider such as Okta, Entra ID, Keycloak or authentik."""
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
+import requests
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ..registry import register
-from ._http import HttpClient, OptionsMixin, host_of
+from ._http import HttpClient, OptionsMixin, host_of, request_id_of
 from .base import (
     DISCOVER,
+    REVOKE,
     UNKNOWN_RECORD_KIND,
+    AccessState,
     ConnectorError,
     ConnectorType,
     EmployeeRef,
     MisconfiguredError,
     Record,
     Setting,
+    TransferResult,
 )
 
 __all__ = ["ScimConnector", "scim_filter"]
@@ -43,6 +48,11 @@ AUTH_CHOICES = (
 )
 # What a SCIM attribute path may look like; anything else could change the filter.
 _ATTRIBUTE_PATH = re.compile(r"^[A-Za-z][A-Za-z0-9_.:$-]*$")
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+# What a server that cannot PATCH answers; Baton then PUTs the whole resource.
+PATCH_REFUSED = frozenset({405, 501})
+# Attributes a server sets itself; left out of a PUT.
+READ_ONLY_ATTRIBUTES = ("meta", "groups")
 PAGE_SIZE = 100
 MAX_PAGES = 100
 _TRUE = "true"
@@ -77,7 +87,7 @@ class ScimConnector(OptionsMixin, ConnectorType):
         "Finds the employee's account and the groups they belong to in an identity "
         "provider that speaks SCIM 2.0."
     )
-    capabilities = frozenset({DISCOVER})
+    capabilities = frozenset({DISCOVER, REVOKE})
     default_mappings = {
         "account": {
             "system": "system",
@@ -151,6 +161,17 @@ class ScimConnector(OptionsMixin, ConnectorType):
             required=False,
             secret=True,
         ),
+        Setting(
+            "write_token",
+            _("Write token"),
+            _(
+                "A bearer token with write rights, used to suspend, restore and "
+                "delete accounts and to change group members. Leave empty to "
+                "write with the credentials above."
+            ),
+            required=False,
+            secret=True,
+        ),
     )
 
     def __init__(self, *, settings, secrets, timeout=None):
@@ -164,7 +185,11 @@ class ScimConnector(OptionsMixin, ConnectorType):
             timeout=self.timeout,
             verify=verify not in (False, "false", "0", 0),
             headers={"Accept": "application/scim+json, application/json"},
-            secrets=(self.secrets.get("token"), self.secrets.get("password")),
+            secrets=(
+                self.secrets.get("token"),
+                self.secrets.get("password"),
+                self.secrets.get("write_token"),
+            ),
         )
         if self.auth == "bearer" and self.secrets.get("token"):
             token = self.secrets["token"]
@@ -208,16 +233,17 @@ class ScimConnector(OptionsMixin, ConnectorType):
 
     # Accounts ---------------------------------------------------------------------
 
-    def _find_users(self, employee: EmployeeRef) -> list:
+    def _find_users(self, employee: EmployeeRef, *, required=None) -> list:
         match_by = self.option("match_by")
         value = employee.value(match_by).strip()
         if not value:
             label = dict(MATCH_BY).get(match_by, match_by)
-            raise ConnectorError(
-                _("The employee has no %(value)s to look up on the SCIM server.")
-                % {"value": str(label).lower()},
-                retryable=False,
-            )
+            message = _(
+                "The employee has no %(value)s to look up on the SCIM server."
+            ) % {"value": str(label).lower()}
+            if required is not None:
+                raise required(message)
+            raise ConnectorError(message, retryable=False)
         query = scim_filter(self.option("match_attribute"), value)
         return self._list("/Users", query)
 
@@ -376,6 +402,273 @@ class ScimConnector(OptionsMixin, ConnectorType):
             },
         )
 
+    # Access changes ---------------------------------------------------------------
+
+    def access_state(self, *, account_id: str) -> AccessState:
+        self._check_settings()
+        path = self._resource_path("Users", account_id)
+        response = self._send(path, not_found_ok=True)
+        if response.status_code == 404:
+            return AccessState(exists=False, active=False, groups=[])
+        user = self._json(response)
+        if not isinstance(user, dict):
+            raise ConnectorError(
+                _("%(host)s did not answer like a SCIM server.") % {"host": self.system}
+            )
+        try:
+            active = active_flag(user.get("active"))
+        except ValueError:
+            raise ConnectorError(
+                _(
+                    "User %(user)s has an “active” value that is neither true "
+                    "nor false: %(value)s"
+                )
+                % {"user": account_id, "value": str(user.get("active"))[:50]},
+                retryable=False,
+            ) from None
+        return AccessState(
+            exists=True,
+            # SCIM leaves "active" out when the server does not manage it.
+            active=active is not False,
+            groups=self._group_ids(user, account_id),
+        )
+
+    def suspend_account(self, *, account_id: str) -> TransferResult:
+        return self._set_active(account_id, active=False)
+
+    def restore_account(self, *, account_id: str) -> TransferResult:
+        return self._set_active(account_id, active=True)
+
+    def delete_account(self, *, account_id: str) -> TransferResult:
+        self._check_settings()
+        response = self._write(
+            "DELETE", self._resource_path("Users", account_id), not_found_ok=True
+        )
+        return self._result(
+            "delete", account_id, response, changed=response.status_code != 404
+        )
+
+    def remove_member(self, *, group_id: str, account_id: str) -> TransferResult:
+        self._check_settings()
+        group = self._group_members(group_id)
+        if group is None:
+            return TransferResult(
+                response={
+                    "operation": "remove_member",
+                    "id": group_id,
+                    "changed": False,
+                    "group_gone": True,
+                }
+            )
+        if group["member_ids"] is not None and account_id not in group["member_ids"]:
+            return TransferResult(
+                response={
+                    "operation": "remove_member",
+                    "id": group_id,
+                    "member": account_id,
+                    "changed": False,
+                }
+            )
+        operation = {
+            "op": "remove",
+            "path": f"members[{scim_filter('value', account_id)}]",
+        }
+        response = self._patch(
+            "Groups",
+            group_id,
+            operation,
+            fallback=lambda resource: _without_member(resource, account_id),
+            no_target_ok=True,
+        )
+        return self._result(
+            "remove_member",
+            group_id,
+            response,
+            changed=response.status_code < 400,
+            member=account_id,
+        )
+
+    def add_member(self, *, group_id: str, person: EmployeeRef) -> TransferResult:
+        self._check_settings()
+        users = [
+            user
+            for user in self._find_users(person, required=MisconfiguredError)
+            if isinstance(user, dict) and _text(user.get("id"))
+        ]
+        label = person.name or person.value(self.option("match_by"))
+        if not users:
+            raise MisconfiguredError(
+                _("%(person)s has no account on the SCIM server %(host)s.")
+                % {"person": label, "host": self.system}
+            )
+        if len(users) > 1:
+            raise MisconfiguredError(
+                _(
+                    "%(count)d SCIM accounts match %(person)s; Baton does not guess "
+                    "which one to use."
+                )
+                % {"count": len(users), "person": label}
+            )
+        user_id = _text(users[0]["id"])
+        group = self._group_members(group_id)
+        if group is None:
+            raise MisconfiguredError(
+                _("The SCIM server %(host)s has no group %(id)s.")
+                % {"host": self.system, "id": group_id}
+            )
+        if group["member_ids"] is not None and user_id in group["member_ids"]:
+            return TransferResult(
+                response={
+                    "operation": "add_member",
+                    "id": group_id,
+                    "member": user_id,
+                    "changed": False,
+                }
+            )
+        operation = {"op": "add", "path": "members", "value": [{"value": user_id}]}
+        response = self._patch(
+            "Groups",
+            group_id,
+            operation,
+            fallback=lambda resource: _with_member(resource, user_id),
+        )
+        return self._result(
+            "add_member", group_id, response, changed=True, member=user_id
+        )
+
+    def _set_active(self, account_id: str, *, active: bool) -> TransferResult:
+        self._check_settings()
+        operation = {"op": "replace", "path": "active", "value": active}
+        response = self._patch(
+            "Users",
+            account_id,
+            operation,
+            fallback=lambda resource: {**resource, "active": active},
+        )
+        return self._result(
+            "restore" if active else "suspend", account_id, response, active=active
+        )
+
+    def _group_ids(self, user: dict, user_id: str) -> list:
+        """Ids of the user's groups, as ``discover`` gives them."""
+        references = user.get("groups")
+        if isinstance(references, list):
+            groups = references
+            key = "value"
+        else:
+            groups = self._list("/Groups", scim_filter("members.value", user_id))
+            key = "id"
+        ids = []
+        for group in groups:
+            group_id = _text(group.get(key)) if isinstance(group, dict) else ""
+            if group_id and group_id not in ids:
+                ids.append(group_id)
+        return ids
+
+    def _group_members(self, group_id: str):
+        """{"group": the group, "member_ids": set} or None when it is gone.
+        ``member_ids`` is None when the server did not list the members."""
+        response = self._send(
+            self._resource_path("Groups", group_id),
+            params={"attributes": "members"},
+            not_found_ok=True,
+        )
+        if response.status_code == 404:
+            return None
+        group = self._json(response)
+        if not isinstance(group, dict):
+            raise ConnectorError(
+                _("%(host)s did not answer like a SCIM server.") % {"host": self.system}
+            )
+        members = group.get("members")
+        if not isinstance(members, list):
+            return {"group": group, "member_ids": None}
+        return {
+            "group": group,
+            "member_ids": {
+                _text(member.get("value"))
+                for member in members
+                if isinstance(member, dict)
+            },
+        }
+
+    def _patch(
+        self, resource_type, resource_id, operation, *, fallback, no_target_ok=False
+    ):
+        """PATCH one operation; a server that cannot PATCH gets the whole
+        resource back by PUT, changed by ``fallback``. ``no_target_ok``: a
+        remove that finds nothing to remove (400 noTarget) is no failure."""
+        path = self._resource_path(resource_type, resource_id)
+        body = {"schemas": [PATCH_OP], "Operations": [operation]}
+        response = self._write("PATCH", path, json=body, check=False)
+        if no_target_ok and response.status_code == 400 and _no_target(response):
+            return response
+        if response.status_code not in PATCH_REFUSED:
+            return self._check_write(response, resource_type, resource_id)
+        current = self._write("GET", path)
+        resource = self._json(current)
+        if not isinstance(resource, dict):
+            raise ConnectorError(
+                _("%(host)s did not answer like a SCIM server.") % {"host": self.system}
+            )
+        changed = {
+            key: value
+            for key, value in fallback(resource).items()
+            if key not in READ_ONLY_ATTRIBUTES
+        }
+        return self._write("PUT", path, json=changed)
+
+    def _resource_path(self, resource_type: str, resource_id) -> str:
+        resource_id = str(resource_id or "").strip()
+        if not resource_id:
+            raise MisconfiguredError(_("No SCIM resource id was given."))
+        return f"/{resource_type}/{quote(resource_id, safe='')}"
+
+    def _write(self, method, path, *, json=None, not_found_ok=False, check=True):
+        """A request with the write credentials (the write token when set)."""
+        headers = {"Content-Type": "application/scim+json"} if json is not None else {}
+        token = self.secrets.get("write_token")
+        response = self.http.send(
+            method,
+            self.base_url + path,
+            json=json,
+            headers=headers,
+            auth=_Bearer(token) if token else None,
+        )
+        if not check or (not_found_ok and response.status_code == 404):
+            return response
+        resource_type, _sep, resource_id = path.strip("/").partition("/")
+        return self._check_write(response, resource_type, resource_id)
+
+    def _check_write(self, response, resource_type, resource_id):
+        if response.status_code == 404:
+            if resource_type == "Groups":
+                message = _("The SCIM server %(host)s has no group %(id)s.")
+            else:
+                message = _("The SCIM server %(host)s has no user %(id)s.")
+            raise MisconfiguredError(
+                message % {"host": self.system, "id": resource_id},
+                request_id=request_id_of(response),
+            )
+        if self.secrets.get("write_token"):
+            refused = _("The SCIM server refused the write token.")
+        elif self.auth == "bearer":
+            refused = _(
+                "The SCIM server refused the change with this token; it may only "
+                "read. Add a write token with write rights."
+            )
+        elif self.auth == "basic":
+            refused = _("The SCIM server refused the change with this user name.")
+        else:
+            refused = _("The SCIM server requires credentials.")
+        return self.http.check(response, refused=refused)
+
+    def _result(self, operation, resource_id, response, **extra) -> TransferResult:
+        summary = {"operation": operation, "id": resource_id}
+        summary.update(extra)
+        summary["status"] = response.status_code
+        return TransferResult(response=summary, request_id=request_id_of(response))
+
     # HTTP -------------------------------------------------------------------------
 
     def _check_settings(self) -> None:
@@ -453,6 +746,44 @@ class ScimConnector(OptionsMixin, ConnectorType):
             % {"host": self.system, "count": MAX_PAGES},
             retryable=False,
         )
+
+
+class _Bearer(requests.auth.AuthBase):
+    """Authorization for one request, over the session's own credentials."""
+
+    def __init__(self, token: str):
+        self.token = token
+
+    def __call__(self, request):
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+
+def _no_target(response) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("scimType") == "noTarget"
+
+
+def _without_member(group: dict, member_id: str) -> dict:
+    members = group.get("members") if isinstance(group.get("members"), list) else []
+    return {
+        **group,
+        "members": [
+            member
+            for member in members
+            if not (
+                isinstance(member, dict) and _text(member.get("value")) == member_id
+            )
+        ],
+    }
+
+
+def _with_member(group: dict, member_id: str) -> dict:
+    members = group.get("members") if isinstance(group.get("members"), list) else []
+    return {**group, "members": [*members, {"value": member_id}]}
 
 
 def _text(value) -> str:

@@ -10,10 +10,14 @@ Two trees are loaded:
 
 * ``dc=baton,dc=test`` is shaped like OpenLDAP: inetOrgPerson accounts under
   ou=people, groupOfNames / groupOfUniqueNames under ou=groups, the ppolicy
-  overlay for ``pwdAccountLockedTime``.
+  overlay with a default policy, so ``pwdAccountLockedTime`` locks sign-in.
 * ``dc=ad,dc=test`` is shaped like Active Directory (OpenLDAP's msuser schema):
   ``user`` entries with sAMAccountName, userPrincipalName, userAccountControl,
   memberOf and a binary objectGUID; ``group`` entries with member and managedBy.
+
+Every seeded entry can be modified (suspend, group members): the seed carries
+the structural object classes slapadd -s leaves out and what msuser requires of
+AD objects, and objectGUID has AD's octet-string equality.
 
 People match the demo data (cms/demo/seed.py): emails ``<username>@baton.example``
 and employee numbers E0001…E0007.
@@ -52,6 +56,9 @@ ADMIN_DN = f"cn=admin,{BASE_DN}"
 PEOPLE_DN = f"ou=people,{BASE_DN}"
 GROUPS_DN = f"ou=groups,{BASE_DN}"
 SERVICE_DN = f"cn=baton-reader,ou=services,{BASE_DN}"
+# The default password policy: it makes slapd refuse sign-in to an account with
+# pwdAccountLockedTime, as a directory using ppolicy does.
+POLICY_DN = f"cn=default,ou=policies,{BASE_DN}"
 
 AD_BASE_DN = "dc=ad,dc=test"
 AD_ADMIN_DN = f"cn=admin,{AD_BASE_DN}"
@@ -182,6 +189,19 @@ def openldap_seed() -> str:
                 ("ou", "services"),
             ),
             _entry(
+                f"ou=policies,{BASE_DN}",
+                ("objectClass", "organizationalUnit"),
+                ("ou", "policies"),
+            ),
+            _entry(
+                POLICY_DN,
+                ("objectClass", "organizationalRole"),
+                ("objectClass", "pwdPolicy"),
+                ("cn", "default"),
+                ("pwdAttribute", "userPassword"),
+                ("pwdLockout", "TRUE"),
+            ),
+            _entry(
                 SERVICE_DN,
                 ("objectClass", "organizationalRole"),
                 ("objectClass", "simpleSecurityObject"),
@@ -192,6 +212,46 @@ def openldap_seed() -> str:
             *groups,
         ]
     )
+
+
+def _ad_required(category: str) -> list[tuple[str, str]]:
+    """What msuser's ``mstop`` requires of every AD object, so that slapd lets
+    the connector modify the stand-in entries (suspend, group members)."""
+    return [
+        ("instanceType", "4"),
+        ("objectCategory", f"CN={category},CN=Schema,CN=Configuration,{AD_BASE_DN}"),
+        ("nTSecurityDescriptor:", base64.b64encode(b"\x01\x00\x04\x80").decode()),
+    ]
+
+
+# The structural object class of each seeded entry, by preference: slapadd -s
+# does not work it out, and slapd refuses to modify an entry without it.
+STRUCTURAL_CLASSES = (
+    "inetOrgPerson",
+    "user",
+    "group",
+    "groupOfNames",
+    "groupOfUniqueNames",
+    "organizationalRole",
+    "organizationalUnit",
+    "organization",
+)
+
+
+def _with_structural_classes(ldif: str) -> str:
+    blocks = []
+    for block in ldif.strip().split("\n\n"):
+        classes = {
+            line.split(":", 1)[1].strip().lower()
+            for line in block.splitlines()
+            if line.lower().startswith("objectclass:")
+        }
+        for name in STRUCTURAL_CLASSES:
+            if name.lower() in classes:
+                block += f"\nstructuralObjectClass: {name}"
+                break
+        blocks.append(block)
+    return "\n\n".join(blocks) + "\n"
 
 
 def ad_seed() -> str:
@@ -209,6 +269,9 @@ def ad_seed() -> str:
             ("objectClass", "person"),
             ("objectClass", "organizationalPerson"),
             ("objectClass", "user"),
+            # msuser has no securityPrincipal class for sAMAccountName.
+            ("objectClass", "extensibleObject"),
+            *_ad_required("Person"),
             ("cn", cn),
             ("sn", cn.split()[0]),
             ("sAMAccountName", login),
@@ -224,6 +287,7 @@ def ad_seed() -> str:
         pairs = [
             ("objectClass", "top"),
             ("objectClass", "group"),
+            *_ad_required("Group"),
             ("cn", cn),
             ("groupType", "-2147483646"),
             _guid(guid),
@@ -463,10 +527,27 @@ def _certificates(workdir: Path) -> str:
     return ca_pem
 
 
+def _msuser_schema(workdir: Path) -> Path:
+    """OpenLDAP's msuser schema, with the octetStringMatch equality AD gives
+    objectGUID, so the connector can find entries by (objectGUID=…) as on AD."""
+    text = (SCHEMA_DIR / "msuser.schema").read_text()
+    declaration = "NAME 'objectGUID'"
+    assert declaration in text, "msuser.schema declares no objectGUID"
+    text = text.replace(declaration, f"{declaration}\n\tEQUALITY octetStringMatch", 1)
+    path = workdir / "msuser.schema"
+    path.write_text(text)
+    return path
+
+
 def _config(workdir: Path, password: str) -> str:
     schemas = "\n".join(
-        f"include {SCHEMA_DIR / name}.schema"
-        for name in ("core", "cosine", "inetorgperson", "nis", "msuser")
+        [
+            *(
+                f"include {SCHEMA_DIR / name}.schema"
+                for name in ("core", "cosine", "inetorgperson", "nis")
+            ),
+            f"include {_msuser_schema(workdir)}",
+        ]
     )
     return f"""{schemas}
 modulepath {MODULE_DIR}
@@ -488,6 +569,7 @@ index objectClass eq
 index mail,uid,employeeNumber eq
 index member,uniqueMember eq
 overlay ppolicy
+ppolicy_default "{POLICY_DN}"
 
 database mdb
 suffix "{AD_BASE_DN}"
@@ -508,7 +590,7 @@ def _build(workdir: Path, password: str) -> str:
     (workdir / "slapd.conf").write_text(_config(workdir, password))
     for suffix, seed in ((BASE_DN, openldap_seed()), (AD_BASE_DN, ad_seed())):
         ldif = workdir / f"{suffix.split(',')[0].split('=')[1]}.ldif"
-        ldif.write_text(seed)
+        ldif.write_text(_with_structural_classes(seed))
         # -s: no schema checks, so the malformed group (no cn) and the AD-shaped
         # entries (without AD's operational attributes) load.
         result = subprocess.run(  # noqa: S603 - the system slapadd, fixed args

@@ -68,7 +68,8 @@ def test_the_type_is_registered():
     assert str(LdapConnector.label) == "LDAP / Active Directory"
     assert set(LdapConnector.record_kinds()) == {"account", "group"}
     assert [spec.name for spec in LdapConnector.setting_specs(secret=True)] == [
-        "bind_password"
+        "bind_password",
+        "write_bind_password",
     ]
 
 

@@ -6,6 +6,7 @@ Import ``scim_server`` into a test module (or conftest) to use it.
 
 from __future__ import annotations
 
+import json
 import secrets
 import shutil
 import socket
@@ -163,10 +164,34 @@ def _stop(process) -> None:
             process.wait(timeout=10)
 
 
-def start_scim_server(directory: Path) -> tuple[ScimServer, subprocess.Popen]:
-    """Start a seeded server; fail the tests loudly when it will not start."""
+def _without_patch(directory: Path) -> list[str]:
+    """Arguments announcing (and enforcing) that the server cannot PATCH."""
+    path = directory / "service-provider-config.json"
+    path.write_text(
+        json.dumps(
+            {
+                "schemas": [
+                    "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
+                ],
+                "patch": {"supported": False},
+                "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+                "filter": {"supported": True, "maxResults": 1000},
+                "changePassword": {"supported": False},
+                "sort": {"supported": False},
+                "etag": {"supported": False},
+            }
+        )
+    )
+    return ["--service-provider-config", str(path)]
+
+
+def start_scim_server(
+    directory: Path, *, patch: bool = True
+) -> tuple[ScimServer, subprocess.Popen]:
+    """Start a seeded server; fail the tests loudly when it will not start.
+    ``patch=False``: a server that refuses PATCH (HTTP 501), as some do."""
     token = secrets.token_urlsafe(24)
-    command = _command()
+    command = _command() + ([] if patch else _without_patch(directory))
     log_path = directory / "scim2-server.log"
     # A free port can be taken by someone else before the server binds it: retry.
     for _attempt in range(3):
