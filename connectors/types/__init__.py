@@ -1,3 +1,13 @@
 """Built-in connector types. Importing this package registers them."""
 
-from . import ldap, rest, sample, scim, spreadsheet  # noqa: F401
+from . import (  # noqa: F401
+    dingtalk,
+    feishu,
+    github,
+    gitlab,
+    ldap,
+    rest,
+    sample,
+    scim,
+    spreadsheet,
+)
