@@ -79,6 +79,8 @@ def test_hr_builds_a_template_and_the_hr_head_approves_it(journey):
     journey.step(hr, "previews it")
     page.get_by_role("button", name="Toggle preview").click()
 
+    # The editor saved the draft as HR typed; submitting waits for that.
+    expect(page.get_by_text("Saved", exact=True)).to_be_visible()
     page.get_by_role("button", name="More actions").click()
     page.get_by_role("button", name="Submit to Template approval").click()
     expect(
