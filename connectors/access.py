@@ -119,6 +119,8 @@ def _grant_item(handover: Handover, grant: AccessGrant, position: int) -> Item:
         "group": grant.group_label or grant.group_id,
         "system": grant.system,
     }
+    if grant.sole_owner:
+        label += " " + gettext("(only member: transfer it, or it is orphaned)")
     definition = _account_definition(label[:255])
     data = item_data("account", definition)
     data.update(

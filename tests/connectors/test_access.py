@@ -182,6 +182,11 @@ def test_starting_a_handover_inventories_access_as_items(handover):
     }
     assert found[("membership", "crm-admins")].sole_owner is True
     assert found[("membership", "crm-admins")].decision == "transfer"
+    sole_item = Item.objects.get(pk=found[("membership", "crm-admins")].item_id)
+    assert sole_item.label == (
+        "Membership of crm-admins in Directory (only member: transfer it, or it is "
+        "orphaned)"
+    )
     assert found[("membership", "sales-team")].decision == "revoke"
     item = Item.objects.get(pk=found[("account", "")].item_id)
     assert item.label == "Account sales in Directory"
