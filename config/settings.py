@@ -317,3 +317,5 @@ BATON_ACCESS_DELETE_THRESHOLD = env.int("BATON_ACCESS_DELETE_THRESHOLD", default
 BATON_ACCESS_RESIDUAL_DAYS = env.list(
     "BATON_ACCESS_RESIDUAL_DAYS", cast=int, default=[1, 30]
 )
+# Demo data other apps add to the demo handovers: callables(handover=, actor=).
+BATON_DEMO_HANDOVER_SEEDERS = ["connectors.demo.fill_demo_handover"]

@@ -80,6 +80,8 @@ def handover_fill_queue(handover: Handover, *, trigger="start") -> int:
             queued += _enqueue(status, trigger)
             continue
         if _can(config, UPLOAD) and config.enabled:
+            if status.last_success_at is not None:
+                continue  # already imported
             state, error = BlockSync.State.WAITING, ""
         elif config is None:
             state = BlockSync.State.FAILED

@@ -191,6 +191,28 @@ MONEY_AND_APPROVALS = section(
         currency="CNY",
         status="not_submitted",
     ),
+    item(
+        "connector_list",
+        T("Approvals waiting in OA", "OA 中待处理的审批"),
+        confirmed_by="manager",
+        required=False,
+        due=-3,
+        connector="oa",
+        record_kind="approval",
+    ),
+    item(
+        "connector_list",
+        T("Expenses not yet reimbursed", "尚未报销的费用"),
+        help_text=T(
+            "Filled from finance; an expense disappears once finance pays it.",
+            "来自财务系统;财务付款后该项自动消失。",
+        ),
+        confirmed_by="manager",
+        required=False,
+        due=-5,
+        connector="oa",
+        record_kind="expense",
+    ),
 )
 
 TEMPLATES = {
@@ -260,6 +282,20 @@ TEMPLATES = {
                     due=-5,
                     connector="crm",
                     record_kind="deal",
+                ),
+                item(
+                    "connector_list",
+                    T("Clients from your spreadsheet", "客户表格中的客户"),
+                    help_text=T(
+                        "Upload your client list (CSV or Excel) and choose its "
+                        "columns; each row becomes a client to hand over.",
+                        "上传客户表格(CSV 或 Excel)并选择列;"
+                        "每一行成为一个待交接的客户。",
+                    ),
+                    required=False,
+                    due=-5,
+                    connector="client-sheet",
+                    record_kind="client",
                 ),
             ),
             section(
@@ -331,6 +367,14 @@ TEMPLATES = {
                         "接交人需要认识的团队内外联系人。",
                     ),
                     due=-3,
+                ),
+                item(
+                    "connector_list",
+                    T("Open issues assigned to you", "分配给你的未关闭问题"),
+                    required=False,
+                    due=-5,
+                    connector="tracker",
+                    record_kind="issue",
                 ),
             ),
             MONEY_AND_APPROVALS,

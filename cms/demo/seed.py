@@ -90,7 +90,7 @@ TASK_NAME = "HR head approval"
 
 
 @transaction.atomic
-def seed(*, stdout=None):
+def seed(*, stdout=None, sales_handover=False):
     def say(message):
         if stdout is not None:
             stdout.write(message)
@@ -110,9 +110,12 @@ def seed(*, stdout=None):
     created = _templates(indexes, locales, users["hrhead"])
     employees = _employees(users)
     started = _demo_handover(users, employees)
+    sales_started = _sales_handover(users, employees) if sales_handover else None
     say(
         f"Demo data ready: {len(users)} users, {created} template page(s) created"
-        + (", a handover started for dev." if started else ".")
+        + (", a handover started for dev" if started else "")
+        + (" and for sales" if sales_started else "")
+        + "."
     )
 
 
@@ -317,6 +320,31 @@ def _employees(users):
         )
         employees[number] = employee
     return employees
+
+
+def _sales_handover(users, employees):
+    """A Sales handover for `make run`, filled from the CRM and OA samples and
+    the example client spreadsheet (tests start their own sales handovers)."""
+    sales = employees["E0005"]
+    if Handover.objects.filter(employee=sales).exists():
+        return None
+    template = ChecklistTemplatePage.objects.live().get(
+        slug="sales", locale__language_code="en"
+    )
+    today = datetime.date.today()
+    handover = handover_start(
+        actor=users["hr"],
+        employee=sales,
+        template=template,
+        resignation_date=today - datetime.timedelta(days=3),
+        last_working_day=today + datetime.timedelta(days=14),
+        successors=[users["successor"]],
+        manager=users["manager"],
+        it_users=[users["it"]],
+    )
+    for seeder in settings.BATON_DEMO_HANDOVER_SEEDERS:
+        import_string(seeder)(handover=handover, actor=users["hr"])
+    return handover
 
 
 def _demo_handover(users, employees):

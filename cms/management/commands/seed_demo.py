@@ -23,4 +23,4 @@ class Command(BaseCommand):
                 "Refusing to load demo data with DEBUG=0: the demo users share a "
                 "known password. Pass --force if you really mean it."
             )
-        seed(stdout=self.stdout)
+        seed(stdout=self.stdout, sales_handover=True)
