@@ -5,6 +5,7 @@ from . import (  # noqa: F401
     feishu,
     github,
     gitlab,
+    hubspot,
     jira,
     ldap,
     redmine,
@@ -12,4 +13,5 @@ from . import (  # noqa: F401
     sample,
     scim,
     spreadsheet,
+    tryton,
 )
