@@ -392,7 +392,9 @@ def _resolve_gone(record: SyncedRecord, slug_name: str, now) -> ItemVersion | No
     }
     item.provenance = provenance
     changes = {"resolved_upstream": [None, now.isoformat()]}
-    if item.state in _EDITABLE_STATES:
+    # Not signed for yet (to fill, returned or submitted): nothing is left to
+    # hand over. An accepted item keeps its signature and is only labelled.
+    if item.state in (*_EDITABLE_STATES, Item.State.SUBMITTED):
         reason = gettext("Resolved upstream in %(connector)s.") % {
             "connector": slug_name
         }

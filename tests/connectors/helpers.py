@@ -9,12 +9,44 @@ from connectors.models import BlockSync, ConnectorConfig
 from connectors.sync import run_block_sync
 
 
+def connector_block(connector: str, record_kind: str, *, label, mapping=()):
+    return {
+        "type": "connector_list",
+        "id": str(uuid.uuid4()),
+        "value": _block_value(connector, record_kind, label, mapping),
+    }
+
+
+def connectors_template(title: str, blocks):
+    """A published English template with the given connector_list blocks."""
+    index = TemplateIndexPage.objects.get(locale__language_code="en")
+    template = ChecklistTemplatePage(
+        title=title,
+        slug=f"connectors-{uuid.uuid4().hex[:8]}",
+        body=[
+            {
+                "type": "section",
+                "id": str(uuid.uuid4()),
+                "value": {"title": "Systems", "description": "", "items": blocks},
+            }
+        ],
+    )
+    index.add_child(instance=template)
+    template.save_revision().publish()
+    return ChecklistTemplatePage.objects.get(pk=template.pk)
+
+
 def connector_template(
     connector: str, record_kind: str, *, label="From the directory", mapping=()
 ):
     """A published English template with one connector_list block."""
     index = TemplateIndexPage.objects.get(locale__language_code="en")
-    block = {
+    block = _block_value(connector, record_kind, label, mapping)
+    return _publish(index, connector, record_kind, block)
+
+
+def _block_value(connector, record_kind, label, mapping):
+    return {
         "label": label,
         "help_text": "",
         "connector": connector,
@@ -30,6 +62,9 @@ def connector_template(
         "due_offset_days": 0,
         "condition": {"field_key": "", "operator": "", "value": ""},
     }
+
+
+def _publish(index, connector, record_kind, block):
     slug = f"{connector}-{record_kind}-{uuid.uuid4().hex[:6]}"
     template = ChecklistTemplatePage(
         title=f"{connector} {record_kind}",
