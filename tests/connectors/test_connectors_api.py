@@ -42,7 +42,7 @@ def test_hr_creates_a_connector_and_never_sees_its_secret_again(people):
     assert body["secret_names"] == ["webhook_secret"]
     assert "very-secret-value" not in json.dumps(body)
     listed = client.get("/api/v1/connectors/?search=finance").json()
-    assert [row["slug"] for row in listed["results"]] == ["finance"]
+    assert "finance" in [row["slug"] for row in listed["results"]]
     assert "very-secret-value" not in json.dumps(listed)
 
 
@@ -99,13 +99,14 @@ def test_block_status_and_the_sync_log(started, people):
     status = as_user(people["sales"]).get(f"/api/v1/handovers/{started.pk}/syncs/")
 
     assert status.status_code == 200
-    [block] = status.json()
-    assert (block["connector"], block["state"], block["state_label"]) == (
-        "crm",
+    blocks = {block["connector"]: block for block in status.json()}
+    assert (blocks["crm"]["state"], blocks["crm"]["state_label"]) == (
         "ok",
         "Up to date",
     )
-    runs = as_user(people["hr"]).get(f"/api/v1/sync-runs/?handover={started.pk}")
+    runs = as_user(people["hr"]).get(
+        f"/api/v1/sync-runs/?handover={started.pk}&connector=crm"
+    )
     assert [(run["trigger"], run["created"]) for run in runs.json()["results"]] == [
         ("start", 2)
     ]
@@ -238,7 +239,9 @@ def test_bad_webhooks_are_refused_with_401(hooked, case, expected):
 
     assert response.status_code == 401
     assert expected in response.json()["detail"]
-    assert BlockSync.objects.get(handover=hooked).state == BlockSync.State.OK
+    assert set(
+        BlockSync.objects.filter(handover=hooked).values_list("state", flat=True)
+    ) == {BlockSync.State.OK, BlockSync.State.WAITING}
 
 
 def test_a_replayed_webhook_is_refused(hooked):

@@ -30,7 +30,7 @@ def test_starting_a_handover_fills_its_connector_block_in_the_background(started
     status = crm_block(started)
     assert status.state == BlockSync.State.OK
     assert status.last_success_at is not None
-    run = SyncRun.objects.get(handover=started)
+    run = SyncRun.objects.get(handover=started, connector__slug="crm")
     assert (run.trigger, run.state, run.seen, run.created) == ("start", "ok", 2, 2)
 
 
@@ -38,7 +38,10 @@ def test_running_twice_creates_no_duplicates(started):
     run = sync(started)
 
     assert len(deals(started)) == 2
-    assert SyncedRecord.objects.filter(handover=started).count() == 2
+    assert (
+        SyncedRecord.objects.filter(handover=started, connector__slug="crm").count()
+        == 2
+    )
     assert (run.created, run.updated, run.resolved) == (0, 0, 0)
 
 
@@ -287,5 +290,7 @@ def test_every_sync_change_is_versioned_and_audited(started):
         "sync.created",
         "sync.created",
     ]
-    event = started.audit_events.get(action="connector.synced")
+    event = started.audit_events.get(
+        action="connector.synced", details__connector="crm"
+    )
     assert event.details["created"] == 2
