@@ -20,11 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API keeps an event loop running in this thread, which makes
-# Django's ORM refuse to be called from the test; the test is still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections
@@ -99,19 +94,30 @@ def chromium():
             f"No browser at {CHROMIUM}: `make test` installs Debian's chromium "
             "(or set BATON_E2E_CHROMIUM)."
         )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=not HEADED,
-            slow_mo=SLOW_MO,
-            args=CHROMIUM_ARGS,
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-            # The test's own queries ran on the connections of that context.
-            connections.close_all()
+    # With that loop running Django's ORM refuses to be called from the test,
+    # which is still synchronous: allowed for the test only, as it must never
+    # be in production (and `check --deploy`, run by another test, says so).
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                headless=not HEADED,
+                slow_mo=SLOW_MO,
+                args=CHROMIUM_ARGS,
+            )
+            try:
+                yield browser
+            finally:
+                browser.close()
+                # The test's own queries ran on the connections of that context.
+                connections.close_all()
+    finally:
+        if before is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
 
 
 @dataclass
@@ -164,9 +170,7 @@ class Journey:
         """A fresh browser context: a phone (390 by 844, touch) or a desk."""
         options = {"locale": locale, "base_url": self.base_url}
         if phone:
-            options.update(
-                viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
-            )
+            options.update(viewport=PHONE, is_mobile=True, has_touch=True)
         else:
             options.update(viewport=DESK)
         context = self.chromium.new_context(**options)

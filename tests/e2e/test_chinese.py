@@ -68,8 +68,11 @@ def test_the_whole_handover_in_chinese(journey, tmp_path):
     admin.get_by_label("模板").select_option(value=str(template.pk))
     admin.get_by_label("接交人").select_option(label="Jing Yang (successor)")
     admin.get_by_label("上级", exact=True).select_option(label="Wei Zhang (manager)")
-    admin.get_by_label("最后工作日").fill(
-        (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+    last_day = admin.get_by_label("最后工作日")
+    last_day.fill((datetime.date.today() + datetime.timedelta(days=30)).isoformat())
+    last_day.press("Tab")
+    expect(admin.locator(".xdsoft_datetimepicker").filter(visible=True)).to_have_count(
+        0
     )
     assert_chinese(admin)
     journey.step(hr, "starts the handover")

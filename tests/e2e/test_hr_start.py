@@ -30,6 +30,9 @@ def test_hr_starts_a_handover_from_the_template(journey):
     page.get_by_label("Manager", exact=True).select_option(label="Wei Zhang (manager)")
     last_day = datetime.date.today() + datetime.timedelta(days=30)
     page.get_by_label("Last working day").fill(last_day.isoformat())
+    # Leaving the field closes its date picker, which would cover the button.
+    page.get_by_label("Last working day").press("Tab")
+    expect(page.locator(".xdsoft_datetimepicker").filter(visible=True)).to_have_count(0)
     journey.step(hr, "fills in the start form")
     page.get_by_role("button", name="Start handover").click()
 
