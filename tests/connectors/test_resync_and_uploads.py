@@ -93,8 +93,8 @@ def page(client, handover):
 def test_a_spreadsheet_block_waits_for_an_upload_and_links_to_it(
     client, people, django_capture_on_commit_callbacks
 ):
-    ConnectorConfig.objects.create(
-        type="spreadsheet", name="Client list", slug="client-sheet"
+    ConnectorConfig.objects.get_or_create(
+        slug="client-sheet", defaults={"type": "spreadsheet", "name": "Client list"}
     )
     template = connector_template("client-sheet", "client", label="Your clients")
     with django_capture_on_commit_callbacks(execute=True):
@@ -125,8 +125,8 @@ def test_a_required_block_not_filled_yet_stops_the_review(
 ):
     from cms.services import handover_blockers
 
-    ConnectorConfig.objects.create(
-        type="spreadsheet", name="Client list", slug="client-sheet"
+    ConnectorConfig.objects.get_or_create(
+        slug="client-sheet", defaults={"type": "spreadsheet", "name": "Client list"}
     )
     template = connector_template("client-sheet", "client", label="Your clients")
     with django_capture_on_commit_callbacks(execute=True):

@@ -594,10 +594,12 @@ BLOCK_ID = str(uuid.UUID("8d7f3f7e-6d0b-4a8e-9a55-0c7b6f9e2a11"))
 
 
 @pytest.fixture
-def sheet_connector(db):
-    return ConnectorConfig.objects.create(
-        type="spreadsheet", name="Client spreadsheet", slug="client-sheet"
-    )
+def sheet_connector(demo):
+    # The demo data has this spreadsheet connector already.
+    return ConnectorConfig.objects.get_or_create(
+        slug="client-sheet",
+        defaults={"type": "spreadsheet", "name": "Client spreadsheet"},
+    )[0]
 
 
 @pytest.fixture
