@@ -14,6 +14,7 @@ from .writeback import transfer_run
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "access_refresh_task",
     "access_residual_task",
     "access_run_due_task",
     "access_scan_task",
@@ -119,3 +120,22 @@ def access_residual_task():
     if findings:
         residual_alert(findings)
     return len(findings)
+
+
+@db_periodic_task(crontab(hour="6", minute="45"))
+@lock_task("baton-access-refresh")
+def access_refresh_task():
+    """Daily: refresh the access inventory of open handovers (new accounts or
+    groups found upstream become items too)."""
+    from cms.models import Handover
+
+    from .access import access_connectors, access_scan
+
+    if not access_connectors():
+        return 0
+    added = 0
+    for handover in Handover.objects.filter(
+        state__in=Handover.OPEN_STATES
+    ).select_related("employee__user"):
+        added += access_scan(handover)
+    return added

@@ -5,7 +5,12 @@ from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
-from .access_admin import AccessQueueView, ResidualAccessView, SuspendedAccountsView
+from .access_admin import (
+    AccessAddView,
+    AccessQueueView,
+    ResidualAccessView,
+    SuspendedAccountsView,
+)
 from .admin_views import (
     ConnectorPermissionPolicy,
     ConnectorTestView,
@@ -43,6 +48,7 @@ def connector_admin_urls():
             name="connectors_transfer_retry",
         ),
         path("access/", AccessQueueView.as_view(), name="connectors_access_queue"),
+        path("access/add/", AccessAddView.as_view(), name="connectors_access_add"),
         path(
             "access/suspended/",
             SuspendedAccountsView.as_view(),

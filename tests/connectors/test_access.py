@@ -505,3 +505,46 @@ def test_access_through_the_api(handover, people, django_capture_on_commit_callb
     )
     assert refused.status_code == 409
     assert "buffer period" in refused.json()["detail"]
+
+
+def test_it_adds_access_by_hand_in_the_admin(handover, people, client):
+    assert client.login(username="it", password=PASSWORD)
+
+    refused = client.post(
+        "/admin/access/add/",
+        {
+            "handover": "HO-0000-99999",
+            "system": "Wiki",
+            "account": "chen",
+            "instructions": "Remove the user.",
+        },
+    )
+    assert refused.status_code == 400
+    assert "There is no such handover." in refused.content.decode()
+
+    done = client.post(
+        "/admin/access/add/",
+        {
+            "handover": handover.number,
+            "system": "Finance portal",
+            "account": "chen.fang",
+            "instructions": "Disable the user under Settings → Users.",
+        },
+        follow=True,
+    )
+
+    assert "IT will get the task once the manager confirms" in done.content.decode()
+    grant = AccessGrant.objects.get(handover=handover, system="Finance portal")
+    assert grant.connector is None
+    assert Item.objects.get(pk=grant.item_id).label == (
+        "Account chen.fang in Finance portal"
+    )
+
+
+def test_the_daily_refresh_finds_new_groups(handover):
+    from connectors.tasks import access_refresh_task
+
+    Directory.groups["finance"] = {"u-sales"}
+
+    assert access_refresh_task.call_local() == 1
+    assert ("membership", "finance") in grants(handover)
