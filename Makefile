@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/baton_test
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test e2e chromium install translations lint migrate demo messages clean
+.PHONY: run test e2e chromium install translations lint migrate demo messages clean bench
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,29 @@ e2e: translations chromium
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} BATON_E2E_CHROMIUM=$(CHROMIUM) \
 		$(if $(HEADED),BATON_E2E_HEADED=$(HEADED)) $(if $(SLOWMO),BATON_E2E_SLOWMO=$(SLOWMO)) \
 		$(BIN)/pytest tests/e2e $(ARGS)
+
+# Benchmarks at enterprise scale (docs/performance.md): a PostgreSQL database
+# of their own, seeded once by seed_scale (20,000 employees, 5,000 handovers,
+# 600,000 items), then tests/benchmarks/ prints one table and writes
+# var/bench/latest.json. BENCH_SCALE=small seeds and uses a tenth of it.
+BENCH_SCALE ?= full
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432
+ifeq ($(BENCH_SCALE),small)
+BENCH_DB ?= baton_bench_small
+BENCH_SEED_ARGS ?= --employees 2000 --handovers 500 --items 120
+else
+BENCH_DB ?= baton_bench
+BENCH_SEED_ARGS ?=
+endif
+BENCH_ENV = DJANGO_SETTINGS_MODULE=config.settings_test \
+	DATABASE_URL=$(BENCH_PG)/$(BENCH_DB) BATON_VAR_DIR=$(CURDIR)/var/bench-state
+
+bench: translations
+	psql "$(BENCH_PG)/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$(BENCH_DB)'" \
+		| grep -q 1 || psql "$(BENCH_PG)/postgres" -qc 'CREATE DATABASE "$(BENCH_DB)"'
+	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput -v 0
+	$(BENCH_ENV) $(BIN)/python manage.py seed_scale $(BENCH_SEED_ARGS)
+	$(BENCH_ENV) $(BIN)/pytest tests/benchmarks -p no:cacheprovider -q
 
 # Refresh the .po catalogues after changing user-visible strings (needs gettext).
 messages: install

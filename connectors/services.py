@@ -70,6 +70,37 @@ def _enqueue(status: BlockSync, trigger: str) -> bool:
     return True
 
 
+def _enqueue_many(statuses, trigger: str) -> int:
+    """``_enqueue`` for many blocks in a fixed number of queries: mark them
+    queued in one UPDATE, then send their tasks after commit."""
+    from .tasks import sync_block_task
+
+    pks = list(statuses.values_list("pk", flat=True))
+    if not pks:
+        return 0
+    now = timezone.now()
+    BlockSync.objects.filter(pk__in=pks).exclude(
+        state=BlockSync.State.QUEUED, queued_at__isnull=False
+    ).update(
+        state=BlockSync.State.QUEUED,
+        queued_at=now,
+        retry_at=None,
+        generation=F("generation") + 1,
+    )
+    queued = list(
+        BlockSync.objects.filter(pk__in=pks, queued_at=now).values_list(
+            "handover_id", "block_id", "generation"
+        )
+    )
+
+    def send():
+        for handover_id, block_id, generation in queued:
+            sync_block_task(handover_id, block_id, trigger, 0, generation)
+
+    transaction.on_commit(send)
+    return len(queued)
+
+
 def handover_fill_queue(handover: Handover, *, trigger="start") -> int:
     """One task per connector block of the handover; returns how many were queued."""
     queued = 0
@@ -158,17 +189,13 @@ def resync_due(*, now=None) -> int:
         )
     if not any_due:
         return 0
-    statuses = list(
+    statuses = (
         BlockSync.objects.filter(due, handover__state__in=Handover.OPEN_STATES)
         .exclude(state__in=(BlockSync.State.QUEUED, BlockSync.State.SYNCING))
         .exclude(retry_at__gt=now)
-        .only("pk", "handover_id", "block_id")
     )
-    queued = 0
     with transaction.atomic():
-        for status in statuses:
-            queued += _enqueue(status, "periodic")
-    return queued
+        return _enqueue_many(statuses, "periodic")
 
 
 WEBHOOK_MATCH_KEYS = {

@@ -1,3 +1,4 @@
+from django.core.cache import cache
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -62,11 +63,26 @@ class TemplateSerializer(serializers.ModelSerializer):
         return page.get_full_url(request=request) or ""
 
     def get_item_count(self, page) -> int:
-        return page.item_count()
+        return _published_content(page)["item_count"]
 
     @extend_schema_field(BlockSerializer(many=True))
     def get_body(self, page):
-        return page.body.stream_block.get_api_representation(page.body)
+        return _published_content(page)["body"]
+
+
+def _published_content(page) -> dict:
+    """The block tree and item count of the page's live revision. A revision
+    never changes, so they are cached by its id: publishing makes a new one."""
+    key = f"baton:template-content:{page.live_revision_id}"
+    content = cache.get(key) if page.live_revision_id else None
+    if content is None:
+        content = {
+            "body": page.body.stream_block.get_api_representation(page.body),
+            "item_count": page.item_count(),
+        }
+        if page.live_revision_id:
+            cache.set(key, content, timeout=24 * 60 * 60)
+    return content
 
 
 class BlockTypeSerializer(serializers.Serializer):

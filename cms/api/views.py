@@ -1,6 +1,8 @@
 """Thin API views: parse input, call a selector or service, serialise output."""
 
 from django.contrib.auth import authenticate
+from django.middleware.http import ConditionalGetMiddleware
+from django.utils.decorators import decorator_from_middleware, method_decorator
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -22,13 +24,20 @@ from .serializers import (
     TokenSerializer,
 )
 
+# ETag from the response's content, and 304 when If-None-Match matches it.
+conditional_get = decorator_from_middleware(ConditionalGetMiddleware)
+
 
 @extend_schema_view(
     list=extend_schema(summary="Published templates", tags=["templates"]),
     retrieve=extend_schema(summary="One published template", tags=["templates"]),
 )
+@method_decorator(conditional_get, name="list")
+@method_decorator(conditional_get, name="retrieve")
 class TemplateViewSet(viewsets.ReadOnlyModelViewSet):
-    """Published checklist templates with the block tree of their live revision."""
+    """Published checklist templates with the block tree of their live revision.
+    Responses carry an ETag; a client that sends it back in If-None-Match gets
+    304 Not Modified while nothing changed."""
 
     serializer_class = TemplateSerializer
     filterset_class = TemplateFilter

@@ -10,7 +10,6 @@ from django.db.models import (
     Q,
     Value,
     When,
-    prefetch_related_objects,
 )
 from django.http import Http404, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
@@ -95,7 +94,9 @@ def handover_list(request):
         request.GET.get("page")
     )
     handovers = list(page.object_list)
-    prefetch_related_objects(handovers, "items")
+    progress = selectors.handovers_progress(
+        handover_ids=[handover.pk for handover in handovers]
+    )
     my_roles = {}
     for handover_id, role in Participant.objects.filter(
         user=request.user, handover__in=handovers
@@ -107,12 +108,7 @@ def handover_list(request):
         if filters.get("role") and filters["role"] != role:
             continue
         rows = [
-            {
-                "handover": handover,
-                "progress": selectors.handover_progress(
-                    handover=handover, items=handover.items.all()
-                ),
-            }
+            {"handover": handover, "progress": progress[handover.pk]}
             for handover in handovers
             if role in my_roles.get(handover.pk, set())
             or (role == ParticipantRole.HR and hr_admin)

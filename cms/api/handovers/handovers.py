@@ -87,13 +87,23 @@ class HandoverViewSet(
 
     def get_queryset(self):
         return selectors.handovers_for_user(user=self.request.user).prefetch_related(
-            "participants", "items"
+            "participants"
         )
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
         context["is_hr_admin"] = permissions.is_hr_admin(self.request.user)
         return context
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = self.get_serializer_context()
+        # Progress of the whole page in one query, not every item of every row.
+        context["progress"] = selectors.handovers_progress(
+            handover_ids=[handover.pk for handover in page]
+        )
+        serializer = self.get_serializer_class()(page, many=True, context=context)
+        return self.get_paginated_response(serializer.data)
 
     def _handover(self) -> Handover:
         return selectors.handover_get(
@@ -259,17 +269,25 @@ class ItemFilter(django_filters.FilterSet):
         fields = ["state", "kind", "section", "assignee"]
 
 
+class ItemPagination(Pagination):
+    """A handover's items fit in one page: templates have up to a few hundred."""
+
+    max_page_size = 500
+
+
 @extend_schema(parameters=[HANDOVER_ID], tags=["items"])
 @extend_schema_view(
     list=extend_schema(
         summary="The items of a handover",
-        description="Served in a constant number of queries whatever the count.",
+        description="Served in a constant number of queries whatever the count; "
+        "`page_size` up to 500.",
     )
 )
 class HandoverItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = ItemSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = ItemFilter
+    pagination_class = ItemPagination
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -17,6 +17,8 @@ from cms.models import (
     ParticipantRole,
     Signature,
 )
+from cms.services.audit import content_hash
+from cms.services.items import item_content
 
 User = get_user_model()
 
@@ -223,6 +225,80 @@ class ItemSerializer(serializers.ModelSerializer):
             and item.state == Item.State.SUBMITTED
             and permissions.can_confirm(self._user(), item)
         )
+
+    def to_representation(self, item):
+        """What the declared fields give, built directly: a handover's item list
+        (hundreds of items) is read often, and the generic path costs several
+        times more. ``tests/test_api_fast_paths.py`` checks both agree."""
+        assignee = item.assignee
+        attachments = AttachmentSerializer(context=self.context)
+        current_hash = None
+        signatures = []
+        for signature in item.signatures.all():
+            if current_hash is None:
+                current_hash = content_hash(item_content(item))
+            signatures.append(
+                _signature_data(signature, stale=current_hash != signature.content_hash)
+            )
+        return {
+            "id": item.pk,
+            "handover": item.handover_id,
+            "block_id": item.block_id,
+            "section": {"id": item.section_block_id, "title": item.section_title},
+            "position": item.position,
+            "kind": item.kind,
+            "label": item.label,
+            "help_text": self.get_help_text(item),
+            "required": item.required,
+            "filled_by_role": item.filled_by_role,
+            "confirmed_by_role": item.confirmed_by_role,
+            "evidence": item.evidence,
+            "due_date": item.due_date.isoformat() if item.due_date else None,
+            "state": item.state,
+            "version": item.version,
+            "data": item.data,
+            "provenance": item.provenance,
+            "assignee": _user_data(assignee) if assignee is not None else None,
+            "not_applicable_reason": item.not_applicable_reason,
+            "attachments": [
+                attachments.to_representation(attachment)
+                for attachment in item.attachments.all()
+            ],
+            "open_questions": self.get_open_questions(item),
+            "signatures": signatures,
+            "can_fill": self.get_can_fill(item),
+            "can_confirm": self.get_can_confirm(item),
+            "updated_at": _DATETIME.to_representation(item.updated_at),
+        }
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def _user_data(user) -> dict:
+    """``UserSummarySerializer``'s output."""
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "name": user.get_full_name() or user.get_username(),
+    }
+
+
+def _signature_data(signature, *, stale: bool) -> dict:
+    """``SignatureSerializer``'s output."""
+    return {
+        "id": signature.pk,
+        "signer": _user_data(signature.signer),
+        "role": signature.role,
+        "decision": signature.decision,
+        "remarks": signature.remarks,
+        "signed_at": _DATETIME.to_representation(signature.signed_at),
+        "content_hash": signature.content_hash,
+        "intent_statement": signature.intent_statement,
+        "auth_method": signature.auth_method,
+        "section": signature.section_block_id,
+        "stale": stale,
+    }
 
 
 class ConflictSerializer(ErrorSerializer):

@@ -42,8 +42,9 @@ class ParticipantSerializer(serializers.ModelSerializer):
 
 
 class HandoverSerializer(serializers.ModelSerializer):
-    """A handover in a list. Expects ``participants`` and ``items`` prefetched
-    and ``is_hr_admin`` in the context."""
+    """A handover in a list. Expects ``participants`` prefetched, ``is_hr_admin``
+    in the context, and either ``progress`` (handover id -> progress) in the
+    context or ``items`` prefetched."""
 
     employee = EmployeeSummarySerializer(read_only=True)
     template = TemplateSummarySerializer(read_only=True)
@@ -87,6 +88,9 @@ class HandoverSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ProgressSerializer)
     def get_progress(self, handover):
+        known = self.context.get("progress")
+        if known is not None and handover.pk in known:
+            return known[handover.pk]
         return selectors.handover_progress(
             handover=handover, items=handover.items.all()
         )

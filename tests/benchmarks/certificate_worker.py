@@ -1,0 +1,68 @@
+"""Renders one handover's certificate in a process of its own and prints what
+it cost as JSON: ``python -m tests.benchmarks.certificate_worker ID RUNS``.
+
+A fresh process so that its peak resident memory (``ru_maxrss``) belongs to
+the certificate: Django and WeasyPrint loaded, then the data gathered and the
+PDF rendered ``RUNS`` times."""
+
+import json
+import os
+import resource
+import sys
+import time
+import tracemalloc
+
+
+def main(handover_id: int, runs: int):
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+    import django
+
+    django.setup()
+    import weasyprint  # noqa: F401 - loaded before the baseline is taken
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils.translation import override
+
+    from cms.models import Handover
+    from cms.services.certificates import chain_head
+    from reports.certificates import render_certificate_pdf
+    from reports.services import certificate_data
+
+    baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    seconds, sizes, queries = [], [], None
+    for run in range(runs):
+        if run == runs - 1:
+            tracemalloc.start()
+        began = time.perf_counter()
+        with CaptureQueriesContext(connection) as captured:
+            handover = Handover.objects.select_related(
+                "employee__department", "template", "template_revision"
+            ).get(pk=handover_id)
+            with override(handover.language):
+                data = certificate_data(
+                    handover, code="BENC-HMAR-K000", root_hash=chain_head(handover)
+                )
+                pdf = render_certificate_pdf(data)
+        seconds.append(time.perf_counter() - began)
+        queries = len(captured)
+        sizes.append(len(pdf))
+    _current, python_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    items = sum(len(section.items) for section in data.sections)
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "items": items,
+                "pdf_bytes": sizes[-1],
+                "queries": queries,
+                "rss_before_kb": baseline_kb,
+                "rss_peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                "python_peak_kb": python_peak // 1024,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]))
