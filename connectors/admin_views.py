@@ -297,49 +297,10 @@ class ConnectorTestView(WagtailAdminTemplateMixin, View):
         return redirect("connectors_test", pk)
 
 
-class SyncRunViewSet(ModelViewSet):
-    """The sync log: every run of every connector, newest first."""
+class ReadOnlyViewSet(ModelViewSet):
+    """A listing and an inspect page: rows written by Baton, never by hand."""
 
-    model = SyncRun
-    name = "sync_runs"
-    icon = "history"
-    menu_label = _("Sync log")
-    list_display = [
-        "started_at",
-        "connector",
-        "handover",
-        "trigger",
-        "state",
-        "seen",
-        "created",
-        "updated",
-        "resolved",
-        "skipped",
-    ]
-    list_filter = ["connector", "state", "trigger"]
-    search_fields = ["handover__number", "request_id"]
-    search_backend_name = None
-    ordering = "-started_at"
-    list_per_page = 50
     inspect_view_enabled = True
-    inspect_view_fields = [
-        "connector",
-        "handover",
-        "block_id",
-        "trigger",
-        "state",
-        "attempt",
-        "started_at",
-        "finished_at",
-        "seen",
-        "created",
-        "updated",
-        "resolved",
-        "skipped",
-        "conflicts",
-        "request_id",
-        "errors",
-    ]
     copy_view_enabled = False
     add_to_reference_index = False
 
@@ -364,6 +325,50 @@ class SyncRunViewSet(ModelViewSet):
 
     def register_permissions(self):
         pass
+
+
+class SyncRunViewSet(ReadOnlyViewSet):
+    """The sync log: every run of every connector, newest first."""
+
+    model = SyncRun
+    name = "sync_runs"
+    icon = "history"
+    menu_label = _("Sync log")
+    list_display = [
+        "started_at",
+        "connector",
+        "handover",
+        "trigger",
+        "state",
+        "seen",
+        "created",
+        "updated",
+        "resolved",
+        "skipped",
+    ]
+    list_filter = ["connector", "state", "trigger"]
+    search_fields = ["handover__number", "request_id"]
+    search_backend_name = None
+    ordering = "-started_at"
+    list_per_page = 50
+    inspect_view_fields = [
+        "connector",
+        "handover",
+        "block_id",
+        "trigger",
+        "state",
+        "attempt",
+        "started_at",
+        "finished_at",
+        "seen",
+        "created",
+        "updated",
+        "resolved",
+        "skipped",
+        "conflicts",
+        "request_id",
+        "errors",
+    ]
 
 
 def errors_display(run: SyncRun) -> str:
@@ -394,7 +399,7 @@ class TransferIndexView(ModelIndexView):
         return buttons
 
 
-class TransferViewSet(ModelViewSet):
+class TransferViewSet(ReadOnlyViewSet):
     """IT/HR's queue of write-backs: pending and failed ones first."""
 
     model = Transfer
@@ -416,7 +421,6 @@ class TransferViewSet(ModelViewSet):
     search_backend_name = None
     ordering = "-requested_at"
     list_per_page = 50
-    inspect_view_enabled = True
     inspect_view_fields = [
         "preview",
         "handover",
@@ -433,30 +437,6 @@ class TransferViewSet(ModelViewSet):
         "requested_at",
         "finished_at",
     ]
-    copy_view_enabled = False
-    add_to_reference_index = False
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(
-            **{
-                "add_url_name": None,
-                "edit_url_name": None,
-                "delete_url_name": None,
-                "history_url_name": None,
-                "usage_url_name": None,
-                **kwargs,
-            }
-        )
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<str:pk>/", self.inspect_view, name="inspect"),
-        ]
-
-    def register_permissions(self):
-        pass
 
 
 class TransferRetryView(WagtailAdminTemplateMixin, View):

@@ -294,7 +294,21 @@ class SyncRun(models.Model):
         return self.finished_at - self.started_at
 
 
-class Transfer(models.Model):
+class UpstreamChange(models.Model):
+    """What every change Baton makes in another system keeps: how often it was
+    tried, what the system answered, and when it ended."""
+
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    request_id = models.CharField(_("upstream request id"), max_length=255, blank=True)
+    response = models.JSONField(_("upstream response"), default=dict, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Transfer(UpstreamChange):
     """A write-back: an accepted item's record reassigned to the successor
     upstream, then read back. Failed ones wait in the admin's queue."""
 
@@ -334,15 +348,10 @@ class Transfer(models.Model):
     state = models.CharField(
         _("state"), max_length=16, choices=State.choices, default=State.QUEUED
     )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
     retry_at = models.DateTimeField(_("retry at"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    request_id = models.CharField(_("upstream request id"), max_length=255, blank=True)
-    response = models.JSONField(_("upstream response"), default=dict, blank=True)
     requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
-    class Meta:
+    class Meta(UpstreamChange.Meta):
         ordering = ["-requested_at", "-pk"]
         indexes = [models.Index(fields=["state", "-requested_at"])]
         verbose_name = _("write-back")
@@ -439,7 +448,7 @@ class AccessGrant(models.Model):
         return f"{self.system}: {self.group_label or self.group_id}"
 
 
-class AccessAction(models.Model):
+class AccessAction(UpstreamChange):
     """One change to one system, planned from a confirmed decision, run at its
     time, then read back. Manual ones are IT tasks closed with a signature."""
 
@@ -494,10 +503,6 @@ class AccessAction(models.Model):
     state = models.CharField(
         _("state"), max_length=16, choices=State.choices, default=State.PLANNED
     )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    error = models.TextField(_("error"), blank=True)
-    request_id = models.CharField(_("upstream request id"), max_length=255, blank=True)
-    response = models.JSONField(_("upstream response"), default=dict, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("approved by"),
@@ -515,9 +520,8 @@ class AccessAction(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
-    class Meta:
+    class Meta(UpstreamChange.Meta):
         ordering = ["scheduled_for", "pk"]
         indexes = [models.Index(fields=["state", "scheduled_for"])]
         verbose_name = _("access change")
