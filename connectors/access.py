@@ -315,6 +315,18 @@ def access_grant_add(
     return grant
 
 
+def _it_audit(on: AccessGrant, actor, event: str, **details) -> None:
+    """IT's own steps on a grant, in the handover's audit trail."""
+    audit_record(
+        handover=on.handover,
+        actor=actor,
+        role=ParticipantRole.IT,
+        action=event,
+        obj=on.item or on.handover,
+        details=details,
+    )
+
+
 # Planning ----------------------------------------------------------------------------
 
 
@@ -696,14 +708,7 @@ def access_action_retry(*, actor, action: AccessAction) -> AccessAction:
     action.state = AccessAction.State.PLANNED
     action.scheduled_for = min(action.scheduled_for, timezone.now())
     action.save(update_fields=["state", "scheduled_for"])
-    audit_record(
-        handover=action.handover,
-        actor=actor,
-        role=ParticipantRole.IT,
-        action="access.retried",
-        obj=action.grant.item or action.handover,
-        details={"action": action.pk},
-    )
+    _it_audit(action.grant, actor, "access.retried", action=action.pk)
     _send_due()
     return action
 
@@ -748,14 +753,7 @@ def access_restore(*, actor, grant: AccessGrant) -> AccessAction:
         scheduled_for=timezone.now(),
         requested_by=actor,
     )
-    audit_record(
-        handover=grant.handover,
-        actor=actor,
-        role=ParticipantRole.IT,
-        action="access.restore_requested",
-        obj=grant.item or grant.handover,
-        details={"grant": grant.pk},
-    )
+    _it_audit(grant, actor, "access.restore_requested", grant=grant.pk)
     _send_due()
     return action
 
@@ -812,14 +810,7 @@ def access_delete(
                 requested_by=actor,
             )
         )
-        audit_record(
-            handover=grant.handover,
-            actor=actor,
-            role=ParticipantRole.IT,
-            action="access.delete_requested",
-            obj=grant.item or grant.handover,
-            details={"grant": grant.pk},
-        )
+        _it_audit(grant, actor, "access.delete_requested", grant=grant.pk)
     _send_due()
     return actions
 
@@ -839,14 +830,7 @@ def access_actions_run_now(*, actor, action_ids) -> int:
         action.state = AccessAction.State.PLANNED
         action.scheduled_for = min(action.scheduled_for, now)
         action.save(update_fields=["state", "scheduled_for"])
-        audit_record(
-            handover=action.handover,
-            actor=actor,
-            role=ParticipantRole.IT,
-            action="access.run_now",
-            obj=action.grant.item or action.handover,
-            details={"action": action.pk},
-        )
+        _it_audit(action.grant, actor, "access.run_now", action=action.pk)
     if actions:
         _send_due()
     return len(actions)
@@ -865,14 +849,7 @@ def access_actions_cancel(*, actor, action_ids) -> int:
     for action in actions:
         action.state = AccessAction.State.CANCELLED
         action.save(update_fields=["state"])
-        audit_record(
-            handover=action.handover,
-            actor=actor,
-            role=ParticipantRole.IT,
-            action="access.cancelled",
-            obj=action.grant.item or action.handover,
-            details={"action": action.pk},
-        )
+        _it_audit(action.grant, actor, "access.cancelled", action=action.pk)
     return len(actions)
 
 
