@@ -23,6 +23,7 @@ __all__ = [
     "EXPENSE_KEYWORDS",
     "EXPENSE_MAPPING",
     "amount_of",
+    "approval_title",
     "currency_in",
     "date_from_millis",
     "date_of",
@@ -185,6 +186,11 @@ def json_list(value) -> list:
             return []
         return decoded if isinstance(decoded, list) else []
     return []
+
+
+def approval_title(name: str, reference: str) -> str:
+    """An approval's title: its name, and its reference when it has one."""
+    return f"{name} — {reference}" if reference else name
 
 
 def problem(external_id: str, kind: str, message) -> Record:

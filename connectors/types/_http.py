@@ -16,11 +16,13 @@ from urllib.parse import urlsplit
 import requests
 from django.utils.translation import gettext_lazy as _
 
+from ._common import is_on
 from .base import ConnectorError, MisconfiguredError
 
 __all__ = [
     "REQUEST_ID_HEADERS",
     "HttpClient",
+    "HttpTypeMixin",
     "OptionsMixin",
     "host_of",
     "request_id_of",
@@ -68,6 +70,28 @@ class OptionsMixin:
                 if spec.name == name:
                     return spec.default
         return value
+
+
+class HttpTypeMixin(OptionsMixin):
+    """For types that keep one ``HttpClient`` in ``self.http``: build it from
+    the connector's settings, and close it with the connector."""
+
+    def url_option(self, name: str = "base_url") -> str:
+        """A URL setting, trimmed and without a trailing slash."""
+        return str(self.option(name) or "").strip().rstrip("/")
+
+    def make_http(self, *, headers: dict | None = None, secrets: Iterable = ()):
+        """The client, verifying TLS unless the type has a ``verify_tls``
+        setting that is turned off."""
+        verify = True
+        if any(spec.name == "verify_tls" for spec in self.settings):
+            verify = is_on(self.option("verify_tls"))
+        return HttpClient(
+            timeout=self.timeout, verify=verify, headers=headers, secrets=secrets
+        )
+
+    def close(self) -> None:
+        self.http.close()
 
 
 class HttpClient:

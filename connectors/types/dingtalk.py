@@ -43,6 +43,7 @@ from ._approvals import (
     APPROVAL_MAPPING,
     EXPENSE_MAPPING,
     amount_of,
+    approval_title,
     currency_in,
     date_of,
     expense_settings,
@@ -52,7 +53,14 @@ from ._approvals import (
     unsupported_currency,
 )
 from ._approvals import CURRENCIES as KNOWN_CURRENCIES
-from ._http import HttpClient, OptionsMixin, host_of
+from ._common import (
+    TIMEOUT,
+    clean_text,
+    match_label,
+    object_dict,
+    webhook_secret_setting,
+)
+from ._http import HttpTypeMixin, host_of
 from .base import (
     DISCOVER,
     UNKNOWN_RECORD_KIND,
@@ -85,7 +93,7 @@ REASON_WORDS = ("事由", "说明", "用途", "原因", "reason", "description",
 
 
 @register
-class DingTalkConnector(OptionsMixin, ConnectorType):
+class DingTalkConnector(HttpTypeMixin, ConnectorType):
     slug = "dingtalk"
     label = _("DingTalk approvals")
     description = _(
@@ -142,41 +150,26 @@ class DingTalkConnector(OptionsMixin, ConnectorType):
             required=False,
             default=DEFAULT_OAPI_URL,
         ),
-        Setting(
-            "timeout",
-            _("Timeout (seconds)"),
-            _("How long to wait for each request."),
-            required=False,
-            default=10,
-            type="number",
-        ),
+        TIMEOUT,
         Setting("app_secret", _("App secret"), secret=True),
-        Setting(
-            "webhook_secret",
-            _("Webhook secret"),
-            _("Signs change notifications relayed from DingTalk event subscriptions."),
-            required=False,
-            secret=True,
+        webhook_secret_setting(
+            _("Signs change notifications relayed from DingTalk event subscriptions.")
         ),
     )
 
     def __init__(self, *, settings, secrets, timeout=None):
         super().__init__(settings=settings, secrets=secrets, timeout=timeout)
-        self.api_url = str(self.option("api_base_url") or "").strip().rstrip("/")
-        self.oapi_url = str(self.option("oapi_base_url") or "").strip().rstrip("/")
+        self.api_url = self.url_option("api_base_url")
+        self.oapi_url = self.url_option("oapi_base_url")
         self.host = host_of(self.api_url) or self.api_url
         # Named in item data, in the language of the run.
         self.system = gettext("DingTalk")
-        self.http = HttpClient(
-            timeout=self.timeout,
+        self.http = self.make_http(
             headers={"Accept": "application/json"},
             secrets=(self.secrets.get("app_secret"),),
         )
         self._clients = {}
         self._token = None
-
-    def close(self) -> None:
-        self.http.close()
 
     # The contract -------------------------------------------------------------------
 
@@ -203,7 +196,7 @@ class DingTalkConnector(OptionsMixin, ConnectorType):
         if not value:
             raise ConnectorError(
                 _("The employee has no %(value)s to look up in DingTalk.")
-                % {"value": _match_label(match_by)},
+                % {"value": match_label(match_by)},
                 retryable=False,
             )
         if match_by not in ("email", "employee_number"):
@@ -224,11 +217,12 @@ class DingTalkConnector(OptionsMixin, ConnectorType):
                 continue
             if match_by == "email":
                 known = {
-                    _text(user.get(key)).casefold() for key in ("email", "org_email")
+                    clean_text(user.get(key)).casefold()
+                    for key in ("email", "org_email")
                 }
                 if value.casefold() in known:
                     return candidate
-            elif _text(user.get("job_number")) == value:
+            elif clean_text(user.get("job_number")) == value:
                 return candidate
         if match_by == "email":
             message = _("No DingTalk user named %(name)s has the e-mail %(value)s.")
@@ -318,7 +312,7 @@ class DingTalkConnector(OptionsMixin, ConnectorType):
     def _is_expense(self, code: str, detail: dict) -> bool:
         return is_expense(
             code=code,
-            name=_text(detail.get("title")),
+            name=clean_text(detail.get("title")),
             codes=self.option("expense_codes"),
         )
 
@@ -353,7 +347,7 @@ class DingTalkConnector(OptionsMixin, ConnectorType):
                         )
                     )
                 )
-                result = _dict(body.get("result"))
+                result = object_dict(body.get("result"))
                 for instance_id in result.get("list") or []:
                     if instance_id and instance_id not in seen:
                         seen.add(instance_id)
@@ -384,10 +378,10 @@ class DingTalkConnector(OptionsMixin, ConnectorType):
                     )
                 )
             )
-            result = _dict(body.get("result"))
+            result = object_dict(body.get("result"))
             entries = result.get("list") or []
             for entry in entries:
-                instance_id = _text(_dict(entry).get("instanceId"))
+                instance_id = clean_text(object_dict(entry).get("instanceId"))
                 if instance_id and instance_id not in seen:
                     seen.add(instance_id)
                     yield instance_id
@@ -411,20 +405,20 @@ class DingTalkConnector(OptionsMixin, ConnectorType):
                 self._runtime(),
             )
         )
-        detail = _dict(body.get("result"))
-        if _text(detail.get("status")).upper() not in RUNNING:
+        detail = object_dict(body.get("result"))
+        if clean_text(detail.get("status")).upper() not in RUNNING:
             return None
         return detail
 
     def _approval(self, instance_id: str, detail: dict, direction: str) -> Record:
         components = _components(detail)
         amount, currency = _form_amount(components)
-        title = _text(detail.get("title")) or instance_id
-        business_id = _text(detail.get("businessId"))
+        title = clean_text(detail.get("title")) or instance_id
+        business_id = clean_text(detail.get("businessId"))
         return Record(
             external_id=instance_id,
             kind="approval",
-            title=_title(title, business_id),
+            title=approval_title(title, business_id),
             fields={
                 "system": self.system,
                 "reference": instance_id,
@@ -434,9 +428,9 @@ class DingTalkConnector(OptionsMixin, ConnectorType):
                 "amount": amount,
                 "currency": currency or self._default_currency(),
                 "status": "pending",
-                "upstream_status": _text(detail.get("status")).upper(),
-                "started_on": date_of(_text(detail.get("createTime"))),
-                "initiator": _text(detail.get("originatorUserId")),
+                "upstream_status": clean_text(detail.get("status")).upper(),
+                "started_on": date_of(clean_text(detail.get("createTime"))),
+                "initiator": clean_text(detail.get("originatorUserId")),
             },
         )
 
@@ -448,14 +442,14 @@ class DingTalkConnector(OptionsMixin, ConnectorType):
             return problem(
                 instance_id, "expense", unsupported_currency(instance_id, currency)
             )
-        title = _text(detail.get("title")) or instance_id
-        business_id = _text(detail.get("businessId"))
+        title = clean_text(detail.get("title")) or instance_id
+        business_id = clean_text(detail.get("businessId"))
         reason = _form_reason(components)
-        started_on = date_of(_text(detail.get("createTime")))
+        started_on = date_of(clean_text(detail.get("createTime")))
         return Record(
             external_id=instance_id,
             kind="expense",
-            title=_title(reason or title, business_id),
+            title=approval_title(reason or title, business_id),
             fields={
                 "system": self.system,
                 "reference": instance_id,
@@ -466,7 +460,7 @@ class DingTalkConnector(OptionsMixin, ConnectorType):
                 "incurred_on": _form_date(components) or started_on,
                 "submitted_on": started_on,
                 "status": "submitted",
-                "upstream_status": _text(detail.get("status")).upper(),
+                "upstream_status": clean_text(detail.get("status")).upper(),
             },
         )
 
@@ -554,8 +548,10 @@ class DingTalkConnector(OptionsMixin, ConnectorType):
                     request_id=request_id,
                 ) from None
             raise self._failure(error) from None
-        token = _text(
-            _dict(response.body.to_map() if response.body else {}).get("accessToken")
+        token = clean_text(
+            object_dict(response.body.to_map() if response.body else {}).get(
+                "accessToken"
+            )
         )
         if not token:
             raise ConnectorError(
@@ -585,11 +581,11 @@ class DingTalkConnector(OptionsMixin, ConnectorType):
     def _error_parts(self, error: TeaException):
         data = error.data if isinstance(error.data, dict) else {}
         status = data.get("statusCode")
-        code = _text(data.get("code")) or _text(error.code)
+        code = clean_text(data.get("code")) or clean_text(error.code)
         if code == "None":
             code = ""
-        message = self.http.scrub(_text(data.get("message")))
-        request_id = _text(data.get("requestid") or data.get("requestId")) or None
+        message = self.http.scrub(clean_text(data.get("message")))
+        request_id = clean_text(data.get("requestid") or data.get("requestId")) or None
         return status if isinstance(status, int) else None, code, message, request_id
 
     def _failure(self, error: TeaException) -> ConnectorError:
@@ -669,12 +665,12 @@ class DingTalkConnector(OptionsMixin, ConnectorType):
             if not isinstance(body, dict):
                 body = {}
             errcode = body.get("errcode", 0)
-            request_id = _text(body.get("request_id")) or None
+            request_id = clean_text(body.get("request_id")) or None
             if errcode in (0, None) or errcode in OAPI_USER_GONE:
                 return body
             values = {
                 "code": errcode,
-                "message": self.http.scrub(_text(body.get("errmsg"))) or "-",
+                "message": self.http.scrub(clean_text(body.get("errmsg"))) or "-",
             }
             if errcode in OAPI_TOKEN_CODES:
                 if attempt == 1:
@@ -716,17 +712,17 @@ def _components(detail: dict) -> list[dict]:
 
 
 def _kind(component: dict) -> str:
-    kind = _text(component.get("componentType"))
+    kind = clean_text(component.get("componentType"))
     if not kind:
         # Table cells name their type in the key: "MoneyField-K2AD4O5B".
-        kind = _text(component.get("key")).split("-", 1)[0]
+        kind = clean_text(component.get("key")).split("-", 1)[0]
     return kind
 
 
 def _rows(component: dict) -> list[list[dict]]:
     rows = []
     for row in json_list(component.get("value")):
-        cells = _dict(row).get("rowValue")
+        cells = object_dict(row).get("rowValue")
         if isinstance(cells, list):
             rows.append([cell for cell in cells if isinstance(cell, dict)])
     return rows
@@ -760,7 +756,7 @@ def _currency(component: dict) -> str:
         ext = json.loads(component.get("extValue") or "{}")
     except (TypeError, ValueError):
         ext = {}
-    return currency_in(_dict(ext).get("currency")) or currency_in(
+    return currency_in(object_dict(ext).get("currency")) or currency_in(
         component.get("currency")
     )
 
@@ -790,7 +786,7 @@ def _form_reason(components: list[dict]) -> str:
         if _kind(component) not in ("TextField", "TextareaField"):
             continue
         name = (
-            _text(component.get("name")) or _text(component.get("label"))
+            clean_text(component.get("name")) or clean_text(component.get("label"))
         ).casefold()
         value = component.get("value")
         if (
@@ -810,27 +806,3 @@ def _header(headers, name: str) -> str | None:
         if str(key).lower() == name and value:
             return str(value)[:200]
     return None
-
-
-def _match_label(match_by: str) -> str:
-    labels = {
-        "email": gettext("e-mail address"),
-        "employee_number": gettext("employee number"),
-        "directory_id": gettext("directory id"),
-        "username": gettext("user name"),
-    }
-    return labels.get(match_by, match_by)
-
-
-def _title(name: str, business_id: str) -> str:
-    return f"{name} — {business_id}" if business_id else name
-
-
-def _dict(value) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value) -> str:
-    if value is None or isinstance(value, (dict, list, bool)):
-        return ""
-    return str(value).strip()

@@ -38,6 +38,7 @@ from ._approvals import (
     APPROVAL_MAPPING,
     EXPENSE_MAPPING,
     amount_of,
+    approval_title,
     currency_in,
     date_from_millis,
     date_of,
@@ -48,6 +49,13 @@ from ._approvals import (
     unsupported_currency,
 )
 from ._approvals import CURRENCIES as KNOWN_CURRENCIES
+from ._common import (
+    TIMEOUT,
+    clean_text,
+    match_label,
+    object_dict,
+    webhook_secret_setting,
+)
 from ._http import OptionsMixin, host_of
 from .base import (
     DISCOVER,
@@ -127,21 +135,10 @@ class FeishuConnector(OptionsMixin, ConnectorType):
                 "approvals whose name contains 报销, 费用, reimburse or expense."
             ),
         ),
-        Setting(
-            "timeout",
-            _("Timeout (seconds)"),
-            _("How long to wait for each request."),
-            required=False,
-            default=10,
-            type="number",
-        ),
+        TIMEOUT,
         Setting("app_secret", _("App secret"), secret=True),
-        Setting(
-            "webhook_secret",
-            _("Webhook secret"),
-            _("Signs change notifications relayed from Feishu event subscriptions."),
-            required=False,
-            secret=True,
+        webhook_secret_setting(
+            _("Signs change notifications relayed from Feishu event subscriptions.")
         ),
     )
 
@@ -180,7 +177,7 @@ class FeishuConnector(OptionsMixin, ConnectorType):
         if not value:
             raise ConnectorError(
                 _("The employee has no %(value)s to look up in %(system)s.")
-                % {"value": _match_label(match_by), "system": self.system},
+                % {"value": match_label(match_by), "system": self.system},
                 retryable=False,
             )
         if match_by != "email":
@@ -237,10 +234,10 @@ class FeishuConnector(OptionsMixin, ConnectorType):
         return records
 
     def _is_expense(self, item: dict) -> bool:
-        approval = _dict(item.get("approval"))
+        approval = object_dict(item.get("approval"))
         return is_expense(
-            code=_text(approval.get("code")),
-            name=_text(approval.get("name")),
+            code=clean_text(approval.get("code")),
+            name=clean_text(approval.get("name")),
             codes=self.option("expense_codes"),
         )
 
@@ -264,8 +261,8 @@ class FeishuConnector(OptionsMixin, ConnectorType):
             return builder.build()
 
         for item in self._pages(page, "instance_list"):
-            instance = _dict(item.get("instance"))
-            if _text(instance.get("status")).upper() == PENDING:
+            instance = object_dict(item.get("instance"))
+            if clean_text(instance.get("status")).upper() == PENDING:
                 yield item
 
     def _awaiting(self, user_id: str):
@@ -285,11 +282,11 @@ class FeishuConnector(OptionsMixin, ConnectorType):
             return builder.build()
 
         for item in self._pages(page, "task_list"):
-            task = _dict(item.get("task"))
-            instance = _dict(item.get("instance"))
+            task = object_dict(item.get("task"))
+            instance = object_dict(item.get("instance"))
             if (
-                _text(task.get("status")).upper() == PENDING
-                and _text(instance.get("status") or PENDING).upper() == PENDING
+                clean_text(task.get("status")).upper() == PENDING
+                and clean_text(instance.get("status") or PENDING).upper() == PENDING
             ):
                 yield item
 
@@ -304,7 +301,7 @@ class FeishuConnector(OptionsMixin, ConnectorType):
                     % {"system": self.system, "what": key}
                 )
             yield from (entry for entry in entries if isinstance(entry, dict))
-            token = _text(data.get("page_token"))
+            token = clean_text(data.get("page_token"))
             if not data.get("has_more") or not token:
                 return
         raise ConnectorError(
@@ -323,9 +320,9 @@ class FeishuConnector(OptionsMixin, ConnectorType):
         return self._call(request)
 
     def _approval(self, item: dict, direction: str) -> Record | None:
-        approval = _dict(item.get("approval"))
-        instance = _dict(item.get("instance"))
-        code = _text(instance.get("code"))
+        approval = object_dict(item.get("approval"))
+        instance = object_dict(item.get("instance"))
+        code = clean_text(instance.get("code"))
         if not code:
             return problem(
                 "",
@@ -334,30 +331,32 @@ class FeishuConnector(OptionsMixin, ConnectorType):
                 % {"system": self.system},
             )
         detail = self._detail(code)
-        if detail and _text(detail.get("status")).upper() not in ("", PENDING):
+        if detail and clean_text(detail.get("status")).upper() not in ("", PENDING):
             return None  # decided between the list and now
         name = (
-            _text(detail.get("approval_name"))
-            or _text(approval.get("name"))
-            or _text(instance.get("title"))
+            clean_text(detail.get("approval_name"))
+            or clean_text(approval.get("name"))
+            or clean_text(instance.get("title"))
             or code
         )
         widgets = json_list(detail.get("form"))
         amount, currency = _form_amount(widgets)
-        serial = _text(detail.get("serial_number")) or _text(instance.get("serial_id"))
-        link = _dict(instance.get("link"))
+        serial = clean_text(detail.get("serial_number")) or clean_text(
+            instance.get("serial_id")
+        )
+        link = object_dict(instance.get("link"))
         return Record(
             external_id=code,
             kind="approval",
-            title=_title(name, serial),
+            title=approval_title(name, serial),
             fields={
                 "system": self.system,
                 "reference": code,
                 "serial_number": serial,
                 "title": name,
                 "approval_name": name,
-                "approval_code": _text(detail.get("approval_code"))
-                or _text(approval.get("code")),
+                "approval_code": clean_text(detail.get("approval_code"))
+                or clean_text(approval.get("code")),
                 "direction": direction,
                 "amount": amount,
                 "currency": currency or self._default_currency(),
@@ -366,17 +365,17 @@ class FeishuConnector(OptionsMixin, ConnectorType):
                 "started_on": date_from_millis(
                     detail.get("start_time") or instance.get("start_time")
                 ),
-                "link": _text(link.get("pc_link")),
-                "initiator": _text(detail.get("user_id"))
-                or _text(detail.get("open_id"))
-                or _text(instance.get("user_id")),
+                "link": clean_text(link.get("pc_link")),
+                "initiator": clean_text(detail.get("user_id"))
+                or clean_text(detail.get("open_id"))
+                or clean_text(instance.get("user_id")),
             },
         )
 
     def _expense(self, item: dict) -> Record | None:
-        approval = _dict(item.get("approval"))
-        instance = _dict(item.get("instance"))
-        code = _text(instance.get("code"))
+        approval = object_dict(item.get("approval"))
+        instance = object_dict(item.get("instance"))
+        code = clean_text(instance.get("code"))
         if not code:
             return problem(
                 "",
@@ -385,15 +384,21 @@ class FeishuConnector(OptionsMixin, ConnectorType):
                 % {"system": self.system},
             )
         detail = self._detail(code)
-        if detail and _text(detail.get("status")).upper() not in ("", PENDING):
+        if detail and clean_text(detail.get("status")).upper() not in ("", PENDING):
             return None
-        name = _text(detail.get("approval_name")) or _text(approval.get("name")) or code
+        name = (
+            clean_text(detail.get("approval_name"))
+            or clean_text(approval.get("name"))
+            or code
+        )
         widgets = json_list(detail.get("form"))
         amount, currency = _form_amount(widgets)
         currency = currency or self._default_currency()
         if currency not in KNOWN_CURRENCIES:
             return problem(code, "expense", unsupported_currency(code, currency))
-        serial = _text(detail.get("serial_number")) or _text(instance.get("serial_id"))
+        serial = clean_text(detail.get("serial_number")) or clean_text(
+            instance.get("serial_id")
+        )
         reason = _form_reason(widgets)
         started_on = date_from_millis(
             detail.get("start_time") or instance.get("start_time")
@@ -401,22 +406,22 @@ class FeishuConnector(OptionsMixin, ConnectorType):
         return Record(
             external_id=code,
             kind="expense",
-            title=_title(reason or name, serial),
+            title=approval_title(reason or name, serial),
             fields={
                 "system": self.system,
                 "reference": code,
                 "serial_number": serial,
                 "description": f"{name}: {reason}" if reason else name,
                 "approval_name": name,
-                "approval_code": _text(detail.get("approval_code"))
-                or _text(approval.get("code")),
+                "approval_code": clean_text(detail.get("approval_code"))
+                or clean_text(approval.get("code")),
                 "amount": amount,
                 "currency": currency,
                 "incurred_on": _form_date(widgets) or started_on,
                 "submitted_on": started_on,
                 "status": "submitted",
                 "upstream_status": PENDING,
-                "link": _text(_dict(instance.get("link")).get("pc_link")),
+                "link": clean_text(object_dict(instance.get("link")).get("pc_link")),
             },
         )
 
@@ -483,8 +488,8 @@ class FeishuConnector(OptionsMixin, ConnectorType):
         raw = self._send(client, request, option)
         body = self._body(raw)
         code = body.get("code")
-        if code == 0 and _text(body.get("tenant_access_token")):
-            self._token = _text(body["tenant_access_token"])
+        if code == 0 and clean_text(body.get("tenant_access_token")):
+            self._token = clean_text(body["tenant_access_token"])
             return self._token
         log_id = _log_id(raw, body)
         if code in RATE_LIMIT_CODES or (code is None and raw.status_code >= 500):
@@ -621,7 +626,7 @@ class FeishuConnector(OptionsMixin, ConnectorType):
         )
 
     def _scrub(self, text) -> str:
-        text = _text(text)
+        text = clean_text(text)
         for secret in (self.secrets.get("app_secret"), self._token):
             if secret:
                 text = text.replace(str(secret), "•••")
@@ -661,13 +666,13 @@ def _form_date(widgets: list) -> str | None:
     for widget in widgets:
         if not isinstance(widget, dict):
             continue
-        kind = _text(widget.get("type")).casefold()
+        kind = clean_text(widget.get("type")).casefold()
         if kind == "date":
             found = date_of(widget.get("value"))
             if found:
                 return found
         if kind == "dateinterval":
-            value = _dict(widget.get("value"))
+            value = object_dict(widget.get("value"))
             found = date_of(value.get("start"))
             if found:
                 return found
@@ -683,9 +688,9 @@ def _form_reason(widgets: list) -> str:
     for widget in widgets:
         if not isinstance(widget, dict):
             continue
-        if _text(widget.get("type")).casefold() not in ("input", "textarea"):
+        if clean_text(widget.get("type")).casefold() not in ("input", "textarea"):
             continue
-        name = _text(widget.get("name")).casefold()
+        name = clean_text(widget.get("name")).casefold()
         value = widget.get("value")
         if (
             any(word in name for word in REASON_WORDS)
@@ -698,12 +703,15 @@ def _form_reason(widgets: list) -> str:
 
 def _typed(widgets, kind: str):
     for widget in widgets:
-        if isinstance(widget, dict) and _text(widget.get("type")).casefold() == kind:
+        if (
+            isinstance(widget, dict)
+            and clean_text(widget.get("type")).casefold() == kind
+        ):
             yield widget
 
 
 def _widget_currency(widget: dict) -> str:
-    ext = _dict(widget.get("ext"))
+    ext = object_dict(widget.get("ext"))
     return currency_in(ext.get("currency")) or currency_in(widget.get("currency"))
 
 
@@ -714,30 +722,6 @@ def _log_id(raw, body) -> str | None:
     for key, value in (getattr(raw, "headers", None) or {}).items():
         if str(key).lower() in ("x-tt-logid", "x-request-id") and value:
             return str(value)[:200]
-    error = _dict(body.get("error")) if isinstance(body, dict) else {}
-    log_id = _text(error.get("log_id"))
+    error = object_dict(body.get("error")) if isinstance(body, dict) else {}
+    log_id = clean_text(error.get("log_id"))
     return log_id[:200] or None
-
-
-def _match_label(match_by: str) -> str:
-    labels = {
-        "email": gettext("e-mail address"),
-        "employee_number": gettext("employee number"),
-        "directory_id": gettext("directory id"),
-        "username": gettext("user name"),
-    }
-    return labels.get(match_by, match_by)
-
-
-def _title(name: str, serial: str) -> str:
-    return f"{name} — {serial}" if serial else name
-
-
-def _dict(value) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value) -> str:
-    if value is None or isinstance(value, (dict, list, bool)):
-        return ""
-    return str(value).strip()

@@ -19,7 +19,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..registry import register
-from ._http import HttpClient, OptionsMixin, host_of
+from ._common import (
+    TIMEOUT,
+    VERIFY_TLS,
+    clean_text,
+    must_be_object,
+    object_dict,
+    too_many_pages,
+)
+from ._http import HttpTypeMixin, host_of
 from .base import (
     DISCOVER,
     TRANSFER,
@@ -46,7 +54,7 @@ PERMISSION_CHOICES = (
 
 
 @register
-class GitHubConnector(OptionsMixin, ConnectorType):
+class GitHubConnector(HttpTypeMixin, ConnectorType):
     slug = "github"
     label = _("GitHub")
     description = _(
@@ -117,22 +125,8 @@ class GitHubConnector(OptionsMixin, ConnectorType):
             default="maintain",
             choices=PERMISSION_CHOICES,
         ),
-        Setting(
-            "timeout",
-            _("Timeout (seconds)"),
-            _("How long to wait for each request."),
-            required=False,
-            default=10,
-            type="number",
-        ),
-        Setting(
-            "verify_tls",
-            _("Verify the TLS certificate"),
-            _("Turn off only for a test system with a self-signed certificate."),
-            required=False,
-            default=True,
-            type="boolean",
-        ),
+        TIMEOUT,
+        VERIFY_TLS,
         Setting(
             "token",
             _("Access token"),
@@ -146,10 +140,9 @@ class GitHubConnector(OptionsMixin, ConnectorType):
 
     def __init__(self, *, settings, secrets, timeout=None):
         super().__init__(settings=settings, secrets=secrets, timeout=timeout)
-        self.base_url = str(self.option("base_url") or "").strip().rstrip("/")
+        self.base_url = self.url_option()
         self.host = host_of(self.base_url) or self.base_url
         self.org = str(self.option("organization") or "").strip()
-        verify = self.option("verify_tls")
         token = self.secrets.get("token")
         headers = {
             "Accept": "application/vnd.github+json",
@@ -157,16 +150,8 @@ class GitHubConnector(OptionsMixin, ConnectorType):
         }
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        self.http = HttpClient(
-            timeout=self.timeout,
-            verify=verify not in (False, "false", "0", 0),
-            headers=headers,
-            secrets=(token,),
-        )
+        self.http = self.make_http(headers=headers, secrets=(token,))
         self._owners = None
-
-    def close(self) -> None:
-        self.http.close()
 
     # The contract -------------------------------------------------------------------
 
@@ -175,7 +160,7 @@ class GitHubConnector(OptionsMixin, ConnectorType):
         org = self._json(self._get(f"/orgs/{_part(self.org)}", not_found=True))
         return gettext("Connected to %(host)s: organisation %(org)s.") % {
             "host": self.host,
-            "org": _text(org.get("login")) or self.org,
+            "org": clean_text(org.get("login")) or self.org,
         }
 
     def discover(self, *, employee: EmployeeRef, record_kind: str):
@@ -217,7 +202,7 @@ class GitHubConnector(OptionsMixin, ConnectorType):
         repo = self._repo(record)
         login = self._successor_login(successor)
         full_name = repo["full_name"]
-        if _dict(repo.get("owner")).get("type") == "User":
+        if object_dict(repo.get("owner")).get("type") == "User":
             response = self._send(
                 "POST",
                 f"/repos/{_path(full_name)}/transfer",
@@ -229,7 +214,7 @@ class GitHubConnector(OptionsMixin, ConnectorType):
                     "repository": full_name,
                     "new_owner": login,
                     "status": response.status_code,
-                    "full_name": _text(answer.get("full_name")),
+                    "full_name": clean_text(answer.get("full_name")),
                 },
                 request_id=_request_id(response),
             )
@@ -262,7 +247,9 @@ class GitHubConnector(OptionsMixin, ConnectorType):
         if response.status_code == 404:
             return False
         answer = self._json(response)
-        role = _text(answer.get("role_name")) or _text(answer.get("permission"))
+        role = clean_text(answer.get("role_name")) or clean_text(
+            answer.get("permission")
+        )
         return role in MAINTAINING_ROLES
 
     # People ------------------------------------------------------------------------
@@ -272,10 +259,7 @@ class GitHubConnector(OptionsMixin, ConnectorType):
         value = person.value(match_by).strip()
         logins = self.option("logins") or {}
         if not isinstance(logins, dict):
-            raise MisconfiguredError(
-                _("The setting “%(setting)s” must be an object.")
-                % {"setting": "logins"}
-            )
+            raise must_be_object("logins")
         for key, login in logins.items():
             if value and str(key).strip().casefold() == value.casefold() and login:
                 return str(login).strip()
@@ -298,8 +282,8 @@ class GitHubConnector(OptionsMixin, ConnectorType):
         )
         found = self._json(response)
         items = [item for item in found.get("items") or [] if isinstance(item, dict)]
-        if len(items) == 1 and _text(items[0].get("login")):
-            return _text(items[0]["login"])
+        if len(items) == 1 and clean_text(items[0].get("login")):
+            return clean_text(items[0]["login"])
         if not items:
             message = _(
                 "No GitHub user shows the e-mail %(email)s publicly: add them to "
@@ -333,7 +317,9 @@ class GitHubConnector(OptionsMixin, ConnectorType):
             members = self._paginate(
                 f"/orgs/{_part(self.org)}/members", {"role": "admin"}, not_found=True
             )
-            self._owners = {_text(member.get("login")).casefold() for member in members}
+            self._owners = {
+                clean_text(member.get("login")).casefold() for member in members
+            }
         return self._owners
 
     # Repositories ------------------------------------------------------------------
@@ -357,10 +343,10 @@ class GitHubConnector(OptionsMixin, ConnectorType):
         return records
 
     def _org_repository(self, repo, login, owners) -> Record | None:
-        full_name = _text(repo.get("full_name"))
+        full_name = clean_text(repo.get("full_name"))
         if not full_name or repo.get("id") in (None, ""):
             return Record(
-                external_id=_text(repo.get("id")),
+                external_id=clean_text(repo.get("id")),
                 kind="repository",
                 title="",
                 error=gettext("GitHub listed a repository without a name or id."),
@@ -370,7 +356,7 @@ class GitHubConnector(OptionsMixin, ConnectorType):
         for person in self._paginate(
             f"/repos/{_path(full_name)}/collaborators", {"affiliation": "all"}
         ):
-            name = _text(person.get("login"))
+            name = clean_text(person.get("login"))
             person_role = _role(person)
             if name.casefold() == login.casefold():
                 role = person_role
@@ -381,27 +367,27 @@ class GitHubConnector(OptionsMixin, ConnectorType):
         return self._record(repo, login, role, others)
 
     def _record(self, repo, login, role, others) -> Record:
-        full_name = _text(repo.get("full_name"))
+        full_name = clean_text(repo.get("full_name"))
         sole = not others
-        description = _text(repo.get("description"))
+        description = clean_text(repo.get("description"))
         notes = [description] if description else []
         if sole:
             notes.append(gettext("Sole maintainer: nobody else can administer it."))
         return Record(
-            external_id=_text(repo.get("id")),
+            external_id=clean_text(repo.get("id")),
             kind="repository",
             title=full_name,
             fields={
                 "id": repo.get("id"),
                 "full_name": full_name,
-                "name": _text(repo.get("name")),
-                "owner": _text(_dict(repo.get("owner")).get("login")),
-                "owner_type": _text(_dict(repo.get("owner")).get("type")),
-                "html_url": _text(repo.get("html_url")),
+                "name": clean_text(repo.get("name")),
+                "owner": clean_text(object_dict(repo.get("owner")).get("login")),
+                "owner_type": clean_text(object_dict(repo.get("owner")).get("type")),
+                "html_url": clean_text(repo.get("html_url")),
                 "description": description,
                 "private": bool(repo.get("private")),
                 "archived": bool(repo.get("archived")),
-                "default_branch": _text(repo.get("default_branch")),
+                "default_branch": clean_text(repo.get("default_branch")),
                 "role": role,
                 "sole_maintainer": sole,
                 "other_maintainers": sorted(others, key=str.casefold),
@@ -430,7 +416,7 @@ class GitHubConnector(OptionsMixin, ConnectorType):
                 request_id=_request_id(response),
             )
         repo = self._json(response)
-        if not _text(repo.get("full_name")):
+        if not clean_text(repo.get("full_name")):
             raise ConnectorError(gettext("GitHub answered without a repository name."))
         return repo
 
@@ -454,7 +440,7 @@ class GitHubConnector(OptionsMixin, ConnectorType):
         if response.status_code == 404:
             return []
         membership = self._json(response)
-        org_role = _text(membership.get("role"))
+        org_role = clean_text(membership.get("role"))
         records = [
             Record(
                 external_id=f"org:{self.org}",
@@ -465,7 +451,7 @@ class GitHubConnector(OptionsMixin, ConnectorType):
                     "login": login,
                     "organization": self.org,
                     "role": org_role,
-                    "state": _text(membership.get("state")),
+                    "state": clean_text(membership.get("state")),
                     "role_permission": (
                         gettext("Owner of %(org)s")
                         if org_role == "admin"
@@ -476,7 +462,7 @@ class GitHubConnector(OptionsMixin, ConnectorType):
             )
         ]
         for team in self._paginate(f"/orgs/{org}/teams", {}):
-            slug = _text(team.get("slug"))
+            slug = clean_text(team.get("slug"))
             if not slug:
                 continue
             answer = self._get(
@@ -485,8 +471,8 @@ class GitHubConnector(OptionsMixin, ConnectorType):
             )
             if answer.status_code == 404:
                 continue
-            team_role = _text(self._json(answer).get("role"))
-            name = _text(team.get("name")) or slug
+            team_role = clean_text(self._json(answer).get("role"))
+            name = clean_text(team.get("name")) or slug
             records.append(
                 Record(
                     external_id=f"team:{self.org}/{slug}",
@@ -609,18 +595,14 @@ class GitHubConnector(OptionsMixin, ConnectorType):
             if not following:
                 return
             url, query = urljoin(response.url, following), None
-        raise ConnectorError(
-            _("%(host)s kept returning more results after %(count)d pages.")
-            % {"host": self.host, "count": MAX_PAGES},
-            retryable=False,
-        )
+        raise too_many_pages(self.host, MAX_PAGES)
 
 
 def _role(person: dict) -> str:
-    role = _text(person.get("role_name"))
+    role = clean_text(person.get("role_name"))
     if role:
         return role
-    permissions = _dict(person.get("permissions"))
+    permissions = object_dict(person.get("permissions"))
     for name in ("admin", "maintain", "push", "triage", "pull"):
         if permissions.get(name):
             return name
@@ -644,13 +626,3 @@ def _part(value: str) -> str:
 def _path(full_name: str) -> str:
     owner, _slash, name = str(full_name).partition("/")
     return f"{_part(owner)}/{_part(name)}"
-
-
-def _dict(value) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value) -> str:
-    if value is None or isinstance(value, (dict, list, bool)):
-        return ""
-    return str(value).strip()

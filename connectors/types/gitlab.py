@@ -22,7 +22,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..registry import register
-from ._http import HttpClient, OptionsMixin, host_of, request_id_of
+from ._common import TIMEOUT, VERIFY_TLS, clean_text, must_be_object, too_many_pages
+from ._http import HttpTypeMixin, host_of, request_id_of
 from .base import (
     DISCOVER,
     TRANSFER,
@@ -56,7 +57,7 @@ _BOT = re.compile(r"^(project|group)_\d+_bot")
 
 
 @register
-class GitLabConnector(OptionsMixin, ConnectorType):
+class GitLabConnector(HttpTypeMixin, ConnectorType):
     slug = "gitlab"
     label = _("GitLab")
     description = _(
@@ -104,22 +105,8 @@ class GitLabConnector(OptionsMixin, ConnectorType):
             default={},
             type="object",
         ),
-        Setting(
-            "timeout",
-            _("Timeout (seconds)"),
-            _("How long to wait for each request."),
-            required=False,
-            default=10,
-            type="number",
-        ),
-        Setting(
-            "verify_tls",
-            _("Verify the TLS certificate"),
-            _("Turn off only for a test system with a self-signed certificate."),
-            required=False,
-            default=True,
-            type="boolean",
-        ),
+        TIMEOUT,
+        VERIFY_TLS,
         Setting(
             "token",
             _("Access token"),
@@ -133,23 +120,17 @@ class GitLabConnector(OptionsMixin, ConnectorType):
 
     def __init__(self, *, settings, secrets, timeout=None):
         super().__init__(settings=settings, secrets=secrets, timeout=timeout)
-        self.base_url = str(self.option("base_url") or "").strip().rstrip("/")
+        self.base_url = self.url_option()
         self.host = host_of(self.base_url) or self.base_url
         self.group = str(self.option("group") or "").strip().strip("/")
-        verify = self.option("verify_tls")
         token = self.secrets.get("token")
-        self.http = HttpClient(
-            timeout=self.timeout,
-            verify=verify not in (False, "false", "0", 0),
+        self.http = self.make_http(
             headers={
                 "Accept": "application/json",
                 **({"PRIVATE-TOKEN": token} if token else {}),
             },
             secrets=(token,),
         )
-
-    def close(self) -> None:
-        self.http.close()
 
     # The contract -------------------------------------------------------------------
 
@@ -158,14 +139,14 @@ class GitLabConnector(OptionsMixin, ConnectorType):
         me = self._json(self._get("/user"))
         message = gettext("Connected to %(host)s as %(user)s.") % {
             "host": self.host,
-            "user": _text(me.get("username")) or "?",
+            "user": clean_text(me.get("username")) or "?",
         }
         if self.group:
             group = self._json(
                 self._get(f"/groups/{_part(self.group)}", not_found=True)
             )
             message += " " + gettext("Group: %(group)s.") % {
-                "group": _text(group.get("full_path")) or self.group
+                "group": clean_text(group.get("full_path")) or self.group
             }
         return message
 
@@ -239,10 +220,7 @@ class GitLabConnector(OptionsMixin, ConnectorType):
         value = person.value(match_by).strip()
         usernames = self.option("usernames") or {}
         if not isinstance(usernames, dict):
-            raise MisconfiguredError(
-                _("The setting “%(setting)s” must be an object.")
-                % {"setting": "usernames"}
-            )
+            raise must_be_object("usernames")
         username = None
         for key, mapped in usernames.items():
             if value and str(key).strip().casefold() == value.casefold() and mapped:
@@ -264,8 +242,8 @@ class GitLabConnector(OptionsMixin, ConnectorType):
                 for user in users
                 if value.casefold()
                 in {
-                    _text(user.get("email")).casefold(),
-                    _text(user.get("public_email")).casefold(),
+                    clean_text(user.get("email")).casefold(),
+                    clean_text(user.get("public_email")).casefold(),
                 }
             ]
             if len(exact) == 1 or (not exact and len(users) == 1):
@@ -292,10 +270,10 @@ class GitLabConnector(OptionsMixin, ConnectorType):
             raise ConnectorError(_("GitLab answered with a user without an id."))
         return {
             "id": user["id"],
-            "username": _text(user.get("username")),
-            "name": _text(user.get("name")),
-            "state": _text(user.get("state")),
-            "web_url": _text(user.get("web_url")),
+            "username": clean_text(user.get("username")),
+            "name": clean_text(user.get("name")),
+            "state": clean_text(user.get("state")),
+            "web_url": clean_text(user.get("web_url")),
             "is_admin": user.get("is_admin"),
         }
 
@@ -369,26 +347,26 @@ class GitLabConnector(OptionsMixin, ConnectorType):
 
     def _record(self, project: dict, level: int, user: dict) -> Record:
         project_id = project.get("id")
-        path = _text(project.get("path_with_namespace"))
+        path = clean_text(project.get("path_with_namespace"))
         if project_id in (None, "") or not path:
             return Record(
-                external_id=_text(project_id),
+                external_id=clean_text(project_id),
                 kind="repository",
                 title="",
                 error=gettext("GitLab listed a project without an id or path."),
             )
         others = []
         for member in self._paginate(f"/projects/{project_id}/members/all", {}):
-            username = _text(member.get("username"))
+            username = clean_text(member.get("username"))
             if (
                 member.get("id") != user["id"]
                 and _level(member.get("access_level")) >= MAINTAINER
-                and _text(member.get("state") or "active") == "active"
+                and clean_text(member.get("state") or "active") == "active"
                 and not _BOT.match(username)
             ):
                 others.append(username)
         sole = not others
-        description = _text(project.get("description"))
+        description = clean_text(project.get("description"))
         notes = [description] if description else []
         if sole:
             notes.append(gettext("Sole maintainer: nobody else can administer it."))
@@ -398,13 +376,13 @@ class GitLabConnector(OptionsMixin, ConnectorType):
             title=path,
             fields={
                 "id": project_id,
-                "name": _text(project.get("name")),
+                "name": clean_text(project.get("name")),
                 "path_with_namespace": path,
-                "web_url": _text(project.get("web_url")),
+                "web_url": clean_text(project.get("web_url")),
                 "description": description,
-                "visibility": _text(project.get("visibility")),
+                "visibility": clean_text(project.get("visibility")),
                 "archived": bool(project.get("archived")),
-                "default_branch": _text(project.get("default_branch")),
+                "default_branch": clean_text(project.get("default_branch")),
                 "access_level": level,
                 "role": ROLE_NAMES.get(level, str(level)),
                 "sole_maintainer": sole,
@@ -435,7 +413,7 @@ class GitLabConnector(OptionsMixin, ConnectorType):
         project = self._json(response)
         project.setdefault("id", int(project_id))
         project["path_with_namespace"] = (
-            _text(project.get("path_with_namespace")) or record.title or project_id
+            clean_text(project.get("path_with_namespace")) or record.title or project_id
         )
         return project
 
@@ -538,11 +516,7 @@ class GitLabConnector(OptionsMixin, ConnectorType):
             if not link:
                 return
             url, query = urljoin(response.url, link), None
-        raise ConnectorError(
-            _("%(host)s kept returning more results after %(count)d pages.")
-            % {"host": self.host, "count": MAX_PAGES},
-            retryable=False,
-        )
+        raise too_many_pages(self.host, MAX_PAGES)
 
 
 def _level(value) -> int:
@@ -554,9 +528,3 @@ def _level(value) -> int:
 
 def _part(value: str) -> str:
     return quote(str(value), safe="")
-
-
-def _text(value) -> str:
-    if value is None or isinstance(value, (dict, list, bool)):
-        return ""
-    return str(value).strip()

@@ -22,16 +22,21 @@ read back. Authentication is a private app's access token (scopes
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from checklist_blocks.blocks.items import CURRENCY_CHOICES
-
 from ..registry import register
-from ._http import HttpClient, OptionsMixin, host_of, request_id_of
+from ._common import (
+    TIMEOUT,
+    too_many_pages,
+    transfer_values,
+    webhook_secret_setting,
+    who,
+)
+from ._crm import CURRENCIES, PHONE_LIMIT, TEXT_LIMIT, MatchByMixin, money
+from ._http import HttpTypeMixin, host_of, request_id_of
 from .base import (
     DISCOVER,
     TRANSFER,
@@ -78,10 +83,6 @@ QUOTE_PROPERTIES = (
 PAGE_SIZE = 100
 BATCH_SIZE = 100
 MAX_PAGES = 100
-CURRENCIES = frozenset(code for code, _label in CURRENCY_CHOICES)
-TEXT_LIMIT = 255
-PHONE_LIMIT = 50
-MAX_AMOUNT = Decimal("999999999999.99")
 CLIENT_MAPPING = {
     "customer": "customer",
     "contact_person": "contact",
@@ -92,8 +93,9 @@ _TRUE = "true"
 
 
 @register
-class HubSpotConnector(OptionsMixin, ConnectorType):
+class HubSpotConnector(MatchByMixin, HttpTypeMixin, ConnectorType):
     slug = "hubspot"
+    match_by_choices = MATCH_BY_CHOICES
     label = _("HubSpot CRM")
     description = _(
         "Finds the deals and companies the employee owns in HubSpot and can "
@@ -120,14 +122,7 @@ class HubSpotConnector(OptionsMixin, ConnectorType):
             default="email",
             choices=MATCH_BY_CHOICES,
         ),
-        Setting(
-            "timeout",
-            _("Timeout (seconds)"),
-            _("How long to wait for each request."),
-            required=False,
-            default=10,
-            type="number",
-        ),
+        TIMEOUT,
         Setting(
             "token",
             _("Private app access token"),
@@ -137,34 +132,25 @@ class HubSpotConnector(OptionsMixin, ConnectorType):
             ),
             secret=True,
         ),
-        Setting(
-            "webhook_secret",
-            _("Webhook secret"),
+        webhook_secret_setting(
             _(
                 "To let a relay of HubSpot's webhooks ask Baton to re-sync: "
                 "requests to /api/v1/hooks/<connector>/ are signed with it."
-            ),
-            required=False,
-            secret=True,
+            )
         ),
     )
 
     def __init__(self, *, settings, secrets, timeout=None):
         super().__init__(settings=settings, secrets=secrets, timeout=timeout)
-        self.base_url = str(self.option("base_url") or "").strip().rstrip("/")
+        self.base_url = self.url_option()
         self.host = host_of(self.base_url) or "HubSpot"
         token = str(self.secrets.get("token") or "")
-        self.http = HttpClient(
-            timeout=self.timeout,
-            headers={"Accept": "application/json"},
-            secrets=(token,),
+        self.http = self.make_http(
+            headers={"Accept": "application/json"}, secrets=(token,)
         )
         if token:
             self.http.session.headers["Authorization"] = f"Bearer {token}"
         self._stages = None
-
-    def close(self) -> None:
-        self.http.close()
 
     # Talking to HubSpot ---------------------------------------------------------------
 
@@ -237,7 +223,7 @@ class HubSpotConnector(OptionsMixin, ConnectorType):
         title = _text(properties.get("dealname")).strip() or gettext("Deal %(id)s") % {
             "id": deal.get("id")
         }
-        amount = _amount(properties.get("amount"))
+        amount = money(properties.get("amount"))
         currency = _text(properties.get("deal_currency_code")).upper()
         if amount is not None and currency and currency not in CURRENCIES:
             # The item holds a few currencies only: keep the amount readable.
@@ -462,7 +448,7 @@ class HubSpotConnector(OptionsMixin, ConnectorType):
             properties, quote_id = max(
                 candidates, key=lambda pair: _text(pair[0].get("hs_createdate"))
             )
-            amount = _amount(properties.get("hs_quote_amount"))
+            amount = money(properties.get("hs_quote_amount"))
             currency = _text(properties.get("hs_currency")).upper()
             date = _text(properties.get("hs_createdate"))[:10]
             title = _text(properties.get("hs_title")) or quote_id
@@ -487,13 +473,6 @@ class HubSpotConnector(OptionsMixin, ConnectorType):
 
     # Owners ---------------------------------------------------------------------------
 
-    def _match_value(self, person: EmployeeRef) -> str:
-        return person.value(str(self.option("match_by") or "email")).strip()
-
-    def _match_label(self) -> str:
-        match_by = str(self.option("match_by") or "email")
-        return str(dict(MATCH_BY_CHOICES).get(match_by, match_by)).lower()
-
     def _owner(self, email: str) -> dict | None:
         """The active HubSpot owner with this e-mail address."""
         page = self._get("/crm/v3/owners", params={"email": email, "limit": 100})
@@ -517,18 +496,14 @@ class HubSpotConnector(OptionsMixin, ConnectorType):
                     "with the e-mail address “%(email)s”). Add them in HubSpot, then "
                     "try again."
                 )
-                % {"person": _who(successor), "email": email}
+                % {"person": who(successor), "email": email}
             )
         return owner["id"]
 
     # Write-backs ----------------------------------------------------------------------
 
     def describe_transfer(self, *, record, owner, successor) -> str:
-        values = {
-            "title": record.title,
-            "owner": _who(owner),
-            "successor": _who(successor),
-        }
+        values = transfer_values(record, owner, successor)
         if record.kind == "client":
             return (
                 _(
@@ -640,7 +615,7 @@ class HubSpotConnector(OptionsMixin, ConnectorType):
                     "“%(title)s” now belongs to another HubSpot user (owner "
                     "%(current)s), not to %(owner)s; Baton leaves it alone."
                 )
-                % {"title": title, "current": current, "owner": _who(owner)},
+                % {"title": title, "current": current, "owner": who(owner)},
                 retryable=False,
             )
         response = self._check(
@@ -740,11 +715,7 @@ class HubSpotConnector(OptionsMixin, ConnectorType):
             after = _text(((page.get("paging") or {}).get("next") or {}).get("after"))
             if not after or not results:
                 return found
-        raise ConnectorError(
-            _("%(host)s kept returning more results after %(count)d pages.")
-            % {"host": self.host, "count": MAX_PAGES},
-            retryable=False,
-        )
+        raise too_many_pages(self.host, MAX_PAGES)
 
     def _batch_read(self, object_type: str, ids: set, properties) -> list[dict]:
         found = []
@@ -808,28 +779,10 @@ def _correlation_id(response) -> str | None:
     return request_id_of(response)
 
 
-def _who(person: EmployeeRef) -> str:
-    return person.name or person.username or person.email or person.employee_number
-
-
 def _text(value) -> str:
     if value is None or isinstance(value, bool | dict | list):
         return ""
     return str(value)
-
-
-def _amount(value) -> str | None:
-    """HubSpot sends numbers as text; the item holds "1234.50", no sign."""
-    text = _text(value).strip()
-    if not text:
-        return None
-    try:
-        amount = Decimal(text).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        return None
-    if amount < 0 or amount > MAX_AMOUNT:
-        return None
-    return str(amount)
 
 
 def _person(*, name="", title="", email="", phone="") -> dict:

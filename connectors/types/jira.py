@@ -19,13 +19,26 @@ calls may use Baton's hook (capability WEBHOOK) to re-sync sooner.
 
 from __future__ import annotations
 
-import datetime
 import re
 
 from django.utils.translation import gettext_lazy as _
 
 from ..registry import register
-from ._http import HttpClient, OptionsMixin, host_of, request_id_of
+from ._common import (
+    MATCH_LABELS,
+    TIMEOUT,
+    VERIFY_TLS,
+    as_text,
+    due_on,
+    must_be_object,
+    next_version_step,
+    read_status_map,
+    too_many_pages,
+    transfer_values,
+    webhook_secret_setting,
+    who,
+)
+from ._http import HttpTypeMixin, host_of, request_id_of
 from .base import (
     DISCOVER,
     TRANSFER,
@@ -42,7 +55,6 @@ from .base import (
 
 __all__ = ["DEFAULT_STATUS_MAP", "JiraConnector", "adf_text", "jql_string"]
 
-TASK_STATUSES = ("not_started", "in_progress", "blocked", "done")
 # Status names (lower-cased) that mean "stuck" although Jira files them under
 # "In Progress"; everything else follows the status category.
 DEFAULT_STATUS_MAP = {
@@ -66,12 +78,6 @@ ISSUE_FIELDS = (
 MAX_PAGE_SIZE = 100
 MAX_PAGES = 500
 ISSUE_KINDS = ("issue", "task")
-MATCH_LABELS = {
-    "email": _("e-mail address"),
-    "username": _("user name"),
-    "employee_number": _("employee number"),
-    "directory_id": _("directory id"),
-}
 BROWSE_USERS_MISSING = _(
     "The Jira account may not look people up. Give it the global permission "
     "“Browse users and groups”, or fill in the Atlassian account ids of this "
@@ -123,7 +129,7 @@ def adf_document(text: str) -> dict:
 
 
 @register
-class JiraConnector(OptionsMixin, ConnectorType):
+class JiraConnector(HttpTypeMixin, ConnectorType):
     slug = "jira"
     label = _("Jira")
     description = _(
@@ -213,52 +219,28 @@ class JiraConnector(OptionsMixin, ConnectorType):
             default=50,
             type="integer",
         ),
-        Setting(
-            "timeout",
-            _("Timeout (seconds)"),
-            _("How long to wait for each request."),
-            required=False,
-            default=10,
-            type="number",
-        ),
-        Setting(
-            "verify_tls",
-            _("Verify the TLS certificate"),
-            _("Turn off only for a test system with a self-signed certificate."),
-            required=False,
-            default=True,
-            type="boolean",
-        ),
-        Setting(
-            "webhook_secret",
-            _("Webhook secret"),
+        TIMEOUT,
+        VERIFY_TLS,
+        webhook_secret_setting(
             _(
                 "For an automation rule or bridge that signs its calls to Baton's "
                 "hook when issues change."
-            ),
-            required=False,
-            secret=True,
+            )
         ),
     )
 
     def __init__(self, *, settings, secrets, timeout=None):
         super().__init__(settings=settings, secrets=secrets, timeout=timeout)
-        self.base_url = str(self.option("base_url") or "").strip().rstrip("/")
+        self.base_url = self.url_option()
         self.host = host_of(self.base_url) or self.base_url
-        verify = self.option("verify_tls")
         token = str(self.secrets.get("api_token") or "")
-        self.http = HttpClient(
-            timeout=self.timeout,
-            verify=verify not in (False, "false", "0", 0),
+        self.http = self.make_http(
             headers={"Accept": "application/json"},
             secrets=(token, self.secrets.get("webhook_secret")),
         )
         self.http.session.auth = (str(self.option("email") or "").strip(), token)
         self._people = {}
         self._browse_users = None
-
-    def close(self) -> None:
-        self.http.close()
 
     # The contract -----------------------------------------------------------------
 
@@ -269,7 +251,7 @@ class JiraConnector(OptionsMixin, ConnectorType):
             raise ConnectorError(self._not_jira())
         return _("Connected to Jira at %(host)s as %(name)s.") % {
             "host": self.host,
-            "name": _text(me.get("displayName")) or _text(me.get("accountId")),
+            "name": as_text(me.get("displayName")) or as_text(me.get("accountId")),
         }
 
     def discover(self, *, employee: EmployeeRef, record_kind: str):
@@ -312,14 +294,10 @@ class JiraConnector(OptionsMixin, ConnectorType):
             token = page.get("nextPageToken")
             if page.get("isLast") is True or not token or not batch:
                 return issues
-        raise ConnectorError(
-            _("%(host)s kept returning more results after %(count)d pages.")
-            % {"host": self.host, "count": MAX_PAGES},
-            retryable=False,
-        )
+        raise too_many_pages(self.host, MAX_PAGES)
 
     def _issue(self, issue, record_kind: str, status_map: dict) -> Record:
-        issue_id = _text(issue.get("id")) if isinstance(issue, dict) else ""
+        issue_id = as_text(issue.get("id")) if isinstance(issue, dict) else ""
         if not issue_id:
             return Record(
                 external_id="",
@@ -327,9 +305,9 @@ class JiraConnector(OptionsMixin, ConnectorType):
                 title="",
                 error=str(_("Jira returned an issue without an id.")),
             )
-        key = _text(issue.get("key")) or issue_id
+        key = as_text(issue.get("key")) or issue_id
         fields = issue.get("fields") if isinstance(issue.get("fields"), dict) else {}
-        summary = _text(fields.get("summary")).strip()
+        summary = as_text(fields.get("summary")).strip()
         if not summary:
             return Record(
                 external_id=issue_id,
@@ -338,15 +316,17 @@ class JiraConnector(OptionsMixin, ConnectorType):
                 error=str(_("Issue %(key)s has no summary in Jira.") % {"key": key}),
             )
         status = fields.get("status") if isinstance(fields.get("status"), dict) else {}
-        status_name = _text(status.get("name"))
+        status_name = as_text(status.get("name"))
         category = status.get("statusCategory")
-        category_key = _text(category.get("key")) if isinstance(category, dict) else ""
+        category_key = (
+            as_text(category.get("key")) if isinstance(category, dict) else ""
+        )
         description = adf_text(fields.get("description")).strip()
         progress = fields.get("progress")
         percent = progress.get("percent") if isinstance(progress, dict) else None
         if not isinstance(percent, int | float) or not 0 <= percent <= 100:
             percent = None
-        due_date = _text(fields.get("duedate"))
+        due_date = as_text(fields.get("duedate"))
         project = (
             fields.get("project") if isinstance(fields.get("project"), dict) else {}
         )
@@ -369,40 +349,19 @@ class JiraConnector(OptionsMixin, ConnectorType):
                 "progress_percent": round(percent) if percent is not None else None,
                 "issue_type": _name(fields.get("issuetype")),
                 "priority": _name(fields.get("priority")),
-                "project": _text(project.get("name")),
-                "project_key": _text(project.get("key")),
-                "assignee": _text(assignee.get("displayName")),
+                "project": as_text(project.get("name")),
+                "project_key": as_text(project.get("key")),
+                "assignee": as_text(assignee.get("displayName")),
                 "due_date": due_date,
-                "updated": _text(fields.get("updated")),
-                "next_step": _due(due_date),
+                "updated": as_text(fields.get("updated")),
+                "next_step": due_on(due_date),
                 "url": f"{self.base_url}/browse/{key}",
                 "system": f"Jira ({self.host})",
             },
         )
 
     def _status_map(self) -> dict:
-        configured = self.option("status_map") or {}
-        if not isinstance(configured, dict):
-            raise MisconfiguredError(
-                _("The setting “%(setting)s” must be an object.")
-                % {"setting": "status_map"}
-            )
-        mapping = dict(DEFAULT_STATUS_MAP)
-        for name, status in configured.items():
-            if status not in TASK_STATUSES:
-                raise MisconfiguredError(
-                    _(
-                        "The status mapping sends “%(name)s” to “%(status)s”; use "
-                        "one of %(allowed)s."
-                    )
-                    % {
-                        "name": name,
-                        "status": status,
-                        "allowed": ", ".join(TASK_STATUSES),
-                    }
-                )
-            mapping[str(name).strip().casefold()] = status
-        return mapping
+        return read_status_map(self.option("status_map"), DEFAULT_STATUS_MAP)
 
     # Projects ---------------------------------------------------------------------
 
@@ -433,15 +392,11 @@ class JiraConnector(OptionsMixin, ConnectorType):
             start += len(batch)
             if page.get("isLast") is True or not batch:
                 return records
-        raise ConnectorError(
-            _("%(host)s kept returning more results after %(count)d pages.")
-            % {"host": self.host, "count": MAX_PAGES},
-            retryable=False,
-        )
+        raise too_many_pages(self.host, MAX_PAGES)
 
     def _project(self, project: dict) -> Record:
-        project_id = _text(project.get("id"))
-        key = _text(project.get("key"))
+        project_id = as_text(project.get("id"))
+        key = as_text(project.get("key"))
         if not project_id or not key:
             return Record(
                 external_id=project_id,
@@ -449,7 +404,7 @@ class JiraConnector(OptionsMixin, ConnectorType):
                 title="",
                 error=str(_("Jira returned a project without an id or key.")),
             )
-        name = _text(project.get("name")).strip() or key
+        name = as_text(project.get("name")).strip() or key
         scope = f"project = {jql_string(key)}"
         total = self._count(scope)
         done = self._count(f"{scope} AND statusCategory = Done")
@@ -463,16 +418,16 @@ class JiraConnector(OptionsMixin, ConnectorType):
                 "id": project_id,
                 "key": key,
                 "name": name,
-                "description": _text(project.get("description")).strip(),
+                "description": as_text(project.get("description")).strip(),
                 "category": _name(project.get("projectCategory")),
-                "lead": _text((project.get("lead") or {}).get("displayName")),
+                "lead": as_text((project.get("lead") or {}).get("displayName")),
                 "stage": "in_progress",
                 "issues_total": total,
                 "issues_done": done,
                 "progress_percent": round(100 * done / total) if total else None,
                 "next_version": version.get("name", ""),
                 "next_version_due": version.get("releaseDate", ""),
-                "next_step": _next_step(version),
+                "next_step": next_version_step(version, "releaseDate"),
                 "documents": [{"title": str(_("Project in Jira")), "location": url}],
                 "url": url,
                 "system": f"Jira ({self.host})",
@@ -503,12 +458,12 @@ class JiraConnector(OptionsMixin, ConnectorType):
         versions.sort(
             key=lambda version: (
                 not version.get("releaseDate"),
-                _text(version.get("releaseDate")),
+                as_text(version.get("releaseDate")),
             )
         )
         return {
-            "name": _text(versions[0].get("name")),
-            "releaseDate": _text(versions[0].get("releaseDate")),
+            "name": as_text(versions[0].get("name")),
+            "releaseDate": as_text(versions[0].get("releaseDate")),
         }
 
     # People -----------------------------------------------------------------------
@@ -524,10 +479,7 @@ class JiraConnector(OptionsMixin, ConnectorType):
             )
         mapping = self.option("account_id_map") or {}
         if not isinstance(mapping, dict):
-            raise MisconfiguredError(
-                _("The setting “%(setting)s” must be an object.")
-                % {"setting": "account_id_map"}
-            )
+            raise must_be_object("account_id_map")
         for key, account_id in mapping.items():
             if str(key).strip().casefold() == value.casefold() and str(account_id):
                 return str(account_id).strip()
@@ -582,15 +534,15 @@ class JiraConnector(OptionsMixin, ConnectorType):
         exact = [
             user
             for user in people
-            if _text(user.get("emailAddress")).casefold() == email.casefold()
+            if as_text(user.get("emailAddress")).casefold() == email.casefold()
         ]
         if exact:
-            return _text(exact[0]["accountId"])
+            return as_text(exact[0]["accountId"])
         # Jira hides the address of people who chose so, but still matches it:
         # one person without a visible address is the one searched for.
         hidden = [user for user in people if not user.get("emailAddress")]
         if len(people) == 1 and hidden:
-            return _text(hidden[0]["accountId"])
+            return as_text(hidden[0]["accountId"])
         return None
 
     def _successor_id(self, successor: EmployeeRef) -> str:
@@ -604,7 +556,7 @@ class JiraConnector(OptionsMixin, ConnectorType):
                     "id to this connector, then try again."
                 )
                 % {
-                    "person": _who(successor),
+                    "person": who(successor),
                     "field": MATCH_LABELS.get(match_by, match_by),
                     "value": successor.value(match_by),
                 }
@@ -614,11 +566,7 @@ class JiraConnector(OptionsMixin, ConnectorType):
     # Write-backs ------------------------------------------------------------------
 
     def describe_transfer(self, *, record, owner, successor) -> str:
-        values = {
-            "title": record.title,
-            "owner": _who(owner),
-            "successor": _who(successor),
-        }
+        values = transfer_values(record, owner, successor)
         if record.kind == "project":
             return (
                 _(
@@ -650,9 +598,11 @@ class JiraConnector(OptionsMixin, ConnectorType):
         issue_id = self._record_id(record)
         successor_id = self._successor_id(successor)
         issue = self._read_issue(issue_id)
-        key = _text(issue.get("key")) or issue_id
+        key = as_text(issue.get("key")) or issue_id
         assignee = (issue.get("fields") or {}).get("assignee")
-        current = _text(assignee.get("accountId")) if isinstance(assignee, dict) else ""
+        current = (
+            as_text(assignee.get("accountId")) if isinstance(assignee, dict) else ""
+        )
         if current == successor_id:
             # Already done (a retry after a lost answer): change nothing twice.
             return TransferResult(response={"issue": key, "assignee": successor_id})
@@ -666,8 +616,8 @@ class JiraConnector(OptionsMixin, ConnectorType):
                     )
                     % {
                         "key": key,
-                        "assignee": _text(assignee.get("displayName")) or current,
-                        "owner": _who(owner),
+                        "assignee": as_text(assignee.get("displayName")) or current,
+                        "owner": who(owner),
                     },
                     retryable=False,
                 )
@@ -694,7 +644,7 @@ class JiraConnector(OptionsMixin, ConnectorType):
             f"/rest/api/3/issue/{issue_id}/comment",
             json={"body": adf_document(str(note))},
         )
-        summary["comment"] = _text(self._json(comment).get("id"))
+        summary["comment"] = as_text(self._json(comment).get("id"))
         return TransferResult(response=summary, request_id=self._request_id(response))
 
     def verify_transfer(self, *, record, successor) -> bool:
@@ -712,7 +662,7 @@ class JiraConnector(OptionsMixin, ConnectorType):
         project_id = self._record_id(record)
         successor_id = self._successor_id(successor)
         project = self._read_project(project_id)
-        key = _text(project.get("key")) or project_id
+        key = as_text(project.get("key")) or project_id
         lead = project.get("lead") if isinstance(project.get("lead"), dict) else {}
         if lead.get("accountId") == successor_id:
             return TransferResult(response={"project": key, "lead": successor_id})
@@ -730,7 +680,7 @@ class JiraConnector(OptionsMixin, ConnectorType):
             raise MisconfiguredError(
                 _("Jira refused to make %(successor)s the lead of %(key)s: %(reason)s")
                 % {
-                    "successor": _who(successor),
+                    "successor": who(successor),
                     "key": key,
                     "reason": self._detail(response),
                 },
@@ -883,14 +833,8 @@ class JiraConnector(OptionsMixin, ConnectorType):
         return _("%(host)s did not answer like Jira.") % {"host": self.host}
 
 
-def _text(value) -> str:
-    if value is None or isinstance(value, (dict, list)):
-        return ""
-    return str(value)
-
-
 def _name(value) -> str:
-    return _text(value.get("name")) if isinstance(value, dict) else ""
+    return as_text(value.get("name")) if isinstance(value, dict) else ""
 
 
 def _task_status(name: str, category: str, status_map: dict) -> str:
@@ -900,31 +844,8 @@ def _task_status(name: str, category: str, status_map: dict) -> str:
     return CATEGORY_STATUS.get(category, "in_progress")
 
 
-def _who(person: EmployeeRef) -> str:
-    return person.name or person.username or person.email or person.employee_number
-
-
 def _key_of(record) -> str:
     """The issue key, when the item still links to the issue."""
     location = (record.fields or {}).get("location")
     match = _ISSUE_KEY.search(location) if isinstance(location, str) else None
     return match.group(1) if match else ""
-
-
-def _due(value: str):
-    try:
-        date = datetime.date.fromisoformat(value)
-    except ValueError:
-        return None
-    return str(_("Due on %(date)s.") % {"date": date.isoformat()})
-
-
-def _next_step(version: dict):
-    if not version:
-        return None
-    if version.get("releaseDate"):
-        return str(
-            _("Next version: %(name)s, due on %(date)s.")
-            % {"name": version["name"], "date": version["releaseDate"]}
-        )
-    return str(_("Next version: %(name)s.") % {"name": version["name"]})

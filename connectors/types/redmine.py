@@ -19,12 +19,24 @@ re-sync sooner.
 
 from __future__ import annotations
 
-import datetime
-
 from django.utils.translation import gettext_lazy as _
 
 from ..registry import register
-from ._http import HttpClient, OptionsMixin, host_of, request_id_of
+from ._common import (
+    MATCH_LABELS,
+    TIMEOUT,
+    VERIFY_TLS,
+    as_text,
+    due_on,
+    must_be_object,
+    next_version_step,
+    read_status_map,
+    too_many_pages,
+    transfer_values,
+    webhook_secret_setting,
+    who,
+)
+from ._http import HttpTypeMixin, host_of, request_id_of
 from .base import (
     DISCOVER,
     TRANSFER,
@@ -41,7 +53,6 @@ from .base import (
 
 __all__ = ["DEFAULT_STATUS_MAP", "RedmineConnector"]
 
-TASK_STATUSES = ("not_started", "in_progress", "blocked", "done")
 # Redmine's default statuses (lower-cased names) → Baton's task status.
 DEFAULT_STATUS_MAP = {
     "new": "not_started",
@@ -56,16 +67,10 @@ MAX_PAGE_SIZE = 100
 MAX_PAGES = 500
 PROJECT_ACTIVE = 1
 ISSUE_KINDS = ("issue", "task")
-MATCH_LABELS = {
-    "email": _("e-mail address"),
-    "username": _("user name"),
-    "employee_number": _("employee number"),
-    "directory_id": _("directory id"),
-}
 
 
 @register
-class RedmineConnector(OptionsMixin, ConnectorType):
+class RedmineConnector(HttpTypeMixin, ConnectorType):
     slug = "redmine"
     label = _("Redmine")
     description = _(
@@ -143,50 +148,26 @@ class RedmineConnector(OptionsMixin, ConnectorType):
             default=MAX_PAGE_SIZE,
             type="integer",
         ),
-        Setting(
-            "timeout",
-            _("Timeout (seconds)"),
-            _("How long to wait for each request."),
-            required=False,
-            default=10,
-            type="number",
-        ),
-        Setting(
-            "verify_tls",
-            _("Verify the TLS certificate"),
-            _("Turn off only for a test system with a self-signed certificate."),
-            required=False,
-            default=True,
-            type="boolean",
-        ),
-        Setting(
-            "webhook_secret",
-            _("Webhook secret"),
+        TIMEOUT,
+        VERIFY_TLS,
+        webhook_secret_setting(
             _(
                 "Redmine sends no webhooks itself; set this only for a plugin or "
                 "bridge that calls Baton's hook when issues change."
-            ),
-            required=False,
-            secret=True,
+            )
         ),
     )
 
     def __init__(self, *, settings, secrets, timeout=None):
         super().__init__(settings=settings, secrets=secrets, timeout=timeout)
-        self.base_url = str(self.option("base_url") or "").strip().rstrip("/")
+        self.base_url = self.url_option()
         self.host = host_of(self.base_url) or self.base_url
-        verify = self.option("verify_tls")
         api_key = str(self.secrets.get("api_key") or "").strip()
-        self.http = HttpClient(
-            timeout=self.timeout,
-            verify=verify not in (False, "false", "0", 0),
+        self.http = self.make_http(
             headers={"Accept": "application/json", "X-Redmine-API-Key": api_key},
             secrets=(api_key, self.secrets.get("webhook_secret")),
         )
         self._users = {}
-
-    def close(self) -> None:
-        self.http.close()
 
     # The contract -----------------------------------------------------------------
 
@@ -195,7 +176,7 @@ class RedmineConnector(OptionsMixin, ConnectorType):
         me = self._get("/users/current.json").get("user")
         if not isinstance(me, dict):
             raise ConnectorError(self._not_redmine())
-        login = _text(me.get("login")) or _text(me.get("id"))
+        login = as_text(me.get("login")) or as_text(me.get("id"))
         if me.get("admin") is True:
             return _(
                 "Connected to Redmine at %(host)s as %(login)s (administrator)."
@@ -226,7 +207,7 @@ class RedmineConnector(OptionsMixin, ConnectorType):
     # Issues -----------------------------------------------------------------------
 
     def _issue(self, issue, record_kind: str, status_map: dict) -> Record:
-        issue_id = _text(issue.get("id")) if isinstance(issue, dict) else ""
+        issue_id = as_text(issue.get("id")) if isinstance(issue, dict) else ""
         if not issue_id:
             return Record(
                 external_id="",
@@ -234,7 +215,7 @@ class RedmineConnector(OptionsMixin, ConnectorType):
                 title="",
                 error=str(_("Redmine returned an issue without an id.")),
             )
-        subject = _text(issue.get("subject")).strip()
+        subject = as_text(issue.get("subject")).strip()
         if not subject:
             return Record(
                 external_id=issue_id,
@@ -249,7 +230,7 @@ class RedmineConnector(OptionsMixin, ConnectorType):
         done_ratio = issue.get("done_ratio")
         if not isinstance(done_ratio, int) or not 0 <= done_ratio <= 100:
             done_ratio = None
-        due_date = _text(issue.get("due_date"))
+        due_date = as_text(issue.get("due_date"))
         return Record(
             external_id=issue_id,
             kind=record_kind,
@@ -271,38 +252,17 @@ class RedmineConnector(OptionsMixin, ConnectorType):
                 "author": _named(issue.get("author"))["name"],
                 "assigned_to": _named(issue.get("assigned_to"))["name"],
                 "assigned_to_id": _named(issue.get("assigned_to"))["id"],
-                "start_date": _text(issue.get("start_date")),
+                "start_date": as_text(issue.get("start_date")),
                 "due_date": due_date,
-                "updated_on": _text(issue.get("updated_on")),
-                "next_step": _due(due_date),
+                "updated_on": as_text(issue.get("updated_on")),
+                "next_step": due_on(due_date),
                 "url": f"{self.base_url}/issues/{issue_id}",
                 "system": f"Redmine ({self.host})",
             },
         )
 
     def _status_map(self) -> dict:
-        configured = self.option("status_map") or {}
-        if not isinstance(configured, dict):
-            raise MisconfiguredError(
-                _("The setting “%(setting)s” must be an object.")
-                % {"setting": "status_map"}
-            )
-        mapping = dict(DEFAULT_STATUS_MAP)
-        for name, status in configured.items():
-            if status not in TASK_STATUSES:
-                raise MisconfiguredError(
-                    _(
-                        "The status mapping sends “%(name)s” to “%(status)s”; use "
-                        "one of %(allowed)s."
-                    )
-                    % {
-                        "name": name,
-                        "status": status,
-                        "allowed": ", ".join(TASK_STATUSES),
-                    }
-                )
-            mapping[str(name).strip().casefold()] = status
-        return mapping
+        return read_status_map(self.option("status_map"), DEFAULT_STATUS_MAP)
 
     @staticmethod
     def _task_status(status: dict, done_ratio, status_map: dict) -> str:
@@ -359,12 +319,12 @@ class RedmineConnector(OptionsMixin, ConnectorType):
         if project.get("status") != PROJECT_ACTIVE:
             # Closed projects are read-only in Redmine: nothing left to hand over.
             return None
-        name = _text(project.get("name")).strip() or reference["name"] or project_id
+        name = as_text(project.get("name")).strip() or reference["name"] or project_id
         total = self._count(project_id, "*")
         closed = self._count(project_id, "closed")
         progress = round(100 * closed / total) if total else None
         version = self._next_version(project_id)
-        identifier = _text(project.get("identifier")) or project_id
+        identifier = as_text(project.get("identifier")) or project_id
         url = f"{self.base_url}/projects/{identifier}"
         contacts = [
             {"name": member["name"], "role": ", ".join(member["all_role_names"])}
@@ -380,7 +340,7 @@ class RedmineConnector(OptionsMixin, ConnectorType):
                 "identifier": identifier,
                 "name": name,
                 "description": _lines(project.get("description")),
-                "homepage": _text(project.get("homepage")),
+                "homepage": as_text(project.get("homepage")),
                 "parent": _named(project.get("parent"))["name"],
                 "roles": roles,
                 "role_names": ", ".join(roles),
@@ -390,7 +350,7 @@ class RedmineConnector(OptionsMixin, ConnectorType):
                 "progress_percent": progress,
                 "next_version": version.get("name", ""),
                 "next_version_due": version.get("due_date", ""),
-                "next_step": _next_step(version),
+                "next_step": next_version_step(version, "due_date"),
                 "contacts": contacts,
                 "documents": [
                     {"title": str(_("Project page in Redmine")), "location": url}
@@ -432,8 +392,8 @@ class RedmineConnector(OptionsMixin, ConnectorType):
             )
         )
         return {
-            "name": _text(versions[0].get("name")),
-            "due_date": _text(versions[0].get("due_date")),
+            "name": as_text(versions[0].get("name")),
+            "due_date": as_text(versions[0].get("due_date")),
         }
 
     # People -----------------------------------------------------------------------
@@ -482,7 +442,7 @@ class RedmineConnector(OptionsMixin, ConnectorType):
         for user in users if isinstance(users, list) else []:
             if (
                 isinstance(user, dict)
-                and _text(user.get(field)).casefold() == value.casefold()
+                and as_text(user.get(field)).casefold() == value.casefold()
                 and isinstance(user.get("id"), int)
             ):
                 found = user["id"]
@@ -493,10 +453,7 @@ class RedmineConnector(OptionsMixin, ConnectorType):
     def _mapped_id(self, value: str) -> int | None:
         mapping = self.option("user_id_map") or {}
         if not isinstance(mapping, dict):
-            raise MisconfiguredError(
-                _("The setting “%(setting)s” must be an object.")
-                % {"setting": "user_id_map"}
-            )
+            raise must_be_object("user_id_map")
         for key, user_id in mapping.items():
             if str(key).strip().casefold() != value.casefold():
                 continue
@@ -526,7 +483,7 @@ class RedmineConnector(OptionsMixin, ConnectorType):
                     "Redmine user ids of this connector, then try again."
                 )
                 % {
-                    "person": _who(successor),
+                    "person": who(successor),
                     "field": MATCH_LABELS.get(match_by, match_by),
                     "value": successor.value(match_by),
                 }
@@ -540,20 +497,11 @@ class RedmineConnector(OptionsMixin, ConnectorType):
             return _(
                 "Give %(successor)s the roles %(owner)s has in project “%(title)s” "
                 "in Redmine."
-            ) % {
-                "title": record.title,
-                "owner": _who(owner),
-                "successor": _who(successor),
-            }
+            ) % transfer_values(record, owner, successor)
         return _(
             "Reassign issue #%(id)s “%(title)s” in Redmine from %(owner)s to "
             "%(successor)s."
-        ) % {
-            "id": record.external_id,
-            "title": record.title,
-            "owner": _who(owner),
-            "successor": _who(successor),
-        }
+        ) % {"id": record.external_id, **transfer_values(record, owner, successor)}
 
     def transfer(self, *, record, owner, successor, note) -> TransferResult:
         self._check_settings()
@@ -581,7 +529,7 @@ class RedmineConnector(OptionsMixin, ConnectorType):
                     % {
                         "id": issue_id,
                         "assignee": assignee["name"] or assignee["id"],
-                        "owner": _who(owner),
+                        "owner": who(owner),
                     },
                     retryable=False,
                 )
@@ -655,9 +603,9 @@ class RedmineConnector(OptionsMixin, ConnectorType):
                     "%(successor)s to the project by hand."
                 )
                 % {
-                    "owner": _who(owner),
+                    "owner": who(owner),
                     "title": record.title,
-                    "successor": _who(successor),
+                    "successor": who(successor),
                 }
             )
         current = next((m for m in members if m["user_id"] == successor_id), None)
@@ -687,7 +635,7 @@ class RedmineConnector(OptionsMixin, ConnectorType):
                     "%(reason)s"
                 )
                 % {
-                    "successor": _who(successor),
+                    "successor": who(successor),
                     "title": record.title,
                     "reason": self._errors(response),
                 },
@@ -721,13 +669,13 @@ class RedmineConnector(OptionsMixin, ConnectorType):
             ]
             members.append(
                 {
-                    "id": _text(membership.get("id")),
+                    "id": as_text(membership.get("id")),
                     "user_id": user["id"],
                     "name": user["name"] or group["name"],
                     "role_ids": [role["id"] for role in roles],
-                    "role_names": [_text(role.get("name")) for role in roles],
+                    "role_names": [as_text(role.get("name")) for role in roles],
                     "all_role_names": [
-                        _text(role.get("name"))
+                        as_text(role.get("name"))
                         for role in membership.get("roles") or []
                         if isinstance(role, dict)
                     ],
@@ -856,22 +804,12 @@ class RedmineConnector(OptionsMixin, ConnectorType):
             total = page.get("total_count")
             if not batch or not isinstance(total, int) or len(records) >= total:
                 return records
-        raise ConnectorError(
-            _("%(host)s kept returning more results after %(count)d pages.")
-            % {"host": self.host, "count": MAX_PAGES},
-            retryable=False,
-        )
-
-
-def _text(value) -> str:
-    if value is None or isinstance(value, (dict, list)):
-        return ""
-    return str(value)
+        raise too_many_pages(self.host, MAX_PAGES)
 
 
 def _lines(value) -> str:
     """Text as Redmine stores it (CRLF line ends) with plain newlines."""
-    return _text(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    return as_text(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def _named(value) -> dict:
@@ -881,30 +819,7 @@ def _named(value) -> dict:
         return {"id": "", "name": "", "is_closed": None}
     closed = value.get("is_closed")
     return {
-        "id": _text(value.get("id")),
-        "name": _text(value.get("name")),
+        "id": as_text(value.get("id")),
+        "name": as_text(value.get("name")),
         "is_closed": closed if isinstance(closed, bool) else None,
     }
-
-
-def _who(person: EmployeeRef) -> str:
-    return person.name or person.username or person.email or person.employee_number
-
-
-def _due(value: str):
-    try:
-        date = datetime.date.fromisoformat(value)
-    except ValueError:
-        return None
-    return str(_("Due on %(date)s.") % {"date": date.isoformat()})
-
-
-def _next_step(version: dict):
-    if not version:
-        return None
-    if version.get("due_date"):
-        return str(
-            _("Next version: %(name)s, due on %(date)s.")
-            % {"name": version["name"], "date": version["due_date"]}
-        )
-    return str(_("Next version: %(name)s.") % {"name": version["name"]})

@@ -15,7 +15,8 @@ from jmespath.exceptions import JMESPathError
 from checklist_blocks.blocks.connector import RECORD_KIND_CHOICES, RECORD_KINDS
 
 from ..registry import register
-from ._http import HttpClient, OptionsMixin, host_of, request_id_of
+from ._common import must_be_object
+from ._http import HttpTypeMixin, host_of, request_id_of
 from .base import (
     DISCOVER,
     UNKNOWN_RECORD_KIND,
@@ -56,7 +57,7 @@ TOKEN_MARGIN = 30
 
 
 @register
-class RestConnector(OptionsMixin, ConnectorType):
+class RestConnector(HttpTypeMixin, ConnectorType):
     slug = "rest"
     label = _("Generic REST/JSON")
     description = _(
@@ -298,19 +299,12 @@ class RestConnector(OptionsMixin, ConnectorType):
         super().__init__(settings=settings, secrets=secrets, timeout=timeout)
         self.base_url = str(self.option("base_url") or "").strip()
         self.host = host_of(self.base_url) or self.base_url
-        verify = self.option("verify_tls")
-        self.http = HttpClient(
-            timeout=self.timeout,
-            verify=verify not in (False, "false", "0", 0),
-            headers={"Accept": "application/json"},
-            secrets=self.secrets.values(),
+        self.http = self.make_http(
+            headers={"Accept": "application/json"}, secrets=self.secrets.values()
         )
         self._access_token = None
         self._token_expires = 0.0
         self._expressions = None
-
-    def close(self) -> None:
-        self.http.close()
 
     # The contract -----------------------------------------------------------------
 
@@ -465,10 +459,7 @@ class RestConnector(OptionsMixin, ConnectorType):
             expressions[setting] = self._compile(self.option(setting), setting)
         field_paths = self.option("field_paths") or {}
         if not isinstance(field_paths, dict):
-            raise MisconfiguredError(
-                _("The setting “%(setting)s” must be an object.")
-                % {"setting": "field_paths"}
-            )
+            raise must_be_object("field_paths")
         expressions["fields"] = {
             str(name): self._compile(path, f"field_paths.{name}")
             for name, path in field_paths.items()

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ..registry import register
-from ._http import HttpClient, OptionsMixin, host_of, request_id_of
+from ._common import TIMEOUT, VERIFY_TLS, as_text
+from ._http import HttpTypeMixin, host_of, request_id_of
 from .base import (
     DISCOVER,
     REVOKE,
@@ -80,7 +81,7 @@ def active_flag(value):
 
 
 @register
-class ScimConnector(OptionsMixin, ConnectorType):
+class ScimConnector(HttpTypeMixin, ConnectorType):
     slug = "scim"
     label = _("SCIM 2.0 (Okta, Entra ID, Keycloak, authentik…)")
     description = _(
@@ -133,22 +134,8 @@ class ScimConnector(OptionsMixin, ConnectorType):
             default="email",
             choices=MATCH_BY,
         ),
-        Setting(
-            "timeout",
-            _("Timeout (seconds)"),
-            _("How long to wait for each request."),
-            required=False,
-            default=10,
-            type="number",
-        ),
-        Setting(
-            "verify_tls",
-            _("Verify the TLS certificate"),
-            _("Turn off only for a test system with a self-signed certificate."),
-            required=False,
-            default=True,
-            type="boolean",
-        ),
+        TIMEOUT,
+        VERIFY_TLS,
         Setting(
             "token",
             _("Bearer token"),
@@ -176,14 +163,11 @@ class ScimConnector(OptionsMixin, ConnectorType):
 
     def __init__(self, *, settings, secrets, timeout=None):
         super().__init__(settings=settings, secrets=secrets, timeout=timeout)
-        self.base_url = str(self.option("base_url") or "").strip().rstrip("/")
+        self.base_url = self.url_option()
         self.host = host_of(self.base_url)
         self.system = self.host or "SCIM"
         self.auth = self.option("auth")
-        verify = self.option("verify_tls")
-        self.http = HttpClient(
-            timeout=self.timeout,
-            verify=verify not in (False, "false", "0", 0),
+        self.http = self.make_http(
             headers={"Accept": "application/scim+json, application/json"},
             secrets=(
                 self.secrets.get("token"),
@@ -199,9 +183,6 @@ class ScimConnector(OptionsMixin, ConnectorType):
                 str(self.option("username") or ""),
                 str(self.secrets.get("password") or ""),
             )
-
-    def close(self) -> None:
-        self.http.close()
 
     # Talking to the server ----------------------------------------------------------
 
@@ -248,14 +229,14 @@ class ScimConnector(OptionsMixin, ConnectorType):
         return self._list("/Users", query)
 
     def _account(self, user) -> Record:
-        if not isinstance(user, dict) or not _text(user.get("id")):
+        if not isinstance(user, dict) or not as_text(user.get("id")):
             return Record(
                 external_id="",
                 kind="account",
                 title="",
                 error=str(_("The SCIM server returned a user without an id.")),
             )
-        user_id = _text(user["id"])
+        user_id = as_text(user["id"])
         try:
             active = active_flag(user.get("active"))
         except ValueError:
@@ -269,7 +250,7 @@ class ScimConnector(OptionsMixin, ConnectorType):
                         "nor false: %(value)s"
                     )
                     % {
-                        "user": _text(user.get("userName")) or user_id,
+                        "user": as_text(user.get("userName")) or user_id,
                         "value": str(user.get("active"))[:50],
                     }
                 ),
@@ -282,18 +263,18 @@ class ScimConnector(OptionsMixin, ConnectorType):
         return Record(
             external_id=user_id,
             kind="account",
-            title=_text(user.get("userName")) or user_id,
+            title=as_text(user.get("userName")) or user_id,
             fields={
                 "id": user_id,
-                "userName": _text(user.get("userName")),
-                "displayName": _text(user.get("displayName")),
-                "externalId": _text(user.get("externalId")),
+                "userName": as_text(user.get("userName")),
+                "displayName": as_text(user.get("displayName")),
+                "externalId": as_text(user.get("externalId")),
                 "email": _primary_email(user.get("emails")),
                 "emails": emails,
                 "active": active,
-                "title": _text(user.get("title")),
-                "employeeNumber": _text(enterprise.get("employeeNumber")),
-                "department": _text(enterprise.get("department")),
+                "title": as_text(user.get("title")),
+                "employeeNumber": as_text(enterprise.get("employeeNumber")),
+                "department": as_text(enterprise.get("department")),
                 "system": self.system,
                 "groups": groups,
                 "group_names": ", ".join(groups),
@@ -307,7 +288,7 @@ class ScimConnector(OptionsMixin, ConnectorType):
         references = user.get("groups")
         if isinstance(references, list):
             return [
-                _text(ref.get("display")) or _text(ref.get("value"))
+                as_text(ref.get("display")) or as_text(ref.get("value"))
                 for ref in references
                 if isinstance(ref, dict) and (ref.get("display") or ref.get("value"))
             ]
@@ -318,7 +299,7 @@ class ScimConnector(OptionsMixin, ConnectorType):
                 raise
             return []
         return [
-            _text(group.get("displayName")) or _text(group.get("id"))
+            as_text(group.get("displayName")) or as_text(group.get("id"))
             for group in groups
             if isinstance(group, dict)
         ]
@@ -329,15 +310,15 @@ class ScimConnector(OptionsMixin, ConnectorType):
         records = []
         seen = set()
         for user in users:
-            if not isinstance(user, dict) or not _text(user.get("id")):
+            if not isinstance(user, dict) or not as_text(user.get("id")):
                 continue
-            user_id = _text(user["id"])
+            user_id = as_text(user["id"])
             references = user.get("groups")
             if isinstance(references, list):
                 groups = []
                 for reference in references:
                     group_id = (
-                        _text(reference.get("value"))
+                        as_text(reference.get("value"))
                         if isinstance(reference, dict)
                         else ""
                     )
@@ -346,7 +327,7 @@ class ScimConnector(OptionsMixin, ConnectorType):
             else:
                 groups = self._list("/Groups", scim_filter("members.value", user_id))
             for group in groups:
-                group_id = _text(group.get("id")) if isinstance(group, dict) else ""
+                group_id = as_text(group.get("id")) if isinstance(group, dict) else ""
                 if not group_id:
                     records.append(
                         Record(
@@ -370,23 +351,23 @@ class ScimConnector(OptionsMixin, ConnectorType):
         the reference alone when the group has vanished meanwhile."""
         response = self._send(f"/Groups/{group_id}", not_found_ok=True)
         if response.status_code == 404:
-            return {"id": group_id, "displayName": _text(reference.get("display"))}
+            return {"id": group_id, "displayName": as_text(reference.get("display"))}
         group = self._json(response)
         return group if isinstance(group, dict) else {"id": group_id}
 
     def _group_record(self, group: dict, user: dict) -> Record:
-        group_id = _text(group["id"])
+        group_id = as_text(group["id"])
         members = group.get("members")
         member_count = len(members) if isinstance(members, list) else None
         sole_member = None
         if member_count is not None:
             member_ids = {
-                _text(member.get("value"))
+                as_text(member.get("value"))
                 for member in members
                 if isinstance(member, dict)
             }
-            sole_member = member_count == 1 and _text(user.get("id")) in member_ids
-        display_name = _text(group.get("displayName")) or group_id
+            sole_member = member_count == 1 and as_text(user.get("id")) in member_ids
+        display_name = as_text(group.get("displayName")) or group_id
         return Record(
             external_id=group_id,
             kind="group",
@@ -394,11 +375,11 @@ class ScimConnector(OptionsMixin, ConnectorType):
             fields={
                 "id": group_id,
                 "displayName": display_name,
-                "externalId": _text(group.get("externalId")),
+                "externalId": as_text(group.get("externalId")),
                 "member_count": member_count,
                 "sole_member": sole_member,
                 "system": self.system,
-                "userName": _text(user.get("userName")),
+                "userName": as_text(user.get("userName")),
             },
         )
 
@@ -493,7 +474,7 @@ class ScimConnector(OptionsMixin, ConnectorType):
         users = [
             user
             for user in self._find_users(person, required=MisconfiguredError)
-            if isinstance(user, dict) and _text(user.get("id"))
+            if isinstance(user, dict) and as_text(user.get("id"))
         ]
         label = person.name or person.value(self.option("match_by"))
         if not users:
@@ -509,7 +490,7 @@ class ScimConnector(OptionsMixin, ConnectorType):
                 )
                 % {"count": len(users), "person": label}
             )
-        user_id = _text(users[0]["id"])
+        user_id = as_text(users[0]["id"])
         group = self._group_members(group_id)
         if group is None:
             raise MisconfiguredError(
@@ -560,7 +541,7 @@ class ScimConnector(OptionsMixin, ConnectorType):
             key = "id"
         ids = []
         for group in groups:
-            group_id = _text(group.get(key)) if isinstance(group, dict) else ""
+            group_id = as_text(group.get(key)) if isinstance(group, dict) else ""
             if group_id and group_id not in ids:
                 ids.append(group_id)
         return ids
@@ -586,7 +567,7 @@ class ScimConnector(OptionsMixin, ConnectorType):
         return {
             "group": group,
             "member_ids": {
-                _text(member.get("value"))
+                as_text(member.get("value"))
                 for member in members
                 if isinstance(member, dict)
             },
@@ -775,7 +756,7 @@ def _without_member(group: dict, member_id: str) -> dict:
             member
             for member in members
             if not (
-                isinstance(member, dict) and _text(member.get("value")) == member_id
+                isinstance(member, dict) and as_text(member.get("value")) == member_id
             )
         ],
     }
@@ -786,17 +767,11 @@ def _with_member(group: dict, member_id: str) -> dict:
     return {**group, "members": [*members, {"value": member_id}]}
 
 
-def _text(value) -> str:
-    if value is None or isinstance(value, (dict, list)):
-        return ""
-    return str(value)
-
-
 def _emails(value) -> list:
     if not isinstance(value, list):
         return []
     return [
-        _text(entry.get("value"))
+        as_text(entry.get("value"))
         for entry in value
         if isinstance(entry, dict) and entry.get("value")
     ]
@@ -810,5 +785,5 @@ def _primary_email(value) -> str:
     ]
     for entry in entries:
         if entry.get("primary") in (True, "true", "True"):
-            return _text(entry["value"])
-    return _text(entries[0]["value"]) if entries else ""
+            return as_text(entry["value"])
+    return as_text(entries[0]["value"]) if entries else ""

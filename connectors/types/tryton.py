@@ -34,15 +34,15 @@ import socket
 import ssl
 import xml.parsers.expat
 import xmlrpc.client
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from urllib.parse import quote, urlsplit
 
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from checklist_blocks.blocks.items import CURRENCY_CHOICES
-
 from ..registry import register
+from ._common import VERIFY_TLS, is_on, timeout_setting, transfer_values, who
+from ._crm import CURRENCIES, PHONE_LIMIT, TEXT_LIMIT, MatchByMixin, money
 from ._http import OptionsMixin
 from .base import (
     DISCOVER,
@@ -83,16 +83,12 @@ STAGES = {
 }
 # Sales that were quoted: their latest is the client's last quote.
 QUOTED_SALE_STATES = ("quotation", "confirmed", "processing", "done")
-CURRENCIES = frozenset(code for code, _label in CURRENCY_CHOICES)
 # Tryton's UserError and UserWarning, LoginException and ConcurrencyException.
 FAULT_USER_ERROR = 1
 FAULT_USER_WARNING = 2
 FAULT_LOGIN = 3
 FAULT_CONCURRENCY = 4
-TEXT_LIMIT = 255
-PHONE_LIMIT = 50
 DETAIL_LIMIT = 200
-MAX_AMOUNT = Decimal("999999999999.99")
 DEAL_MAPPING = {
     "customer": "customer",
     "contact_person": "contact",
@@ -132,8 +128,9 @@ class _SafeTransport(_SessionMixin, xmlrpc.client.SafeTransport):
 
 
 @register
-class TrytonConnector(OptionsMixin, ConnectorType):
+class TrytonConnector(MatchByMixin, OptionsMixin, ConnectorType):
     slug = "tryton"
+    match_by_choices = MATCH_BY_CHOICES
     label = _("Tryton CRM")
     description = _(
         "Finds the employee's clients and open opportunities in Tryton (module "
@@ -169,22 +166,8 @@ class TrytonConnector(OptionsMixin, ConnectorType):
             default="email",
             choices=MATCH_ATTRIBUTE_CHOICES,
         ),
-        Setting(
-            "timeout",
-            _("Timeout (seconds)"),
-            _("How long to wait for each call."),
-            required=False,
-            default=10,
-            type="number",
-        ),
-        Setting(
-            "verify_tls",
-            _("Verify the TLS certificate"),
-            _("Turn off only for a test system with a self-signed certificate."),
-            required=False,
-            default=True,
-            type="boolean",
-        ),
+        timeout_setting(_("How long to wait for each call.")),
+        VERIFY_TLS,
         Setting("password", _("Password"), secret=True),
     )
 
@@ -475,7 +458,7 @@ class TrytonConnector(OptionsMixin, ConnectorType):
             party_id = _id(sale.get("party"))
             if party_id is None or party_id in quotes:
                 continue
-            amount = _amount(sale.get("total_amount"))
+            amount = money(sale.get("total_amount"))
             currency = _related(sale, "currency", "code")
             date = _date(sale.get("quotation_date"))
             number = _text(sale.get("number")) or str(sale.get("id"))
@@ -499,13 +482,6 @@ class TrytonConnector(OptionsMixin, ConnectorType):
         return quotes
 
     # Employees ------------------------------------------------------------------------
-
-    def _match_value(self, person: EmployeeRef) -> str:
-        return person.value(str(self.option("match_by") or "email")).strip()
-
-    def _match_label(self) -> str:
-        match_by = str(self.option("match_by") or "email")
-        return str(dict(MATCH_BY_CHOICES).get(match_by, match_by)).lower()
 
     def _employee_ids(self, value: str, *, active_only: bool) -> list[int]:
         attribute = self.option("match_attribute")
@@ -550,7 +526,7 @@ class TrytonConnector(OptionsMixin, ConnectorType):
         if not value:
             raise MisconfiguredError(
                 _("%(person)s has no %(value)s to look up in Tryton.")
-                % {"person": _who(successor), "value": self._match_label()}
+                % {"person": who(successor), "value": self._match_label()}
             )
         ids = self._employee_ids(value, active_only=True)
         if not ids:
@@ -560,7 +536,7 @@ class TrytonConnector(OptionsMixin, ConnectorType):
                     "matches “%(value)s” (%(attribute)s). Create one, then try again."
                 )
                 % {
-                    "person": _who(successor),
+                    "person": who(successor),
                     "attribute": str(
                         dict(MATCH_ATTRIBUTE_CHOICES).get(
                             self.option("match_attribute"), ""
@@ -574,11 +550,7 @@ class TrytonConnector(OptionsMixin, ConnectorType):
     # Write-backs ----------------------------------------------------------------------
 
     def describe_transfer(self, *, record, owner, successor) -> str:
-        values = {
-            "title": record.title,
-            "owner": _who(owner),
-            "successor": _who(successor),
-        }
+        values = transfer_values(record, owner, successor)
         if record.kind == "client":
             return (
                 _(
@@ -669,7 +641,7 @@ class TrytonConnector(OptionsMixin, ConnectorType):
                     "%(person)s has no employee record in the Tryton company of "
                     "opportunity “%(title)s”. Create one there, then try again."
                 )
-                % {"person": _who(successor), "title": title}
+                % {"person": who(successor), "title": title}
             )
         response = {
             "opportunity": opportunity_id,
@@ -705,7 +677,7 @@ class TrytonConnector(OptionsMixin, ConnectorType):
                         "title": title,
                         "current": _related(row, "employee", "party", "name")
                         or str(current),
-                        "owner": _who(owner),
+                        "owner": who(owner),
                     },
                     retryable=False,
                 )
@@ -761,7 +733,7 @@ class TrytonConnector(OptionsMixin, ConnectorType):
     def _transport(self):
         if _split(self.url).scheme == "https":
             context = ssl.create_default_context()
-            if self.option("verify_tls") in (False, "false", "0", 0):
+            if not is_on(self.option("verify_tls")):
                 context.check_hostname = False
                 context.verify_mode = ssl.CERT_NONE
             return _SafeTransport(self.timeout, context)
@@ -958,10 +930,6 @@ def _like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _who(person: EmployeeRef) -> str:
-    return person.name or person.username or person.email or person.employee_number
-
-
 def _id(value):
     if isinstance(value, bool):
         return None
@@ -998,19 +966,6 @@ def _date(value) -> str:
     return ""
 
 
-def _amount(value) -> str | None:
-    """A money amount as the item holds it: "1234.50", no sign."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        return None
-    if amount < 0 or amount > MAX_AMOUNT:
-        return None
-    return str(amount)
-
-
 def _percent(value) -> int | None:
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return round(float(value) * 100)
@@ -1033,7 +988,7 @@ def _deal(row: dict) -> dict:
     title = _text(row.get("description")).strip() or _text(row.get("number"))
     if not title:
         title = gettext("Opportunity %(id)s") % {"id": row.get("id")}
-    amount = _amount(row.get("amount"))
+    amount = money(row.get("amount"))
     currency = _related(row, "currency", "code")
     if amount is not None and currency and currency not in CURRENCIES:
         # The item holds a few currencies only: keep the amount readable.

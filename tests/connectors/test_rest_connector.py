@@ -601,9 +601,9 @@ def test_malformed_json_is_reported(httpserver, rest):
 
 
 def test_nothing_listening_is_retryable(rest):
-    from .scim.server import _free_port
+    from .servers import free_port
 
-    connector = make(f"http://127.0.0.1:{_free_port()}", path="/x")
+    connector = make(f"http://127.0.0.1:{free_port()}", path="/x")
 
     with pytest.raises(ConnectorError) as caught:
         connector.discover(employee=SALES, record_kind="client")

@@ -35,7 +35,6 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +44,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from ..servers import free_port, stop_process, wait_until_serving
 
 SLAPD = "/usr/sbin/slapd"
 SLAPADD = "/usr/sbin/slapadd"
@@ -339,12 +340,6 @@ def ad_seed() -> str:
     )
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class Slapd:
     """A running slapd and what connectors need to reach it.
@@ -438,35 +433,27 @@ class Slapd:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                code = self.process.returncode
-                raise RuntimeError(f"slapd exited with {code}:\n{self.log.read_text()}")
-            try:
-                for port in (self.port, self.ldaps_port):
-                    with socket.create_connection((self.host, port), timeout=1):
-                        pass
-                return
-            except OSError:
-                time.sleep(0.1)
+        if wait_until_serving(
+            self.process, self._listening, seconds=30, pause=0.1, errors=OSError
+        ):
+            return
+        if self.process.poll() is not None:
+            code = self.process.returncode
+            raise RuntimeError(f"slapd exited with {code}:\n{self.log.read_text()}")
         self.stop()
         raise RuntimeError(
             f"slapd did not listen on {self.uri}:\n{self.log.read_text()}"
         )
 
+    def _listening(self) -> None:
+        for port in (self.port, self.ldaps_port):
+            with socket.create_connection((self.host, port), timeout=1):
+                pass
+
     def stop(self, *, kill: bool = False) -> None:
         """Shut slapd down (SIGTERM, or SIGKILL with ``kill=True``) and wait."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        os.kill(process.pid, signal.SIGCONT)  # in case it was paused
-        process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, kill=kill)
 
     def pause(self) -> None:
         os.kill(self.process.pid, signal.SIGSTOP)
@@ -626,11 +613,11 @@ def slapd():
         pytest.skip(message)
     workdir = Path(tempfile.mkdtemp(prefix="baton-slapd-"))
     # A fresh password per session: tests check it never leaks into messages.
-    plain = _free_port()
+    plain = free_port()
     server = Slapd(
         workdir=workdir,
         port=plain,
-        ldaps_port=next(port for port in iter(_free_port, None) if port != plain),
+        ldaps_port=next(port for port in iter(free_port, None) if port != plain),
         password="pw-" + secrets.token_hex(12),
     )
     try:

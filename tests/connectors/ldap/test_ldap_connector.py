@@ -9,13 +9,13 @@ from connectors.registry import get_type
 from connectors.types.base import ConnectorError, EmployeeRef, MisconfiguredError
 from connectors.types.ldap import LdapConnector
 
+from ..servers import free_port
 from .conftest import (
     AD_FINANCE_GROUP_GUID,
     AD_SALES_GROUP_GUID,
     AD_SALES_GUID,
     GROUPS_DN,
     PEOPLE_DN,
-    _free_port,
     email,
     group_dn,
     person_dn,
@@ -130,7 +130,7 @@ def test_a_bind_dn_without_password_is_reported_before_connecting(running_slapd)
 
 
 def test_a_closed_port_is_a_retryable_error_naming_the_server(running_slapd):
-    uri = f"ldap://127.0.0.1:{_free_port()}"
+    uri = f"ldap://127.0.0.1:{free_port()}"
     conn = connector(running_slapd, server_uri=uri)
 
     with pytest.raises(ConnectorError) as caught:
@@ -508,7 +508,7 @@ def test_the_password_never_appears_in_any_failure(running_slapd):
     failures = []
     for settings in (
         {"user_base_dn": f"ou=nowhere,{running_slapd.base_dn}"},
-        {"server_uri": f"ldap://127.0.0.1:{_free_port()}"},
+        {"server_uri": f"ldap://127.0.0.1:{free_port()}"},
         {"bind_dn": "cn=x,dc=nowhere"},
         {"user_filter": "(broken"},
     ):

@@ -26,17 +26,16 @@ import hashlib
 import os
 import secrets
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import requests
+
+from ..servers import free_port, stop_process, wait_until_serving
 
 REDMINE_ROOT = Path("/usr/share/redmine")
 THIN = "/usr/bin/thin"
@@ -50,12 +49,6 @@ CACHE_DIR = Path(__file__).resolve().parents[3] / "var" / "test-cache"
 
 def email(login: str) -> str:
     return f"{login}@baton.example"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _package_version() -> str:
@@ -233,16 +226,17 @@ class Redmine:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                code = self.process.returncode
-                raise RuntimeError(f"thin exited with {code}:\n{self.log.read_text()}")
-            try:
-                requests.get(self.url + "/", timeout=2)
-                return
-            except requests.RequestException:
-                time.sleep(0.2)
+        if wait_until_serving(
+            self.process,
+            lambda: requests.get(self.url + "/", timeout=2),
+            seconds=90,
+            pause=0.2,
+            errors=requests.RequestException,
+        ):
+            return
+        if self.process.poll() is not None:
+            code = self.process.returncode
+            raise RuntimeError(f"thin exited with {code}:\n{self.log.read_text()}")
         self.stop()
         raise RuntimeError(
             f"Redmine did not answer on {self.url}:\n{self.log.read_text()}"
@@ -250,14 +244,7 @@ class Redmine:
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def _missing() -> str:
@@ -286,7 +273,7 @@ def redmine():
     workdir = Path(tempfile.mkdtemp(prefix="baton-redmine-"))
     server = Redmine(
         workdir=workdir,
-        port=_free_port(),
+        port=free_port(),
         # Fresh keys per session: tests check they never leak into messages.
         admin_key=secrets.token_hex(20),
         reader_key=secrets.token_hex(20),

@@ -9,16 +9,16 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import requests
+
+from ..servers import free_port, stop_process, wait_until_serving
 
 __all__ = ["GROUPS", "USERS", "ScimServer", "scim_server", "start_scim_server"]
 
@@ -114,12 +114,6 @@ class ScimServer:
         return group_id
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _command() -> list[str]:
     script = Path(sys.executable).with_name("scim2-server")
     if script.exists():
@@ -134,34 +128,26 @@ def _command() -> list[str]:
     )
 
 
-def _wait_until_serving(process, base_url, token, log_path) -> bool:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        try:
-            response = requests.get(
-                f"{base_url}/ServiceProviderConfig",
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=1,
-            )
-        except requests.RequestException:
-            time.sleep(0.1)
-            continue
-        if response.status_code == 200:
-            return True
-        time.sleep(0.1)
-    return False
+def _wait_until_serving(process, base_url, token) -> bool:
+    def probe():
+        response = requests.get(
+            f"{base_url}/ServiceProviderConfig",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=1,
+        )
+        return response.status_code == 200
+
+    return wait_until_serving(
+        process,
+        probe,
+        seconds=STARTUP_SECONDS,
+        pause=0.1,
+        errors=requests.RequestException,
+    )
 
 
 def _stop(process) -> None:
-    if process.poll() is None:
-        process.terminate()  # SIGTERM to this one PID
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    stop_process(process, timeout=10)  # SIGTERM to this one PID
 
 
 def _without_patch(directory: Path) -> list[str]:
@@ -195,7 +181,7 @@ def start_scim_server(
     log_path = directory / "scim2-server.log"
     # A free port can be taken by someone else before the server binds it: retry.
     for _attempt in range(3):
-        port = _free_port()
+        port = free_port()
         base_url = f"http://127.0.0.1:{port}/v2"
         with open(log_path, "ab") as log:
             process = subprocess.Popen(  # noqa: S603 - our own dev dependency
@@ -213,7 +199,7 @@ def start_scim_server(
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
             )
-        if _wait_until_serving(process, base_url, token, log_path):
+        if _wait_until_serving(process, base_url, token):
             break
         _stop(process)
     else:

@@ -23,7 +23,8 @@ from connectors.types.base import (
 )
 from connectors.types.scim import ScimConnector
 
-from .server import GROUP_SCHEMA, USER_SCHEMA, _free_port, _stop, start_scim_server
+from ..servers import free_port
+from .server import GROUP_SCHEMA, USER_SCHEMA, _stop, start_scim_server
 
 pytestmark = pytest.mark.scim
 
@@ -267,7 +268,7 @@ def test_writes_use_the_write_token(scim_server, sandbox, leaver):
 
 
 def test_a_server_that_is_down_is_retryable():
-    conn = connector(f"http://127.0.0.1:{_free_port()}/v2", token="t0ken")
+    conn = connector(f"http://127.0.0.1:{free_port()}/v2", token="t0ken")
 
     for change in (
         lambda: conn.suspend_account(account_id="u1"),

@@ -14,7 +14,7 @@ from werkzeug import Response
 from connectors.types.base import ConnectorError, EmployeeRef, MisconfiguredError
 from connectors.types.scim import ScimConnector, scim_filter
 
-from .server import _free_port
+from ..servers import free_port
 
 pytestmark = pytest.mark.scim
 
@@ -177,7 +177,7 @@ def test_a_wrong_base_url_is_a_misconfiguration(scim_server):
 
 
 def test_a_server_that_is_down_is_worth_retrying():
-    port = _free_port()
+    port = free_port()
     instance = connector(f"http://127.0.0.1:{port}/scim/v2", "token")
 
     with pytest.raises(ConnectorError) as caught:

@@ -23,18 +23,18 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 import xmlrpc.client
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 import pytest
+
+from ..servers import free_port, stop_process, wait_until_serving
 
 __all__ = [
     "DATABASE",
@@ -57,12 +57,6 @@ def _script(name: str) -> str | None:
     if script.exists():
         return str(script)
     return shutil.which(name)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _config(workdir: Path, port: int) -> Path:
@@ -182,31 +176,24 @@ class TrytonServer:
                 stderr=subprocess.STDOUT,
                 env=_env(),
             )
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                code = self.process.returncode
-                self.process = None
-                raise RuntimeError(f"trytond exited with {code}:\n{self._log_tail()}")
-            try:
-                self.call("res.user", "get_preferences", True)
-                return
-            except (OSError, xmlrpc.client.Error):
-                time.sleep(0.2)
+        if wait_until_serving(
+            self.process,
+            lambda: self.call("res.user", "get_preferences", True),
+            seconds=STARTUP_SECONDS,
+            pause=0.2,
+            errors=(OSError, xmlrpc.client.Error),
+        ):
+            return
+        if self.process.poll() is not None:
+            code = self.process.returncode
+            self.process = None
+            raise RuntimeError(f"trytond exited with {code}:\n{self._log_tail()}")
         self.stop()
         raise RuntimeError(f"trytond did not answer on {self.url}:\n{self._log_tail()}")
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        os.kill(process.pid, signal.SIGCONT)  # in case it was paused
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
     def pause(self) -> None:
         """Freeze the server: it accepts connections but never answers."""
@@ -280,7 +267,7 @@ def build_prepared(target: Path) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="baton-tryton-build-"))
     try:
         (workdir / "db").mkdir()
-        conf = _config(workdir, _free_port())
+        conf = _config(workdir, free_port())
         database = workdir / "db" / f"{DATABASE}.sqlite"
         database.touch()
         password = "pw-" + secrets.token_hex(12)
@@ -356,7 +343,7 @@ def tryton_server():
     workdir = Path(tempfile.mkdtemp(prefix="baton-tryton-"))
     (workdir / "db").mkdir()
     _install(prepared, workdir / "db" / f"{DATABASE}.sqlite")
-    port = _free_port()
+    port = free_port()
     _config(workdir, port)
     server = TrytonServer(
         workdir=workdir,
