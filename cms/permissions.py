@@ -1,10 +1,17 @@
 """Who may do what on a handover. Roles give object permissions (guardian,
 direct foreign-key tables); item rules add which role fills and confirms."""
 
-from django.contrib.auth.models import Group
-from guardian.shortcuts import assign_perm, remove_perm
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from guardian.shortcuts import remove_perm
 
-from .models import Handover, Item, Participant, ParticipantRole
+from .models import (
+    Handover,
+    HandoverUserObjectPermission,
+    Item,
+    Participant,
+    ParticipantRole,
+)
 
 __all__ = [
     "HR_ADMIN_GROUPS",
@@ -12,6 +19,7 @@ __all__ = [
     "can_confirm",
     "can_fill",
     "grant_role",
+    "grant_roles",
     "is_hr_admin",
     "revoke_role",
     "roles_of",
@@ -56,8 +64,34 @@ def _permissions_from_roles(roles):
 
 
 def grant_role(*, handover: Handover, user, role: str) -> None:
-    for permission in ROLE_PERMISSIONS[role]:
-        assign_perm(f"cms.{permission}", user, handover)
+    grant_roles(handover=handover, people=[(user, role)])
+
+
+def grant_roles(*, handover: Handover, people) -> None:
+    """``grant_role`` for several ``(user, role)`` pairs in two queries: the
+    same rows ``assign_perm`` writes, in the same order."""
+    codenames = {
+        codename for _user, role in people for codename in ROLE_PERMISSIONS[role]
+    }
+    permissions = dict(
+        Permission.objects.filter(
+            content_type=ContentType.objects.get_for_model(Handover),
+            codename__in=codenames,
+        ).values_list("codename", "pk")
+    )
+    rows, seen = [], set()
+    for user, role in people:
+        for codename in ROLE_PERMISSIONS[role]:
+            if (user.pk, codename) not in seen:
+                seen.add((user.pk, codename))
+                rows.append(
+                    HandoverUserObjectPermission(
+                        permission_id=permissions[codename],
+                        user=user,
+                        content_object=handover,
+                    )
+                )
+    HandoverUserObjectPermission.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def revoke_role(*, handover: Handover, user, role: str) -> None:

@@ -69,10 +69,12 @@ def test_starting_a_handover_costs_the_same_queries_for_10_and_100_blocks(
     people, user_factory
 ):
     small, large = _template(people, 10), _template(people, 100)
-    first, second, third = (
-        _leaver(people, user_factory, name) for name in ("l1", "l2", "l3")
+    first, second, third, fourth = (
+        _leaver(people, user_factory, name) for name in ("l1", "l2", "l3", "l4")
     )
-    _start(people, small, third)  # caches warmed (content types, permissions)
+    # Caches warmed (content types, permissions, each revision's items).
+    _start(people, small, third)
+    _start(people, large, fourth)
 
     def start(template, username):
         # As a view does: the template as the request names it.

@@ -2235,9 +2235,10 @@ def seed_scale(spec: ScaleSpec, *, stdout=None) -> dict:
     # What autovacuum would do soon after a bulk load, done now: planner
     # statistics and the visibility map (index-only scans) for the new rows.
     say(f"  copied in {time.perf_counter() - began:.0f} s; VACUUM ANALYZE")
+    command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
     with connection.cursor() as cursor:
         for model in _written_models():
-            cursor.execute(f'VACUUM ANALYZE "{model._meta.db_table}"')
+            cursor.execute(f'{command} "{model._meta.db_table}"')
     seconds = time.perf_counter() - began
     say(
         f"Seeded in {seconds:.1f} s: "

@@ -1,5 +1,6 @@
 """Starting handovers and managing their participants."""
 
+import json
 from datetime import timedelta
 
 from django.db import transaction
@@ -17,7 +18,7 @@ from cms.models import (
     Participant,
     ParticipantRole,
 )
-from cms.permissions import grant_role, revoke_role
+from cms.permissions import grant_role, grant_roles, revoke_role
 from cms.signals import handover_started
 
 from .audit import audit_record
@@ -77,34 +78,72 @@ def _manager_user(employee: Employee):
 # Start -------------------------------------------------------------------------------
 
 
-def _materialise_items(handover: Handover, body, *, single_successor) -> list[Item]:
+# What each item of a template revision starts as, by revision id. A revision
+# never changes, so nothing here goes stale; the oldest entries make room.
+_PROTOTYPES: dict[int, list[dict]] = {}
+_PROTOTYPES_KEPT = 32
+
+
+def _item_prototypes(revision) -> list[dict]:
+    prototypes = _PROTOTYPES.get(revision.pk)
+    if prototypes is not None:
+        return prototypes
+    body = revision.as_object().body
     section_titles = {
         block.id: block.value["title"]
         for block in body
         if block.block_type == "section"
     }
-    items = []
+    prototypes = []
     for position, (section_id, block_id, kind, value) in enumerate(iter_items(body)):
         if kind == "connector_list":
             # Connector records become items when the connector fills them.
             continue
-        offset = value.get("due_offset_days")
-        confirmed_by = value.get("confirmed_by") or ParticipantRole.SUCCESSOR
+        prototypes.append(
+            {
+                "block_id": block_id,
+                "section_block_id": section_id or "",
+                "section_title": section_titles.get(section_id, ""),
+                "position": position,
+                "kind": kind,
+                "label": value["label"],
+                # JSON text: every item gets a fresh copy of its own.
+                "definition": json.dumps(get_kind(kind).block.get_prep_value(value)),
+                "data": json.dumps(item_data(kind, value)),
+                "required": bool(value.get("required", True)),
+                "filled_by_role": value.get("filled_by") or ParticipantRole.LEAVER,
+                "confirmed_by_role": value.get("confirmed_by")
+                or ParticipantRole.SUCCESSOR,
+                "evidence": value.get("evidence") or "none",
+                "due_offset_days": value.get("due_offset_days"),
+            }
+        )
+    while len(_PROTOTYPES) >= _PROTOTYPES_KEPT:
+        _PROTOTYPES.pop(next(iter(_PROTOTYPES)))
+    _PROTOTYPES[revision.pk] = prototypes
+    return prototypes
+
+
+def _materialise_items(handover: Handover, revision, *, single_successor) -> list[Item]:
+    items = []
+    for prototype in _item_prototypes(revision):
+        offset = prototype["due_offset_days"]
+        confirmed_by = prototype["confirmed_by_role"]
         items.append(
             Item(
                 handover=handover,
-                block_id=block_id,
-                section_block_id=section_id or "",
-                section_title=section_titles.get(section_id, ""),
-                position=position,
-                kind=kind,
-                label=value["label"],
-                definition=get_kind(kind).block.get_prep_value(value),
-                data=item_data(kind, value),
-                required=bool(value.get("required", True)),
-                filled_by_role=value.get("filled_by") or ParticipantRole.LEAVER,
+                block_id=prototype["block_id"],
+                section_block_id=prototype["section_block_id"],
+                section_title=prototype["section_title"],
+                position=prototype["position"],
+                kind=prototype["kind"],
+                label=prototype["label"],
+                definition=json.loads(prototype["definition"]),
+                data=json.loads(prototype["data"]),
+                required=prototype["required"],
+                filled_by_role=prototype["filled_by_role"],
                 confirmed_by_role=confirmed_by,
-                evidence=value.get("evidence") or "none",
+                evidence=prototype["evidence"],
                 due_date=(
                     handover.last_working_day + timedelta(days=offset)
                     if offset is not None
@@ -170,7 +209,6 @@ def handover_start(
         )
 
     revision = template.live_revision
-    pinned = revision.as_object()
     now = timezone.now()
     handover = Handover.objects.create(
         number=f"tmp-{now.timestamp()}",
@@ -193,17 +231,15 @@ def handover_start(
         people.append((manager, ParticipantRole.MANAGER))
     people += [(user, ParticipantRole.IT) for user in it_users]
     people.append((actor, ParticipantRole.HR))
-    seen = set()
-    for user, role in people:
-        if (user.pk, role) in seen:
-            continue
-        seen.add((user.pk, role))
-        Participant.objects.create(handover=handover, user=user, role=role)
-        grant_role(handover=handover, user=user, role=role)
+    unique = list({(user.pk, role): (user, role) for user, role in people}.values())
+    Participant.objects.bulk_create(
+        [Participant(handover=handover, user=user, role=role) for user, role in unique]
+    )
+    grant_roles(handover=handover, people=unique)
 
     items = _materialise_items(
         handover,
-        pinned.body,
+        revision,
         single_successor=successors[0] if len(successors) == 1 else None,
     )
     audit_record(

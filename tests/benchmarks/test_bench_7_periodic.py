@@ -7,6 +7,7 @@ stress case, rolled back) to show that the query count does not grow."""
 from datetime import timedelta
 
 from django.core import mail
+from django.db import connection
 
 from cms.models import Handover
 from cms.notifications import DUE_SOON_DAYS, due_reminders_send
@@ -50,18 +51,19 @@ def _all_open():
     return True
 
 
-def _raw(raw, sql, *params):
+def _raw(sql, *params):
+    """The query alone, on the benchmark's own connection (so that it sees the
+    stress case's uncommitted changes)."""
+
     def run(_state=None):
-        with raw.cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        raw.rollback()
-        return rows
+            return cursor.fetchall()
 
     return run
 
 
-def test_periodic_jobs(scale, raw):
+def test_periodic_jobs(scale):
     today, now = scale.today, scale.now
     horizon = today + timedelta(days=DUE_SOON_DAYS)
     open_now = Handover.objects.filter(state__in=Handover.OPEN_STATES).count()
@@ -74,8 +76,8 @@ def test_periodic_jobs(scale, raw):
     def tick(_state=None):
         return resync_due(now=now)
 
-    due_items = _raw(raw, RAW_DUE_ITEMS, horizon)
-    due_syncs = _raw(raw, RAW_DUE_SYNCS, now, now)
+    due_items = _raw(RAW_DUE_ITEMS, horizon)
+    due_syncs = _raw(RAW_DUE_SYNCS, now, now)
     cases = (
         ("7a", "Due reminders", reminders, due_items, "raw query of the due items"),
         ("7b", "Re-sync tick", tick, due_syncs, "raw query of the due blocks"),
@@ -119,3 +121,8 @@ def test_periodic_jobs(scale, raw):
             )
         )
         stress.met = stressed.median_ms <= 1000 and seeded_queries == stressed_queries
+    # The rolled-back stress runs left dead row versions behind: clean them up
+    # so that the next run plans and scans as this one did.
+    with connection.cursor() as cursor:
+        for table in ("cms_handover", "connectors_blocksync"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
