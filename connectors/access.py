@@ -72,19 +72,11 @@ def _require_manager(actor):
         raise NotFound()
 
 
-def _can(config: ConnectorConfig, *capabilities) -> bool:
-    try:
-        type_class = config.type_class
-    except LookupError:
-        return False
-    return all(type_class.can(capability) for capability in capabilities)
-
-
 def access_connectors():
     return [
         config
         for config in ConnectorConfig.objects.filter(enabled=True)
-        if _can(config, DISCOVER, REVOKE)
+        if config.can(DISCOVER, REVOKE)
     ]
 
 

@@ -2,6 +2,7 @@
 IT's queue of changes with batch actions; restore, delete and residual access."""
 
 import django_filters
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -284,7 +285,9 @@ class AccessGrantViewSet(
             slug=request.data.get("connector")
         ).first()
         if connector is None:
-            raise InvalidInput(fields={"connector": ["Unknown connector."]})
+            raise InvalidInput(
+                fields={"connector": [gettext("There is no connector with this slug.")]}
+            )
         actions = access.access_delete(
             actor=request.user, connector=connector, grant_ids=_ids(request)
         )

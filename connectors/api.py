@@ -435,10 +435,7 @@ class WebhookView(APIView):
     def post(self, request, slug):
         body = request.body
         config = get_object_or_404(ConnectorConfig, slug=slug, enabled=True)
-        try:
-            accepts = config.type_class.can(WEBHOOK)
-        except LookupError:
-            accepts = False
+        accepts = config.can(WEBHOOK)
         secret = config.get_secrets().get("webhook_secret") if accepts else None
         if not secret:
             raise NotFound(_("This connector does not accept webhooks."))

@@ -120,6 +120,15 @@ class ConnectorConfig(index.Indexed, models.Model):
 
         return get_type(self.type)
 
+    def can(self, *capabilities) -> bool:
+        """Whether the connector's type does all of ``capabilities`` (False for a
+        type that is no longer installed)."""
+        try:
+            type_class = self.type_class
+        except LookupError:
+            return False
+        return all(type_class.can(capability) for capability in capabilities)
+
     def get_type_display(self):
         try:
             return self.type_class.label

@@ -72,12 +72,11 @@ def _status_text(row: BlockSync) -> str:
 
 
 def _can(row, capability):
-    if row.connector is None:
-        return False
-    try:
-        return row.connector.enabled and row.connector.type_class.can(capability)
-    except LookupError:
-        return False
+    return (
+        row.connector is not None
+        and row.connector.enabled
+        and (row.connector.can(capability))
+    )
 
 
 def sync_panel(*, request, handover) -> str:

@@ -13,12 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cms.errors import Conflict, InvalidInput, NotFound
+from cms.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from cms.models import Handover
 from cms.services.common import require_hr, require_open
 from cms.services.signing import NO_REQUEST
 
 from .models import BlockSync, ConnectorConfig, MatchBy
+from .permissions import can_manage_connectors
 from .sync import UPLOAD, block_sync_for, connector_blocks
 from .types.base import DISCOVER, ConnectorError
 
@@ -35,12 +36,7 @@ __all__ = [
 
 
 def _can(config: ConnectorConfig | None, capability: str) -> bool:
-    if config is None:
-        return False
-    try:
-        return config.type_class.can(capability)
-    except LookupError:
-        return False
+    return config is not None and config.can(capability)
 
 
 def _enqueue(status: BlockSync, trigger: str) -> bool:
@@ -175,8 +171,7 @@ def resync_due(*, now=None) -> int:
     )
     any_due = False
     for pk, type_slug, minutes in intervals:
-        config = ConnectorConfig(pk=pk, type=type_slug)
-        if not _can(config, DISCOVER):
+        if not ConnectorConfig(pk=pk, type=type_slug).can(DISCOVER):
             continue
         any_due = True
         due |= Q(connector_id=pk) & (
@@ -264,11 +259,7 @@ def connector_test(*, actor, connector: ConnectorConfig) -> tuple[bool, str]:
 
 
 def require_hr_or_it(actor) -> None:
-    from .permissions import can_manage_connectors
-
     if not can_manage_connectors(actor):
-        from cms.errors import PermissionDenied
-
         raise PermissionDenied(_("Only HR or IT administrators can manage connectors."))
 
 

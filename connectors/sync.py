@@ -841,11 +841,7 @@ def import_records(
     config = block.connector
     if config is None or not config.enabled:
         raise Conflict(_("The connector of this block is missing or disabled."))
-    try:
-        can_upload = config.type_class.can(UPLOAD)
-    except LookupError:
-        can_upload = False
-    if not can_upload:
+    if not config.can(UPLOAD):
         raise Conflict(_("This block is filled by its connector, not by uploads."))
     status = block_sync_for(handover, block)
     with transaction.atomic():

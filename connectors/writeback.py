@@ -55,12 +55,7 @@ def _ref(user) -> EmployeeRef:
 
 def _transferable(link: SyncedRecord) -> bool:
     config = link.connector
-    if not (config.enabled and config.transfer_on_accept):
-        return False
-    try:
-        return config.type_class.can(TRANSFER)
-    except LookupError:
-        return False
+    return config.enabled and config.transfer_on_accept and config.can(TRANSFER)
 
 
 def _record(link: SyncedRecord) -> Record:

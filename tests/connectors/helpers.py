@@ -131,3 +131,16 @@ def sync(handover, trigger="manual"):
     return run_block_sync(
         handover_id=handover.pk, block_id=status.block_id, trigger=trigger
     )
+
+
+def admin_user(user):
+    """``user`` may open the Wagtail admin, so what stops them is Baton's own
+    rule (HR and IT only), not the admin's door."""
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(
+        Permission.objects.get(
+            content_type__app_label="wagtailadmin", codename="access_admin"
+        )
+    )
+    return user
