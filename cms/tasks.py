@@ -4,6 +4,7 @@ Task names are part of the queue's messages: never rename a task that may have
 queued messages."""
 
 import logging
+from datetime import date
 
 from django.utils import timezone
 from huey import crontab
@@ -13,12 +14,23 @@ from . import notifications
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["notify_handover_event", "queue_notification", "send_due_reminders"]
+__all__ = [
+    "DIGESTS_PER_TASK",
+    "notify_handover_event",
+    "queue_due_reminders",
+    "queue_notification",
+    "send_due_digests",
+    "send_due_reminders",
+]
 
 # The day the reminders last went out, kept in huey's own storage (Redis or its
 # SQLite file): one key, overwritten daily, so a second run on the same day (a
 # second consumer's scheduler, a manual run) sends nothing.
 REMINDERS_SENT_KEY = "baton-due-reminders.last-day"
+
+# The daily tick only finds who gets a digest; the digests are rendered and
+# sent by tasks of this many people each, which the workers share.
+DIGESTS_PER_TASK = 100
 
 
 def queue_notification(
@@ -44,12 +56,32 @@ def notify_handover_event(handover_id, event, actor_id, item_id, details=None):
 @db_periodic_task(crontab(hour="8", minute="0"))
 @lock_task("baton-due-reminders")
 def send_due_reminders():
-    """The daily digest of items due soon or overdue."""
+    """The daily digest of items due soon or overdue: once a day."""
     today = timezone.localdate()
     if HUEY.get(REMINDERS_SENT_KEY, peek=True) == today.isoformat():
         logger.info("Due reminders for %s were already sent.", today)
         return 0
-    sent = notifications.due_reminders_send(today=today)
+    queued = queue_due_reminders(today=today)
     HUEY.put(REMINDERS_SENT_KEY, today.isoformat())
-    logger.info("Sent %d due reminder(s) for %s.", sent, today)
-    return sent
+    return queued
+
+
+def queue_due_reminders(*, today) -> int:
+    """One tick: who gets a digest (one query, however many handovers are
+    open), then a digest task for each batch of them. Returns how many people
+    were queued."""
+    recipients = notifications.due_reminder_recipients(today=today)
+    for start in range(0, len(recipients), DIGESTS_PER_TASK):
+        send_due_digests(
+            today.isoformat(), recipients[start : start + DIGESTS_PER_TASK]
+        )
+    logger.info("Due reminders for %s queued for %d people.", today, len(recipients))
+    return len(recipients)
+
+
+@db_task(retries=2, retry_delay=60)
+def send_due_digests(day: str, user_ids: list[int]):
+    """The digests of one batch of people, for the day the tick ran."""
+    return notifications.due_reminders_send(
+        today=date.fromisoformat(day), user_ids=user_ids
+    )

@@ -216,6 +216,17 @@ def due_handover(people):
     )
 
 
+def _more_leavers(user_factory, count):
+    leavers = []
+    for number in range(count):
+        user = user_factory(username=f"leaver{number}")
+        Employee.objects.create(
+            employee_number=f"T{number}", name=f"Leaver {number}", user=user
+        )
+        leavers.append(user)
+    return leavers
+
+
 def _digest_for(mailoutbox, user):
     [digest] = _mail_to(mailoutbox, user)
     return digest
@@ -271,13 +282,7 @@ def test_reminders_take_the_same_queries_for_one_or_five_handovers(
     people, user_factory, mailoutbox
 ):
     today = timezone.localdate()
-    leavers = [people["sales"]]
-    for number in range(4):
-        user = user_factory(username=f"leaver{number}")
-        Employee.objects.create(
-            employee_number=f"T{number}", name=f"Leaver {number}", user=user
-        )
-        leavers.append(user)
+    leavers = [people["sales"], *_more_leavers(user_factory, 4)]
 
     def queries_for_a_run():
         HUEY.delete(tasks.REMINDERS_SENT_KEY)
@@ -295,3 +300,62 @@ def test_reminders_take_the_same_queries_for_one_or_five_handovers(
 
     assert len(mailoutbox) == 5  # one digest for each leaver
     assert with_five == with_one
+
+
+def test_the_daily_tick_only_finds_the_recipients_and_queues_them_in_batches(
+    people, user_factory, monkeypatch
+):
+    today = timezone.localdate()
+    due = today + datetime.timedelta(days=4)
+    batches = []
+    monkeypatch.setattr(tasks, "DIGESTS_PER_TASK", 2)
+    monkeypatch.setattr(
+        tasks, "send_due_digests", lambda day, user_ids: batches.append(user_ids)
+    )
+
+    def tick():
+        batches.clear()
+        with CaptureQueriesContext(connection) as queries:
+            queued = tasks.queue_due_reminders(today=today)
+        return queued, len(queries)
+
+    _start(people, people["sales"], last_working_day=due)
+    one = tick()
+    assert batches == [[people["sales"].pk]]
+    leavers = _more_leavers(user_factory, 4)
+    for leaver in leavers:
+        _start(people, leaver, last_working_day=due)
+    five = tick()
+
+    assert five == (5, one[1])  # five people queued, in as many queries as one
+    assert [len(batch) for batch in batches] == [2, 2, 1]
+    assert sorted(pk for batch in batches for pk in batch) == sorted(
+        user.pk for user in [people["sales"], *leavers]
+    )
+
+
+def test_a_person_due_on_two_handovers_gets_one_digest_whatever_the_batches(
+    people, user_factory, mailoutbox, monkeypatch
+):
+    monkeypatch.setattr(tasks, "DIGESTS_PER_TASK", 1)
+    today = timezone.localdate()
+    [other] = _more_leavers(user_factory, 1)
+    handovers = [
+        _start(people, leaver, last_working_day=today + datetime.timedelta(days=4))
+        for leaver in (people["sales"], other)
+    ]
+    for handover, leaver in zip(handovers, (people["sales"], other), strict=True):
+        services.item_submit(
+            actor=leaver, item=item_of(handover, "Key client list"), version=1
+        )
+
+    tasks.send_due_reminders()
+
+    assert sorted(message.to[0] for message in mailoutbox) == sorted(
+        [people["sales"].email, other.email, people["successor"].email]
+    )
+    successor_digest = _digest_for(mailoutbox, people["successor"])
+    for handover in handovers:
+        assert handover.number in successor_digest.body
+    assert successor_digest.body.count("Key client list") == 2
+    assert handovers[1].number not in _digest_for(mailoutbox, people["sales"]).body
