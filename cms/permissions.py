@@ -1,8 +1,10 @@
 """Who may do what on a handover. Roles give object permissions (guardian,
 direct foreign-key tables); item rules add which role fills and confirms."""
 
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from guardian.shortcuts import remove_perm
 
 from .models import (
@@ -20,6 +22,7 @@ __all__ = [
     "can_fill",
     "grant_role",
     "grant_roles",
+    "hr_admin_users",
     "is_hr_admin",
     "revoke_role",
     "roles_of",
@@ -47,13 +50,44 @@ ROLE_PERMISSIONS = {
 }
 
 
+def hr_admin_users():
+    """Every active HR admin: a superuser, a member of an HR group, or holder of
+    ``cms.manage_handover`` (directly or through a group)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__name__in=HR_ADMIN_GROUPS)
+            | Q(
+                user_permissions__codename="manage_handover",
+                user_permissions__content_type__app_label="cms",
+            )
+            | Q(
+                groups__permissions__codename="manage_handover",
+                groups__permissions__content_type__app_label="cms",
+            )
+        )
+        .distinct()
+    )
+
+
+_HR_ADMIN_CACHE = "_baton_is_hr_admin"
+
+
 def is_hr_admin(user) -> bool:
-    """HR admins see and manage every handover."""
+    """HR admins see and manage every handover. One query, remembered on the
+    user object (a request's ``request.user``, like Django's own permission
+    cache), so listings and permission checks ask once per request."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if user.is_superuser or user.has_perm("cms.manage_handover"):
+    if user.is_superuser:
         return True
-    return Group.objects.filter(user=user, name__in=HR_ADMIN_GROUPS).exists()
+    cached = getattr(user, _HR_ADMIN_CACHE, None)
+    if cached is None:
+        cached = hr_admin_users().filter(pk=user.pk).exists()
+        setattr(user, _HR_ADMIN_CACHE, cached)
+    return cached
 
 
 def _permissions_from_roles(roles):

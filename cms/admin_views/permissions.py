@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.http import Http404
 from wagtail.permission_policies import BasePermissionPolicy, ModelPermissionPolicy
 
-from cms.permissions import HR_ADMIN_GROUPS, is_hr_admin
+from cms.permissions import hr_admin_users, is_hr_admin
 
 __all__ = [
     "EmployeePermissionPolicy",
@@ -16,37 +16,9 @@ __all__ = [
     "hr_admin",
 ]
 
-_CACHE_ATTRIBUTE = "_baton_is_hr_admin"
-
-
-def hr_admin(user) -> bool:
-    """``is_hr_admin``, remembered on the user object for the request: listings
-    ask once per row."""
-    cached = getattr(user, _CACHE_ATTRIBUTE, None)
-    if cached is None:
-        cached = is_hr_admin(user)
-        setattr(user, _CACHE_ATTRIBUTE, cached)
-    return cached
-
-
-def hr_admin_users():
-    return (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(
-            Q(is_superuser=True)
-            | Q(groups__name__in=HR_ADMIN_GROUPS)
-            | Q(
-                user_permissions__codename="manage_handover",
-                user_permissions__content_type__app_label="cms",
-            )
-            | Q(
-                groups__permissions__codename="manage_handover",
-                groups__permissions__content_type__app_label="cms",
-            )
-        )
-        .distinct()
-    )
+# ``is_hr_admin`` remembers its answer on the user object for the request:
+# listings ask once per row.
+hr_admin = is_hr_admin
 
 
 class HRAdminOnlyPolicy(BasePermissionPolicy):
