@@ -62,7 +62,11 @@ def handovers_for_user(*, user) -> QuerySet[Handover]:
     guardian's direct foreign-key table."""
     if not user.is_authenticated or not user.is_active:
         return Handover.objects.none()
-    handovers = Handover.objects.select_related("employee", "template")
+    # The template's body is never read through a handover (its items come
+    # from the pinned revision): not decoded for every row.
+    handovers = Handover.objects.select_related("employee", "template").defer(
+        "template__body"
+    )
     if is_hr_admin(user):
         return handovers
     visible = HandoverUserObjectPermission.objects.filter(
@@ -81,24 +85,29 @@ def handover_get(*, user, handover_id) -> Handover:
 
 def handover_items(*, handover: Handover) -> QuerySet[Item]:
     """The items of a handover with what their list needs, in a fixed number of
-    queries whatever the count."""
+    queries whatever the count: their attachments, comments and signatures as
+    ``attachment_list``, ``comment_list`` and ``signature_list``. People are
+    read by id in queries of their own: joined to every row, PostgreSQL would
+    hash the whole user table each time."""
     return (
         Item.objects.filter(handover=handover)
-        .select_related("assignee")
         .prefetch_related(
-            "attachments",
+            "assignee",
+            Prefetch("attachments", to_attr="loaded_attachments"),
             Prefetch(
                 "comments",
-                queryset=Comment.objects.select_related("author", "resolved_by"),
+                queryset=Comment.objects.prefetch_related("author", "resolved_by"),
+                to_attr="loaded_comments",
             ),
             Prefetch(
                 "signatures",
-                queryset=Signature.objects.select_related("signer").order_by(
+                queryset=Signature.objects.prefetch_related("signer").order_by(
                     "signed_at"
                 ),
+                to_attr="loaded_signatures",
             ),
         )
-        .order_by("position")
+        .order_by("position", "pk")
     )
 
 
@@ -163,13 +172,20 @@ def handovers_progress(*, handover_ids) -> dict:
     from .services.review import item_is_visible
 
     handover_ids = list(handover_ids)
-    items = Item.objects.filter(handover_id__in=handover_ids).annotate(
-        field_key=KT("definition__condition__field_key")
+    # Ordered by column, not by ``Item.Meta.ordering`` (whose "handover" would
+    # join the handovers to sort by their date).
+    items = (
+        Item.objects.filter(handover_id__in=handover_ids)
+        .annotate(field_key=KT("definition__condition__field_key"))
+        .order_by("handover_id", "position", "pk")
     )
     always = Q(field_key__isnull=True) | Q(field_key="")
     counts = {handover_id: Counter() for handover_id in handover_ids}
     for handover_id, state, number in (
-        items.filter(always).values_list("handover_id", "state").annotate(Count("id"))
+        items.filter(always)
+        .order_by()
+        .values_list("handover_id", "state")
+        .annotate(Count("id"))
     ):
         counts[handover_id][state] += number
     answers = {handover_id: {} for handover_id in handover_ids}

@@ -199,8 +199,9 @@ class Item(models.Model):
 
     class Meta:
         # Items filled by a connector share their block's position: ids keep
-        # them in the order they arrived.
-        ordering = ["handover", "position", "pk"]
+        # them in the order they arrived. By the column "handover_id", not the
+        # relation, which would join the handovers to sort by their date.
+        ordering = ["handover_id", "position", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["handover", "block_id"], name="unique_item_per_block"
@@ -229,6 +230,27 @@ class Item(models.Model):
     @property
     def field_key(self):
         return self.definition.get("key") if self.kind == "field" else None
+
+    # An item list loads these three relations for all its items at once
+    # (``selectors.handover_items``: prefetches into plain lists, which cost a
+    # fraction of Django's per-item querysets); an item read alone queries.
+    @property
+    def attachment_list(self) -> list:
+        return self._related_list("attachments")
+
+    @property
+    def comment_list(self) -> list:
+        return self._related_list("comments")
+
+    @property
+    def signature_list(self) -> list:
+        return self._related_list("signatures")
+
+    def _related_list(self, name: str) -> list:
+        loaded = self.__dict__.get(f"loaded_{name}")
+        if loaded is None:
+            loaded = list(getattr(self, name).all())
+        return loaded
 
 
 class ItemVersion(models.Model):

@@ -168,7 +168,7 @@ def _signature_rows(signatures) -> list[dict]:
 
 
 def _threads(item: Item, user, filler: bool) -> tuple[list, list]:
-    comments = list(item.comments.all())
+    comments = list(item.comment_list)
     answers = {}
     for comment in comments:
         if comment.question_id:
@@ -192,7 +192,7 @@ def _card(
 ) -> ItemCard:
     item.handover = handover  # shares the permission cache and saves a query
     visible = item_is_visible(item, answers)
-    comments = list(item.comments.all())
+    comments = list(item.comment_list)
     resolved = sum(1 for comment in comments if comment.resolved_at)
     filler = can_fill(user, item)
     open_for_work = handover.state == Handover.State.IN_PROGRESS
@@ -200,7 +200,7 @@ def _card(
     confirm_now = (
         can_confirm(user, item) and open_for_work and item.state == Item.State.SUBMITTED
     )
-    for signature in item.signatures.all():
+    for signature in item.signature_list:
         signature.item = item
     threads, notes = _threads(item, user, filler)
     entries, empty_labels = split_empty(item_entries(item))
@@ -221,8 +221,8 @@ def _card(
         in (Handover.State.IN_PROGRESS, Handover.State.IN_REVIEW),
         threads=threads,
         notes=notes,
-        attachments=list(item.attachments.all()),
-        signatures=_signature_rows(item.signatures.all()),
+        attachments=list(item.attachment_list),
+        signatures=_signature_rows(item.signature_list),
         history=item_history(item, versions.get(item.pk, []), users),
         form_version=item.version,
         intents={decision: str(text) for decision, text in INTENT.items()},

@@ -42,7 +42,7 @@ def item_content(item: Item) -> dict:
         "not_applicable_reason": item.not_applicable_reason,
         "attachments": [
             {"filename": attachment.filename, "sha256": attachment.sha256}
-            for attachment in item.attachments.all()
+            for attachment in item.attachment_list
         ],
     }
 

@@ -22,21 +22,18 @@ and the sync engine marks their items "resolved upstream".
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
-from alibabacloud_dingtalk.contact_1_0 import models as contact_models
-from alibabacloud_dingtalk.contact_1_0.client import Client as ContactClient
-from alibabacloud_dingtalk.oauth2_1_0 import models as oauth_models
-from alibabacloud_dingtalk.oauth2_1_0.client import Client as OAuthClient
-from alibabacloud_dingtalk.workflow_1_0 import models as workflow_models
-from alibabacloud_dingtalk.workflow_1_0.client import Client as WorkflowClient
-from alibabacloud_tea_openapi import models as open_api_models
-from alibabacloud_tea_util import models as util_models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from Tea.exceptions import TeaException
+
+if TYPE_CHECKING:
+    from Tea.exceptions import TeaException
 
 from ..registry import register
 from ._approvals import (
@@ -90,6 +87,33 @@ OAPI_TOKEN_CODES = frozenset({40001, 40014, 42001, 88})
 OAPI_PERMISSION_CODES = frozenset({60011, 60020, 60121, 71006, 33012})
 OAPI_USER_GONE = frozenset({60121, 60111, 50002})
 REASON_WORDS = ("事由", "说明", "用途", "原因", "reason", "description", "purpose")
+
+
+@functools.cache
+def _dingtalk() -> SimpleNamespace:
+    """DingTalk's SDK, imported when a DingTalk connector first talks to
+    DingTalk (some 50 MB of modules a process that never does is spared)."""
+    from alibabacloud_dingtalk.contact_1_0 import models as contact_models
+    from alibabacloud_dingtalk.contact_1_0.client import Client as ContactClient
+    from alibabacloud_dingtalk.oauth2_1_0 import models as oauth_models
+    from alibabacloud_dingtalk.oauth2_1_0.client import Client as OAuthClient
+    from alibabacloud_dingtalk.workflow_1_0 import models as workflow_models
+    from alibabacloud_dingtalk.workflow_1_0.client import Client as WorkflowClient
+    from alibabacloud_tea_openapi import models as open_api_models
+    from alibabacloud_tea_util import models as util_models
+    from Tea.exceptions import TeaException
+
+    return SimpleNamespace(
+        contact_models=contact_models,
+        ContactClient=ContactClient,
+        oauth_models=oauth_models,
+        OAuthClient=OAuthClient,
+        workflow_models=workflow_models,
+        WorkflowClient=WorkflowClient,
+        open_api_models=open_api_models,
+        util_models=util_models,
+        TeaException=TeaException,
+    )
 
 
 @register
@@ -231,17 +255,19 @@ class DingTalkConnector(HttpTypeMixin, ConnectorType):
         raise ConnectorError(message % {"name": name, "value": value}, retryable=False)
 
     def _search(self, name: str) -> list[str]:
-        client = self._client(ContactClient)
+        client = self._client(_dingtalk().ContactClient)
         found = []
         offset = 0
         for _page in range(MAX_PAGES):
-            request = contact_models.SearchUserRequest(
+            request = _dingtalk().contact_models.SearchUserRequest(
                 query_word=name, offset=offset, size=SEARCH_SIZE, full_match_field=1
             )
             body = self._sdk_call(
                 lambda token, request=request: client.search_user_with_options(
                     request,
-                    contact_models.SearchUserHeaders(x_acs_dingtalk_access_token=token),
+                    _dingtalk().contact_models.SearchUserHeaders(
+                        x_acs_dingtalk_access_token=token
+                    ),
                     self._runtime(),
                 )
             )
@@ -318,7 +344,7 @@ class DingTalkConnector(HttpTypeMixin, ConnectorType):
 
     def _started(self, user_id: str, process_code: str):
         """Ids of running instances of one template the employee started."""
-        client = self._client(WorkflowClient)
+        client = self._client(_dingtalk().WorkflowClient)
         now = int(time.time() * 1000)
         days = self._lookback_days()
         seen = set()
@@ -327,7 +353,7 @@ class DingTalkConnector(HttpTypeMixin, ConnectorType):
             start = max(end - WINDOW_DAYS * DAY_MS, now - days * DAY_MS)
             next_token = 0
             for _page in range(MAX_PAGES):
-                request = workflow_models.ListProcessInstanceIdsRequest(
+                request = _dingtalk().workflow_models.ListProcessInstanceIdsRequest(
                     process_code=process_code,
                     start_time=start,
                     end_time=end,
@@ -340,7 +366,7 @@ class DingTalkConnector(HttpTypeMixin, ConnectorType):
                     lambda token, request=request: (
                         client.list_process_instance_ids_with_options(
                             request,
-                            workflow_models.ListProcessInstanceIdsHeaders(
+                            _dingtalk().workflow_models.ListProcessInstanceIdsHeaders(
                                 x_acs_dingtalk_access_token=token
                             ),
                             self._runtime(),
@@ -360,18 +386,18 @@ class DingTalkConnector(HttpTypeMixin, ConnectorType):
 
     def _todo(self, user_id: str):
         """Ids of instances with a task waiting for the employee."""
-        client = self._client(WorkflowClient)
+        client = self._client(_dingtalk().WorkflowClient)
         next_token = 0
         seen = set()
         for _page in range(MAX_PAGES):
-            request = workflow_models.ListTodoWorkRecordsRequest(
+            request = _dingtalk().workflow_models.ListTodoWorkRecordsRequest(
                 user_id=user_id, max_results=TODO_PAGE, next_token=next_token, status=0
             )
             body = self._sdk_call(
                 lambda token, request=request: (
                     client.list_todo_work_records_with_options(
                         request,
-                        workflow_models.ListTodoWorkRecordsHeaders(
+                        _dingtalk().workflow_models.ListTodoWorkRecordsHeaders(
                             x_acs_dingtalk_access_token=token
                         ),
                         self._runtime(),
@@ -392,14 +418,14 @@ class DingTalkConnector(HttpTypeMixin, ConnectorType):
 
     def _detail(self, instance_id: str) -> dict | None:
         """A running instance's details; None once it is finished."""
-        client = self._client(WorkflowClient)
-        request = workflow_models.GetProcessInstanceRequest(
+        client = self._client(_dingtalk().WorkflowClient)
+        request = _dingtalk().workflow_models.GetProcessInstanceRequest(
             process_instance_id=instance_id
         )
         body = self._sdk_call(
             lambda token: client.get_process_instance_with_options(
                 request,
-                workflow_models.GetProcessInstanceHeaders(
+                _dingtalk().workflow_models.GetProcessInstanceHeaders(
                     x_acs_dingtalk_access_token=token
                 ),
                 self._runtime(),
@@ -504,7 +530,7 @@ class DingTalkConnector(HttpTypeMixin, ConnectorType):
         if client_class not in self._clients:
             protocol, endpoint = self._endpoint()
             milliseconds = max(int(self.timeout * 1000), 1)
-            config = open_api_models.Config(
+            config = _dingtalk().open_api_models.Config(
                 protocol=protocol,
                 region_id="central",
                 endpoint=endpoint,
@@ -516,7 +542,7 @@ class DingTalkConnector(HttpTypeMixin, ConnectorType):
 
     def _runtime(self):
         milliseconds = max(int(self.timeout * 1000), 1)
-        return util_models.RuntimeOptions(
+        return _dingtalk().util_models.RuntimeOptions(
             read_timeout=milliseconds, connect_timeout=milliseconds, autoretry=False
         )
 
@@ -528,15 +554,15 @@ class DingTalkConnector(HttpTypeMixin, ConnectorType):
         secret = self.secrets.get("app_secret")
         if not secret:
             raise MisconfiguredError(_("Enter the app secret of the DingTalk app."))
-        client = self._client(OAuthClient)
-        request = oauth_models.GetAccessTokenRequest(
+        client = self._client(_dingtalk().OAuthClient)
+        request = _dingtalk().oauth_models.GetAccessTokenRequest(
             app_key=self._app_key(), app_secret=str(secret)
         )
         try:
             response = client.get_access_token_with_options(
                 request, {}, self._runtime()
             )
-        except TeaException as error:
+        except _dingtalk().TeaException as error:
             status, code, message, request_id = self._error_parts(error)
             if status is not None and 400 <= status < 500 and status != 429:
                 raise MisconfiguredError(
@@ -566,7 +592,7 @@ class DingTalkConnector(HttpTypeMixin, ConnectorType):
         for attempt in (1, 2):
             try:
                 response = call(self._access_token())
-            except TeaException as error:
+            except _dingtalk().TeaException as error:
                 status, code, _message, _request_id = self._error_parts(error)
                 if attempt == 1 and (
                     status == 401 or "InvalidAuthentication" in (code or "")

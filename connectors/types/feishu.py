@@ -13,25 +13,14 @@ no longer listed and the sync engine marks its item "resolved upstream".
 
 from __future__ import annotations
 
+import functools
 import json
 from decimal import Decimal
+from types import SimpleNamespace
 
-import lark_oapi as lark
 import requests
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from lark_oapi.api.approval.v4 import (
-    GetInstanceRequest,
-    InstanceSearch,
-    QueryInstanceRequest,
-    SearchTaskRequest,
-    TaskSearch,
-)
-from lark_oapi.api.auth.v3 import (
-    InternalTenantAccessTokenRequest,
-    InternalTenantAccessTokenRequestBody,
-)
-from lark_oapi.api.contact.v3 import BatchGetIdUserRequest, BatchGetIdUserRequestBody
 
 from ..registry import register
 from ._approvals import (
@@ -86,6 +75,42 @@ RATE_LIMIT_CODES = frozenset({99991400})
 PENDING = "PENDING"
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 REASON_WORDS = ("事由", "说明", "用途", "原因", "reason", "description", "purpose")
+
+
+@functools.cache
+def _lark() -> SimpleNamespace:
+    """The lark-oapi SDK, imported when a Feishu connector first talks to
+    Feishu: it loads about ten thousand modules (some 160 MB), which every
+    process that never does (web workers, the certificate worker) is spared."""
+    import lark_oapi
+    from lark_oapi.api.approval.v4 import (
+        GetInstanceRequest,
+        InstanceSearch,
+        QueryInstanceRequest,
+        SearchTaskRequest,
+        TaskSearch,
+    )
+    from lark_oapi.api.auth.v3 import (
+        InternalTenantAccessTokenRequest,
+        InternalTenantAccessTokenRequestBody,
+    )
+    from lark_oapi.api.contact.v3 import (
+        BatchGetIdUserRequest,
+        BatchGetIdUserRequestBody,
+    )
+
+    return SimpleNamespace(
+        lark=lark_oapi,
+        GetInstanceRequest=GetInstanceRequest,
+        InstanceSearch=InstanceSearch,
+        QueryInstanceRequest=QueryInstanceRequest,
+        SearchTaskRequest=SearchTaskRequest,
+        TaskSearch=TaskSearch,
+        InternalTenantAccessTokenRequest=InternalTenantAccessTokenRequest,
+        InternalTenantAccessTokenRequestBody=InternalTenantAccessTokenRequestBody,
+        BatchGetIdUserRequest=BatchGetIdUserRequest,
+        BatchGetIdUserRequestBody=BatchGetIdUserRequestBody,
+    )
 
 
 @register
@@ -182,11 +207,12 @@ class FeishuConnector(OptionsMixin, ConnectorType):
             )
         if match_by != "email":
             return value
+        sdk = _lark()
         request = (
-            BatchGetIdUserRequest.builder()
+            sdk.BatchGetIdUserRequest.builder()
             .user_id_type(self._id_type())
             .request_body(
-                BatchGetIdUserRequestBody.builder()
+                sdk.BatchGetIdUserRequestBody.builder()
                 .emails([value])
                 .include_resigned(True)
                 .build()
@@ -245,12 +271,13 @@ class FeishuConnector(OptionsMixin, ConnectorType):
         """Pending instances the employee started (``instances/query``)."""
 
         def page(token):
+            sdk = _lark()
             builder = (
-                QueryInstanceRequest.builder()
+                sdk.QueryInstanceRequest.builder()
                 .page_size(PAGE_SIZE)
                 .user_id_type(self._id_type())
                 .request_body(
-                    InstanceSearch.builder()
+                    sdk.InstanceSearch.builder()
                     .user_id(user_id)
                     .instance_status(PENDING)
                     .build()
@@ -269,12 +296,16 @@ class FeishuConnector(OptionsMixin, ConnectorType):
         """Pending tasks assigned to the employee (``tasks/search``)."""
 
         def page(token):
+            sdk = _lark()
             builder = (
-                SearchTaskRequest.builder()
+                sdk.SearchTaskRequest.builder()
                 .page_size(PAGE_SIZE)
                 .user_id_type(self._id_type())
                 .request_body(
-                    TaskSearch.builder().user_id(user_id).task_status(PENDING).build()
+                    sdk.TaskSearch.builder()
+                    .user_id(user_id)
+                    .task_status(PENDING)
+                    .build()
                 )
             )
             if token:
@@ -311,8 +342,9 @@ class FeishuConnector(OptionsMixin, ConnectorType):
         )
 
     def _detail(self, code: str) -> dict:
+        sdk = _lark()
         request = (
-            GetInstanceRequest.builder()
+            sdk.GetInstanceRequest.builder()
             .instance_id(code)
             .user_id_type(self._id_type())
             .build()
@@ -448,13 +480,14 @@ class FeishuConnector(OptionsMixin, ConnectorType):
             raise MisconfiguredError(_("Enter the App ID of the Feishu app."))
         if not self.secrets.get("app_secret"):
             raise MisconfiguredError(_("Enter the App secret of the Feishu app."))
+        sdk = _lark()
         builder = (
-            lark.Client.builder()
+            sdk.lark.Client.builder()
             .app_id(self._app_id())
             .app_secret(str(self.secrets["app_secret"]))
             .enable_set_token(True)
             .timeout(self.timeout)
-            .log_level(lark.LogLevel.ERROR)
+            .log_level(sdk.lark.LogLevel.ERROR)
         )
         try:
             builder = builder.domain(self.base_url)
@@ -474,17 +507,18 @@ class FeishuConnector(OptionsMixin, ConnectorType):
         if self._token:
             return self._token
         client = self._sdk()
+        sdk = _lark()
         request = (
-            InternalTenantAccessTokenRequest.builder()
+            sdk.InternalTenantAccessTokenRequest.builder()
             .request_body(
-                InternalTenantAccessTokenRequestBody.builder()
+                sdk.InternalTenantAccessTokenRequestBody.builder()
                 .app_id(self._app_id())
                 .app_secret(str(self.secrets["app_secret"]))
                 .build()
             )
             .build()
         )
-        option = lark.RequestOption.builder().headers(dict(JSON_HEADERS)).build()
+        option = sdk.lark.RequestOption.builder().headers(dict(JSON_HEADERS)).build()
         raw = self._send(client, request, option)
         body = self._body(raw)
         code = body.get("code")
@@ -517,8 +551,9 @@ class FeishuConnector(OptionsMixin, ConnectorType):
         """Send an SDK request with the tenant token; the ``data`` of a
         successful answer, a connector error otherwise."""
         client = self._sdk()
+        sdk = _lark()
         for attempt in (1, 2):
-            option = lark.RequestOption.builder().tenant_access_token(
+            option = sdk.lark.RequestOption.builder().tenant_access_token(
                 self._tenant_token()
             )
             if request.body is not None:

@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models.fields.json import KT
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -295,7 +296,13 @@ class HandoverItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         self.handover = selectors.handover_get(
             user=self.request.user, handover_id=self.kwargs["handover_id"]
         )
-        return selectors.handover_items(handover=self.handover)
+        # Of an item's definition (the block snapshot, its largest column) the
+        # list shows only the help text: the rest is not read or decoded.
+        return (
+            selectors.handover_items(handover=self.handover)
+            .defer("definition")
+            .annotate(definition_help_text=KT("definition__help_text"))
+        )
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

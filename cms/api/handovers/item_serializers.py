@@ -1,5 +1,7 @@
 """Serializers of items, signatures, questions and attachments."""
 
+from functools import cached_property
+
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -207,10 +209,12 @@ class ItemSerializer(serializers.ModelSerializer):
         return self.context["request"].user
 
     def get_help_text(self, item) -> str:
+        if hasattr(item, "definition_help_text"):  # an item list: only this read
+            return item.definition_help_text or ""
         return item.definition.get("help_text") or ""
 
     def get_open_questions(self, item) -> int:
-        return sum(1 for comment in item.comments.all() if comment.is_open_question)
+        return sum(1 for comment in item.comment_list if comment.is_open_question)
 
     def get_can_fill(self, item) -> bool:
         return (
@@ -226,15 +230,19 @@ class ItemSerializer(serializers.ModelSerializer):
             and permissions.can_confirm(self._user(), item)
         )
 
+    @cached_property
+    def _attachments(self):
+        """One attachment serializer for every item of a list."""
+        return AttachmentSerializer(context=self.context)
+
     def to_representation(self, item):
         """What the declared fields give, built directly: a handover's item list
         (hundreds of items) is read often, and the generic path costs several
         times more. ``tests/test_api_fast_paths.py`` checks both agree."""
         assignee = item.assignee
-        attachments = AttachmentSerializer(context=self.context)
         current_hash = None
         signatures = []
-        for signature in item.signatures.all():
+        for signature in item.signature_list:
             if current_hash is None:
                 current_hash = content_hash(item_content(item))
             signatures.append(
@@ -261,8 +269,8 @@ class ItemSerializer(serializers.ModelSerializer):
             "assignee": _user_data(assignee) if assignee is not None else None,
             "not_applicable_reason": item.not_applicable_reason,
             "attachments": [
-                attachments.to_representation(attachment)
-                for attachment in item.attachments.all()
+                self._attachments.to_representation(attachment)
+                for attachment in item.attachment_list
             ],
             "open_questions": self.get_open_questions(item),
             "signatures": signatures,
