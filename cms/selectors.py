@@ -40,8 +40,11 @@ def published_templates(*, user) -> QuerySet[ChecklistTemplatePage]:
     (they describe the process, not a person)."""
     if not user.is_authenticated:
         return ChecklistTemplatePage.objects.none()
+    # The body is served from the live revision's cache (cms.api.serializers):
+    # read from the row only when that misses.
     return (
         ChecklistTemplatePage.objects.live()
+        .defer("body")
         .select_related("role", "locale")
         .prefetch_related("departments")
     )

@@ -17,6 +17,21 @@ def _english_by_default():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _revision_caches_start_empty():
+    """Revisions never change, so their derived content is cached by id. Ids
+    are never reused by PostgreSQL, but SQLite hands out a rolled-back test's
+    ids again: each test starts with empty caches."""
+    from django.core.cache import cache
+
+    from cms.api import serializers
+    from cms.services import handovers
+
+    cache.clear()
+    serializers._CONTENT.clear()
+    handovers._PROTOTYPES.clear()
+
+
 @pytest.fixture
 def block_library_alone():
     """The block library as a package of its own: without Baton's connectors

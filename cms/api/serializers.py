@@ -70,18 +70,32 @@ class TemplateSerializer(serializers.ModelSerializer):
         return _published_content(page)["body"]
 
 
+# Each process keeps the content of the revisions it served last (no
+# unpickling from the shared cache on every read); a revision never changes.
+_CONTENT: dict[int, dict] = {}
+_CONTENT_KEPT = 32
+
+
 def _published_content(page) -> dict:
     """The block tree and item count of the page's live revision. A revision
     never changes, so they are cached by its id: publishing makes a new one."""
-    key = f"baton:template-content:{page.live_revision_id}"
-    content = cache.get(key) if page.live_revision_id else None
+    revision_id = page.live_revision_id
+    content = _CONTENT.get(revision_id) if revision_id else None
+    if content is not None:
+        return content
+    key = f"baton:template-content:{revision_id}"
+    content = cache.get(key) if revision_id else None
     if content is None:
         content = {
             "body": page.body.stream_block.get_api_representation(page.body),
             "item_count": page.item_count(),
         }
-        if page.live_revision_id:
+        if revision_id:
             cache.set(key, content, timeout=24 * 60 * 60)
+    if revision_id:
+        while len(_CONTENT) >= _CONTENT_KEPT:
+            _CONTENT.pop(next(iter(_CONTENT)))
+        _CONTENT[revision_id] = content
     return content
 
 
