@@ -2,8 +2,8 @@
 
 from collections import Counter
 
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.db.models.fields.json import KT
+from django.db.models import Case, Count, JSONField, Prefetch, Q, QuerySet, When
+from django.db.models.fields.json import KeyTransform
 
 from .errors import NotFound
 from .models import (
@@ -152,63 +152,57 @@ def handover_progress(*, handover: Handover, items=None) -> dict:
 
 
 class _ProgressItem:
-    """What progress reads of an item (state, kind, condition, answer), without
-    loading the item's full definition and data."""
+    """What visibility reads of an item (its condition), without loading the
+    item's full definition."""
 
-    __slots__ = ("data", "definition", "kind", "state")
-    DONE_STATES = Item.DONE_STATES
+    __slots__ = ("definition",)
 
-    def __init__(self, state, kind, key, condition, answer):
-        self.state = state
-        self.kind = kind
-        self.definition = {"key": key, "condition": condition or {}}
-        self.data = {"value": answer}
+    def __init__(self, condition):
+        self.definition = {"condition": condition or {}}
 
     condition = Item.condition
-    is_done = Item.is_done
 
 
 def handovers_progress(*, handover_ids) -> dict:
-    """``handover_progress`` of many handovers in three queries, whatever their
-    size: items without a condition are counted by the database; only the
-    answers of form fields and the items with a condition are read."""
+    """``handover_progress`` of many handovers in one query, whatever their
+    size: the database counts their items by handover, state and visibility
+    condition, and returns the answers of form fields alongside (one row each);
+    only the conditions are then evaluated here, once per group."""
     from .services.review import item_is_visible
 
     handover_ids = list(handover_ids)
-    # Ordered by column, not by ``Item.Meta.ordering`` (whose "handover" would
-    # join the handovers to sort by their date).
-    items = (
+    is_field = Q(kind="field")
+    rows = (
         Item.objects.filter(handover_id__in=handover_ids)
-        .annotate(field_key=KT("definition__condition__field_key"))
-        .order_by("handover_id", "position", "pk")
-    )
-    always = Q(field_key__isnull=True) | Q(field_key="")
-    counts = {handover_id: Counter() for handover_id in handover_ids}
-    for handover_id, state, number in (
-        items.filter(always)
         .order_by()
-        .values_list("handover_id", "state")
-        .annotate(Count("id"))
-    ):
-        counts[handover_id][state] += number
+        .annotate(
+            condition=KeyTransform("condition", "definition"),
+            answer_key=Case(
+                When(is_field, then=KeyTransform("key", "definition")),
+                output_field=JSONField(),
+            ),
+            answer=Case(
+                When(is_field, then=KeyTransform("value", "data")),
+                output_field=JSONField(),
+            ),
+        )
+        .values_list("handover_id", "state", "condition", "answer_key", "answer")
+        .annotate(number=Count("id"))
+    )
+    counts = {handover_id: Counter() for handover_id in handover_ids}
     answers = {handover_id: {} for handover_id in handover_ids}
-    for handover_id, key, value in items.filter(kind="field").values_list(
-        "handover_id", "definition__key", "data__value"
-    ):
-        answers[handover_id][key] = value
-    for handover_id, state, kind, key, condition, answer in items.exclude(
-        always
-    ).values_list(
-        "handover_id",
-        "state",
-        "kind",
-        "definition__key",
-        "definition__condition",
-        "data__value",
-    ):
-        item = _ProgressItem(state, kind, key, condition, answer)
+    conditional = []
+    for handover_id, state, condition, key, answer, number in rows:
+        if key is not None:
+            answers[handover_id][key] = answer
+        item = _ProgressItem(condition)
+        if item.condition:
+            conditional.append((handover_id, state, item, number))
+        else:
+            counts[handover_id][state] += number
+    for handover_id, state, item, number in conditional:
         if item_is_visible(item, answers[handover_id]):
-            counts[handover_id][state] += 1
+            counts[handover_id][state] += number
     progress = {}
     for handover_id, states in counts.items():
         total = sum(states.values())

@@ -29,6 +29,11 @@ def django_db_setup():
 
 @pytest.fixture(scope="session", autouse=True)
 def _database(django_db_setup, django_db_blocker):
+    # In-process benchmarks stand for a server process: load the WSGI
+    # application as one does (config/wsgi.py), which also freezes what is
+    # loaded so far out of the garbage collector's full passes.
+    import config.wsgi  # noqa: F401
+
     with django_db_blocker.unblock():
         harness.CONTEXT["machine"] = harness.machine()
         yield
