@@ -1,0 +1,223 @@
+"""Emails about events on a handover: one per recipient per event, each in the
+recipient's language, with a link to the participant page."""
+
+import logging
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Comment, Handover, Item, Participant, ParticipantRole
+from ..services.review import field_answers, item_is_visible
+from .common import (
+    display_name,
+    email_message,
+    gather,
+    handover_language,
+    participant_url,
+    preferred_languages,
+    reachable,
+    send_all,
+    with_role,
+)
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["NOTIFIED_EVENTS", "handover_event_send"]
+
+# Event → the email templates under cms/email/ (<name>_subject.txt, <name>.txt).
+EVENT_TEMPLATES = {
+    "handover.started": "welcome",
+    "participant.added": "welcome",
+    "item.assigned": "item_assigned",
+    "question.asked": "question_asked",
+    "question.answered": "question_answered",
+    "item.returned": "item_returned",
+    "item.submitted": "item_submitted",
+    "item.resubmitted": "item_submitted",
+    "handover.in_review": "handover_in_review",
+    "handover.completed": "handover_completed",
+    "handover.cancelled": "handover_cancelled",
+}
+NOTIFIED_EVENTS = frozenset(EVENT_TEMPLATES)
+ITEM_EVENTS = frozenset(
+    {
+        "item.assigned",
+        "question.asked",
+        "question.answered",
+        "item.returned",
+        "item.submitted",
+        "item.resubmitted",
+    }
+)
+EVERYONE_EVENTS = frozenset(
+    {"handover.started", "handover.completed", "handover.cancelled"}
+)
+ROLE_ORDER = list(ParticipantRole.values)
+
+
+def _confirmers(item: Item, participants) -> dict[int, tuple]:
+    """Who may confirm the item (the rule of ``permissions.can_confirm``)."""
+    if item.confirmed_by_role == ParticipantRole.SUCCESSOR and item.assignee_id:
+        return gather(
+            participants,
+            lambda participant: (
+                participant.user_id == item.assignee_id
+                and participant.role == ParticipantRole.SUCCESSOR
+            ),
+        )
+    return with_role(participants, item.confirmed_by_role)
+
+
+def _answered_question(item: Item, actor_id, details: dict):
+    """The question an answer was posted to: named in the event when the service
+    says so, otherwise the one the actor answered last on this item."""
+    if details.get("question_id"):
+        return (
+            Comment.objects.select_related("author")
+            .filter(pk=details["question_id"], item=item, is_question=True)
+            .first()
+        )
+    answer = (
+        Comment.objects.select_related("question__author")
+        .filter(item=item, author_id=actor_id, question__isnull=False)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return answer.question if answer else None
+
+
+def _event_recipients(event, *, item, participants, actor_id, details):
+    if event in EVERYONE_EVENTS:
+        return gather(participants)
+    if event == "participant.added":
+        return gather(
+            participants,
+            lambda participant: (
+                participant.user_id == details.get("user_id")
+                and participant.role == details.get("role")
+            ),
+        )
+    if event == "handover.in_review":
+        return with_role(participants, ParticipantRole.MANAGER)
+    if event == "item.assigned":
+        if item.assignee is None:
+            return {}
+        return {item.assignee_id: (item.assignee, [ParticipantRole.SUCCESSOR])}
+    if event in ("question.asked", "item.returned"):
+        return with_role(participants, item.filled_by_role)
+    if event in ("item.submitted", "item.resubmitted"):
+        return _confirmers(item, participants)
+    if event == "question.answered":
+        question = _answered_question(item, actor_id, details)
+        if question is None:
+            return {}
+        roles = [
+            participant.role
+            for participant in participants
+            if participant.user_id == question.author_id
+        ]
+        return {question.author_id: (question.author, roles)}
+    return {}
+
+
+def _leaver_work(handover: Handover) -> dict:
+    """What the departing employee has to fill, and the first date it is due."""
+    items = list(handover.items.all())
+    answers = field_answers(items)
+    todo = [
+        item
+        for item in items
+        if item.filled_by_role == ParticipantRole.LEAVER
+        and not item.is_done
+        and item_is_visible(item, answers)
+    ]
+    due_dates = [item.due_date for item in todo if item.due_date]
+    return {
+        "leaver_item_count": len(todo),
+        "first_due_date": min(due_dates, default=None),
+    }
+
+
+def handover_event_send(
+    *, handover_id: int, event: str, actor_id=None, item_id=None, details=None
+) -> int:
+    """Email the people an event concerns, never the actor. Returns how many
+    emails were sent."""
+    template = EVENT_TEMPLATES.get(event)
+    if template is None:
+        return 0
+    details = details or {}
+    handover = (
+        Handover.objects.select_related("employee").filter(pk=handover_id).first()
+    )
+    if handover is None:
+        logger.warning("No email for %s: handover %s is gone.", event, handover_id)
+        return 0
+    item = None
+    if item_id is not None:
+        item = (
+            Item.objects.select_related("assignee")
+            .filter(pk=item_id, handover=handover)
+            .first()
+        )
+    if event in ITEM_EVENTS and item is None:
+        logger.warning("No email for %s: item %s is gone.", event, item_id)
+        return 0
+    participants = list(
+        Participant.objects.filter(handover=handover).select_related("user")
+    )
+    recipients = {
+        user_id: (user, roles)
+        for user_id, (user, roles) in _event_recipients(
+            event,
+            item=item,
+            participants=participants,
+            actor_id=actor_id,
+            details=details,
+        ).items()
+        if user_id != actor_id and reachable(user)
+    }
+    if not recipients:
+        return 0
+
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    context = {
+        "event": event,
+        "added": event == "participant.added",
+        "resubmitted": event == "item.resubmitted",
+        "handover_number": handover.number,
+        "employee_name": handover.employee.name,
+        "last_working_day": handover.last_working_day,
+        "completed_at": handover.completed_at,
+        "cancel_reason": handover.cancel_reason,
+        "item_label": item.label if item else "",
+        "item_due_date": item.due_date if item else None,
+        "actor_name": display_name(actor) if actor else "",
+        "reason": details.get("reason", ""),
+    }
+    if template == "welcome" and any(
+        ParticipantRole.LEAVER in roles for _user, roles in recipients.values()
+    ):
+        context.update(_leaver_work(handover))
+
+    languages = preferred_languages(recipients)
+    fallback = handover_language(handover)
+    messages = []
+    for user_id, (user, roles) in recipients.items():
+        language = languages.get(user_id, fallback)
+        roles = sorted(set(roles), key=ROLE_ORDER.index)
+        messages.append(
+            email_message(
+                user=user,
+                language=language,
+                template=template,
+                context={
+                    **context,
+                    "roles": roles,
+                    "role_labels": [ParticipantRole(role).label for role in roles],
+                },
+                link=participant_url(handover.pk, language),
+                link_label=_("Open the handover"),
+            )
+        )
+    return send_all(messages)
