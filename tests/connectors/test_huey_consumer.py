@@ -16,7 +16,14 @@ from connectors.models import BlockSync, SyncRun
 from connectors.tasks import sync_block_task
 from tests.connectors.helpers import connector_template, start_handover
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor == "sqlite",
+        reason="The consumer is another process: an in-memory SQLite test "
+        "database is out of its reach.",
+    ),
+]
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 ROOT = Path(__file__).resolve().parents[2]

@@ -252,8 +252,8 @@ def test_secrets_are_encrypted_at_rest(db):
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT secrets_ciphertext, settings::text FROM connectors_connectorconfig"
-            " WHERE id = %s",
+            "SELECT secrets_ciphertext, CAST(settings AS text)"
+            " FROM connectors_connectorconfig WHERE id = %s",
             [crm.pk],
         )
         stored = " ".join(cursor.fetchone())
