@@ -17,10 +17,10 @@ from wagtail.snippets.views.snippets import (
 
 from cms import selectors
 from cms.models import Certificate, Employee
+from cms.permissions import is_hr_admin
 
 from .filters import EmployeeFilterSet
 from .links import certificate_url, participant_url
-from .permissions import hr_admin
 from .progress import attach_progress
 
 __all__ = [
@@ -85,7 +85,7 @@ class EmployeeArchiveView(InspectView):
         """Offered when HR could start a handover for this employee now."""
         employee = self.object
         can_start = (
-            hr_admin(self.request.user)
+            is_hr_admin(self.request.user)
             and employee.user_id
             and not any(handover.is_open for handover in self.handovers)
         )

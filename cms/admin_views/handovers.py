@@ -23,6 +23,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from cms import selectors, services
 from cms.errors import BatonError, NotFound
 from cms.models import Employee, Handover
+from cms.permissions import is_hr_admin
 
 from .filters import HandoverFilterSet, overdue_condition
 from .forms import (
@@ -32,7 +33,7 @@ from .forms import (
     start_suggestions,
 )
 from .links import participant_url
-from .permissions import HRAdminRequiredMixin, hr_admin
+from .permissions import HRAdminRequiredMixin
 from .progress import attach_progress
 
 __all__ = [
@@ -311,7 +312,7 @@ class HandoverCancelView(HRAdminRequiredMixin, WagtailAdminTemplateMixin, View):
 
 class HandoverMenuItem(AdminMenuItem):
     def is_shown(self, request):
-        return hr_admin(request.user)
+        return is_hr_admin(request.user)
 
 
 class HandoverViewSet(ModelViewSet):

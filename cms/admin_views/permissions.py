@@ -13,22 +13,17 @@ __all__ = [
     "HRAdminOnlyPolicy",
     "HRAdminOrModelPermissionPolicy",
     "HRAdminRequiredMixin",
-    "hr_admin",
 ]
-
-# ``is_hr_admin`` remembers its answer on the user object for the request:
-# listings ask once per row.
-hr_admin = is_hr_admin
 
 
 class HRAdminOnlyPolicy(BasePermissionPolicy):
     """Every action for HR admins, none for anyone else."""
 
     def user_has_permission(self, user, action):
-        return hr_admin(user)
+        return is_hr_admin(user)
 
     def user_has_any_permission(self, user, actions):
-        return hr_admin(user)
+        return is_hr_admin(user)
 
     def users_with_any_permission(self, actions):
         return hr_admin_users()
@@ -39,10 +34,10 @@ class HRAdminOrModelPermissionPolicy(ModelPermissionPolicy):
     anyone else needs the usual ``add``/``change``/``delete``/``view`` ones."""
 
     def user_has_permission(self, user, action):
-        return hr_admin(user) or super().user_has_permission(user, action)
+        return is_hr_admin(user) or super().user_has_permission(user, action)
 
     def user_has_any_permission(self, user, actions):
-        return hr_admin(user) or super().user_has_any_permission(user, actions)
+        return is_hr_admin(user) or super().user_has_any_permission(user, actions)
 
     def users_with_any_permission(self, actions):
         granted = super().users_with_any_permission(actions).values("pk")
@@ -67,6 +62,6 @@ class HRAdminRequiredMixin:
     permission_policy = HRAdminOnlyPolicy("cms.Handover")
 
     def dispatch(self, request, *args, **kwargs):
-        if not hr_admin(request.user):
+        if not is_hr_admin(request.user):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
