@@ -12,6 +12,12 @@ from checklist_blocks.blocks.connector import CONNECTOR_SLUG_PATTERN
 
 from .crypto import decrypt_secrets, encrypt_secrets
 
+
+def _private_storage():
+    from cms.models.handovers import private_storage
+
+    return private_storage
+
 __all__ = [
     "AccessAction",
     "AccessGrant",
@@ -21,6 +27,7 @@ __all__ = [
     "SyncRun",
     "SyncedRecord",
     "Transfer",
+    "UploadImport",
 ]
 
 
@@ -182,6 +189,15 @@ class BlockSync(models.Model):
     last_finished_at = models.DateTimeField(null=True, blank=True)
     # Bumped on every queueing; a task carrying an older generation is stale.
     generation = models.PositiveIntegerField(default=0)
+    # The run holding the block now, and until when its worker's lease lasts:
+    # a run whose lease passed without a heartbeat belongs to a dead worker.
+    run = models.ForeignKey(
+        "SyncRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Records applied so far of the running (or last) run: "n of N".
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -244,6 +260,7 @@ class SyncRun(models.Model):
         OK = "ok", _("Succeeded")
         PARTIAL = "partial", _("Succeeded with skipped records")
         FAILED = "failed", _("Failed")
+        INTERRUPTED = "interrupted", _("Interrupted")
 
     connector = models.ForeignKey(
         ConnectorConfig,
@@ -278,6 +295,22 @@ class SyncRun(models.Model):
     request_id = models.CharField(_("upstream request id"), max_length=255, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The lease: the worker (host:pid) beats while it runs; a run whose
+    # heartbeat is older than the lease is interrupted and retried.
+    worker = models.CharField(_("worker"), max_length=255, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    # Records to apply and applied: runs commit in batches.
+    total = models.PositiveIntegerField(_("records to apply"), default=0)
+    done = models.PositiveIntegerField(_("records applied"), default=0)
+    # A run that continues an interrupted one.
+    resumed_from = models.ForeignKey(
+        "self",
+        verbose_name=_("resumes"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -567,3 +600,58 @@ class ResidualAccess(models.Model):
 
     def __str__(self):
         return f"{self.grant} (+{self.days_after} d)"
+
+
+def _upload_path(instance, filename):
+    return f"handovers/{instance.handover_id}/uploads/{filename}"
+
+
+class UploadImport(models.Model):
+    """A spreadsheet a person uploaded into a connector block, imported in the
+    background: the stored file, the chosen columns, whether it adds to the
+    block's list or replaces it, and how far the import got."""
+
+    class Mode(models.TextChoices):
+        ADD = "add", _("Add to the list")
+        REPLACE = "replace", _("Replace the list")
+
+    class State(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    handover = models.ForeignKey(
+        "cms.Handover", on_delete=models.CASCADE, related_name="upload_imports"
+    )
+    block_id = models.CharField(max_length=64)
+    file = models.FileField(storage=_private_storage, upload_to=_upload_path)
+    filename = models.CharField(_("file"), max_length=255)
+    sheet = models.CharField(max_length=255, blank=True)
+    # {"mapping": {property path: column}, "id_column": column, "columns": [...]}
+    options = models.JSONField(default=dict, blank=True)
+    mode = models.CharField(
+        _("mode"), max_length=16, choices=Mode.choices, default=Mode.ADD
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.UPLOADED
+    )
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows imported"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    run = models.ForeignKey(
+        SyncRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["handover", "block_id", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_state_display()})"
