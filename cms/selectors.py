@@ -2,7 +2,17 @@
 
 from collections import Counter
 
-from django.db.models import Case, Count, JSONField, Prefetch, Q, QuerySet, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    JSONField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KeyTransform
 
 from .errors import NotFound
@@ -29,6 +39,7 @@ __all__ = [
     "handovers_for_user",
     "handovers_progress",
     "item_get",
+    "mark_visibility",
     "published_template_get",
     "published_templates",
     "signature_is_stale",
@@ -114,6 +125,29 @@ def handover_items(*, handover: Handover) -> QuerySet[Item]:
     )
 
 
+def mark_visibility(items, *, handover_id: int) -> list[Item]:
+    """Set ``visible`` on each of ``items`` (all of handover ``handover_id``):
+    one query for the handover's answers, and only when some item has a
+    condition. An item list that defers ``definition`` annotates
+    ``definition_condition`` instead."""
+    from .services.visibility import condition_is_met, handover_answers
+
+    items = list(items)
+    answers = None
+    for item in items:
+        if hasattr(item, "definition_condition"):
+            condition = item.definition_condition
+        else:
+            condition = item.condition
+        if not condition or not condition.get("field_key"):
+            item.visible = True
+            continue
+        if answers is None:
+            answers, _labels = handover_answers(handover_id)
+        item.visible = condition_is_met(condition, answers)
+    return items
+
+
 def item_get(*, user, item_id) -> Item:
     try:
         item = Item.objects.select_related("handover", "assignee").get(pk=int(item_id))
@@ -134,41 +168,63 @@ def attachment_get(*, user, attachment_id) -> Attachment:
     return attachment
 
 
-def handover_progress(*, handover: Handover, items=None) -> dict:
-    """Counts for progress bars: visible items only (conditions applied)."""
-    from .services.review import field_answers, item_is_visible
+def _progress(counts: Counter) -> dict:
+    """The progress figures from counts of visible items by bucket: "accepted"
+    (accepted or not applicable), "submitted", "filled" (returned, or to fill
+    with a value a person or connector put in) and "empty" (to fill, untouched)."""
+    accepted, submitted = counts["accepted"], counts["submitted"]
+    filled = accepted + submitted + counts["filled"]
+    total = filled + counts["empty"]
 
-    items = list(items if items is not None else handover.items.all())
-    answers = field_answers(items)
-    visible = [item for item in items if item_is_visible(item, answers)]
-    done = sum(1 for item in visible if item.is_done)
-    submitted = sum(1 for item in visible if item.state == Item.State.SUBMITTED)
+    def percent(number):
+        return round(100 * number / total) if total else 100
+
     return {
-        "total": len(visible),
-        "done": done,
+        "total": total,
+        "filled": filled,
         "submitted": submitted,
-        "percent": round(100 * done / len(visible)) if visible else 100,
+        "accepted": accepted,
+        "done": accepted,
+        "percent": percent(accepted),
+        "submitted_percent": percent(submitted + accepted),
+        "filled_percent": percent(filled),
     }
 
 
-class _ProgressItem:
-    """What visibility reads of an item (its condition), without loading the
-    item's full definition."""
+def _bucket(state: str, touched: bool) -> str:
+    if state in Item.DONE_STATES:
+        return "accepted"
+    if state == Item.State.SUBMITTED:
+        return "submitted"
+    if state == Item.State.RETURNED or touched:
+        return "filled"
+    return "empty"
 
-    __slots__ = ("definition",)
 
-    def __init__(self, condition):
-        self.definition = {"condition": condition or {}}
+def handover_progress(*, handover: Handover, items=None) -> dict:
+    """Counts for progress bars, of visible items only (conditions applied):
+    ``total``; ``filled`` (past "to fill", or to fill with a value a person or
+    connector put in: any provenance), ``submitted`` (waiting for confirmation),
+    ``accepted`` (accepted or not applicable; also as ``done``); ``percent``
+    (accepted), ``submitted_percent`` (submitted or accepted) and
+    ``filled_percent``. Each figure counts an item once, in its furthest step:
+    ``filled`` includes ``submitted`` and ``accepted``."""
+    from .services.visibility import visible_items
 
-    condition = Item.condition
+    items = items if items is not None else handover.items.all()
+    counts = Counter(
+        _bucket(item.state, bool(item.provenance)) for item in visible_items(items)
+    )
+    return _progress(counts)
 
 
 def handovers_progress(*, handover_ids) -> dict:
     """``handover_progress`` of many handovers in one query, whatever their
-    size: the database counts their items by handover, state and visibility
-    condition, and returns the answers of form fields alongside (one row each);
-    only the conditions are then evaluated here, once per group."""
-    from .services.review import item_is_visible
+    size: the database counts their items by handover, state, whether anyone
+    filled them and visibility condition, and returns the answers of form fields
+    alongside (one row each); only the conditions are then evaluated here, once
+    per group."""
+    from .services.visibility import condition_is_met
 
     handover_ids = list(handover_ids)
     is_field = Q(kind="field")
@@ -185,35 +241,35 @@ def handovers_progress(*, handover_ids) -> dict:
                 When(is_field, then=KeyTransform("value", "data")),
                 output_field=JSONField(),
             ),
+            touched=Case(
+                When(provenance={}, then=Value(False)),
+                default=Value(True),
+                output_field=BooleanField(),
+            ),
         )
-        .values_list("handover_id", "state", "condition", "answer_key", "answer")
+        .values_list(
+            "handover_id", "state", "touched", "condition", "answer_key", "answer"
+        )
         .annotate(number=Count("id"))
     )
     counts = {handover_id: Counter() for handover_id in handover_ids}
     answers = {handover_id: {} for handover_id in handover_ids}
     conditional = []
-    for handover_id, state, condition, key, answer, number in rows:
+    for handover_id, state, touched, condition, key, answer, number in rows:
         if key is not None:
             answers[handover_id][key] = answer
-        item = _ProgressItem(condition)
-        if item.condition:
-            conditional.append((handover_id, state, item, number))
+        bucket = _bucket(state, touched)
+        if condition and condition.get("field_key"):
+            conditional.append((handover_id, bucket, condition, number))
         else:
-            counts[handover_id][state] += number
-    for handover_id, state, item, number in conditional:
-        if item_is_visible(item, answers[handover_id]):
-            counts[handover_id][state] += number
-    progress = {}
-    for handover_id, states in counts.items():
-        total = sum(states.values())
-        done = sum(states[state] for state in Item.DONE_STATES)
-        progress[handover_id] = {
-            "total": total,
-            "done": done,
-            "submitted": states[Item.State.SUBMITTED],
-            "percent": round(100 * done / total) if total else 100,
-        }
-    return progress
+            counts[handover_id][bucket] += number
+    for handover_id, bucket, condition, number in conditional:
+        if condition_is_met(condition, answers[handover_id]):
+            counts[handover_id][bucket] += number
+    return {
+        handover_id: _progress(bucket_counts)
+        for handover_id, bucket_counts in counts.items()
+    }
 
 
 def signature_is_stale(signature: Signature) -> bool:

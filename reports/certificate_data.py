@@ -37,6 +37,9 @@ class CertificateItem:
     summary: str = ""
     successor_name: str = ""
     signatures: list[CertificateSignature] = field(default_factory=list)
+    #: Set when a connector resolved the item upstream and nobody signed for
+    #: it: "Resolved in <system> on <date>, not signed", already translated.
+    unsigned_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,3 +76,14 @@ class CertificateData:
     @property
     def item_count(self) -> int:
         return sum(len(section.items) for section in self.sections)
+
+    @property
+    def unsigned_count(self) -> int:
+        """Items nobody signed for (resolved upstream): the certificate must not
+        say every item was signed when these exist."""
+        return sum(
+            1
+            for section in self.sections
+            for item in section.items
+            if item.unsigned_note
+        )

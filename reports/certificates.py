@@ -204,6 +204,7 @@ def _item(item: CertificateItem, number: int, zone: ZoneInfo):
         "summary": item.summary.strip(),
         "successor_name": item.successor_name,
         "signatures": [_signature(sig, zone) for sig in item.signatures],
+        "unsigned_note": item.unsigned_note,
     }
 
 
@@ -230,6 +231,7 @@ def _context(certificate: CertificateData, zone: ZoneInfo) -> dict:
         "c": certificate,
         "html_lang": _HTML_LANG[certificate.language],
         "item_count": certificate.item_count,
+        "unsigned_count": certificate.unsigned_count,
         "resignation_date": format_date(certificate.resignation_date),
         "last_working_day": format_date(certificate.last_working_day),
         "started_at": format_datetime(certificate.started_at, zone),

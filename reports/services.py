@@ -2,9 +2,13 @@
 PDF, and store it through cms's service."""
 
 import logging
+from zoneinfo import ZoneInfo
 
+from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -12,7 +16,8 @@ from checklist_blocks.registry import get_kind
 from cms.errors import Conflict
 from cms.models import Certificate, Handover, Item, ParticipantRole, Signature
 from cms.services.certificates import certificate_code, certificate_store, chain_head
-from cms.services.review import field_answers, item_is_visible
+from cms.services.confirming import resolved_upstream_unsigned
+from cms.services.visibility import field_answers, item_is_visible
 
 from .certificate_data import (
     CertificateData,
@@ -27,6 +32,9 @@ logger = logging.getLogger(__name__)
 __all__ = ["certificate_data", "certificate_issue", "employee_initials", "item_summary"]
 
 SUMMARY_LIMIT = 600
+ACCEPT_DECISIONS = frozenset(
+    {Signature.Decision.ACCEPT, Signature.Decision.ACCEPT_WITH_REMARKS}
+)
 
 
 def _person(user) -> str:
@@ -97,6 +105,51 @@ def employee_initials(name: str) -> str:
     return " ".join(f"{part[0].upper()}." for part in name.split())
 
 
+def _connector_names(items) -> dict[str, str]:
+    """Connector names by slug, for the connectors items were resolved in. The
+    connectors app is optional to reports: without it the slug is the name."""
+    slugs = {_resolved_slug(item) for item in items} - {""}
+    if not slugs or not apps.is_installed("connectors"):
+        return {}
+    config = apps.get_model("connectors", "ConnectorConfig")
+    return dict(config.objects.filter(slug__in=slugs).values_list("slug", "name"))
+
+
+def _resolved_slug(item: Item) -> str:
+    resolved = (item.provenance or {}).get("resolved_upstream") or {}
+    return resolved.get("connector") or (item.definition or {}).get("connector") or ""
+
+
+def _unsigned_note(item: Item, names: dict, zone) -> str:
+    """ "Resolved in <system> on <date>, not signed" for an item a connector
+    resolved upstream that nobody signed for; "" otherwise."""
+    if not resolved_upstream_unsigned(item):
+        return ""
+    resolved = item.provenance["resolved_upstream"]
+    slug = _resolved_slug(item)
+    system = resolved.get("connector_name") or names.get(slug) or slug
+    when = parse_datetime(resolved.get("at") or "")
+    day = timezone.localtime(when, zone).date().isoformat() if when else ""
+    if not system:
+        system = _("its source system")
+    return _("Resolved in %(system)s on %(date)s, not signed") % {
+        "system": system,
+        "date": day,
+    }
+
+
+def _successor_name(item: Item, signatures) -> str:
+    """Who took the item over: the successor who signed its acceptance, else
+    the successor it is assigned to."""
+    for signature in reversed(signatures):
+        if (
+            signature.decision in ACCEPT_DECISIONS
+            and signature.role == ParticipantRole.SUCCESSOR
+        ):
+            return _person(signature.signer)
+    return _person(item.assignee)
+
+
 def certificate_data(
     handover: Handover, *, code: str, root_hash: str
 ) -> CertificateData:
@@ -105,6 +158,8 @@ def certificate_data(
             "signatures__signer__employee"
         )
     )
+    names = _connector_names(items)
+    zone = ZoneInfo(settings.TIME_ZONE)
     answers = field_answers(items)
     sections: list[CertificateSection] = []
     by_section: dict[str, CertificateSection] = {}
@@ -115,16 +170,16 @@ def certificate_data(
         if key not in by_section:
             by_section[key] = CertificateSection(title=item.section_title, items=[])
             sections.append(by_section[key])
+        signatures = list(item.signatures.all())
         by_section[key].items.append(
             CertificateItem(
                 label=item.label,
                 kind_label=str(get_kind(item.kind).label),
                 state_label=str(Item.State(item.state).label),
                 summary=item_summary(item),
-                successor_name=_person(item.assignee),
-                signatures=[
-                    _signature(signature) for signature in item.signatures.all()
-                ],
+                successor_name=_successor_name(item, signatures),
+                signatures=[_signature(signature) for signature in signatures],
+                unsigned_note=_unsigned_note(item, names, zone),
             )
         )
     handover_signatures = handover.signatures.filter(

@@ -195,10 +195,13 @@ def test_the_form_suggests_the_sales_template_and_people_for_sales(hr_client, pe
             "Sales handover (English)",
             True,
         )
+        # A peer in the same department and role, not the manager.
         successors = [o for o in _select_options(html, "successors") if o[2]]
         assert [label for _value, label, _selected in successors] == [
-            "Wei Zhang (manager)"
+            "Jing Yang (successor)"
         ]
+        assert "Same department (Sales) and role (Sales)." in html
+        assert "Their manager, if no colleague should take over." in html
         managers = [o for o in _select_options(html, "manager") if o[2]]
         assert [label for _value, label, _selected in managers] == [
             "Wei Zhang (manager)"

@@ -58,19 +58,20 @@ def _active_users():
     )
 
 
-def start_suggestions(employee: Employee) -> dict:
-    """Initial values for the start form once the employee is known: the best
-    template, successors from the org chart, the employee's manager."""
+def start_suggestions(employee: Employee) -> tuple[dict, list]:
+    """Initial values for the start form once the employee is known (the best
+    template, the best successor, the employee's manager) and every successor
+    suggestion with why it was made, to show beside the field."""
     templates = services.suggest_templates(employee=employee)
+    successors = services.suggest_successors(employee=employee)
     manager = employee.manager
-    return {
+    initial = {
         "employee": employee.pk,
         "template": templates[0].pk if templates else None,
-        "successors": [
-            user.pk for user in services.suggest_successors(employee=employee)
-        ],
+        "successors": [successors[0].user.pk] if successors else [],
         "manager": manager.user_id if manager is not None else None,
     }
+    return initial, successors
 
 
 class HandoverStartForm(forms.Form):
@@ -92,7 +93,10 @@ class HandoverStartForm(forms.Form):
         label=_("Successors"),
         queryset=_active_users(),
         required=False,
-        help_text=_("Left empty: the employee's nearest manager takes over."),
+        help_text=_(
+            "Left empty: the best suggestion takes over (a colleague in the same "
+            "department and role first, the manager only as a last resort)."
+        ),
     )
     manager = UserChoiceField(
         label=_("Manager"),
@@ -104,7 +108,10 @@ class HandoverStartForm(forms.Form):
         label=_("IT participants"),
         queryset=_active_users(),
         required=False,
-        help_text=_("Revoke or transfer accounts and take back assets."),
+        help_text=_(
+            "Revoke or transfer accounts and take back assets. Left empty while "
+            "the template has IT items: the members of the IT group take part."
+        ),
     )
     resignation_date = forms.DateField(
         label=_("Resignation date"), required=False, widget=AdminDateInput

@@ -171,11 +171,11 @@ class HandoverStartView(HRAdminRequiredMixin, WagtailAdminTemplateMixin, View):
         ]
 
     def get(self, request):
-        initial = {}
+        initial, suggestions = {}, []
         employee = self._employee_from(request.GET.get("employee"))
         if employee is not None:
-            initial = start_suggestions(employee)
-        return self.render(HandoverStartForm(initial=initial))
+            initial, suggestions = start_suggestions(employee)
+        return self.render(HandoverStartForm(initial=initial), suggestions=suggestions)
 
     def post(self, request):
         form = HandoverStartForm(request.POST)
@@ -213,13 +213,14 @@ class HandoverStartView(HRAdminRequiredMixin, WagtailAdminTemplateMixin, View):
         if employee is None:
             form.is_valid()
             return self.render(form, status=400)
+        initial, suggestions = start_suggestions(employee)
         initial = {
-            **start_suggestions(employee),
+            **initial,
             "it_users": self.request.POST.getlist("it_users"),
             "resignation_date": self.request.POST.get("resignation_date", ""),
             "last_working_day": self.request.POST.get("last_working_day", ""),
         }
-        return self.render(HandoverStartForm(initial=initial))
+        return self.render(HandoverStartForm(initial=initial), suggestions=suggestions)
 
     def _employee_from(self, value):
         if not value:
@@ -229,9 +230,10 @@ class HandoverStartView(HRAdminRequiredMixin, WagtailAdminTemplateMixin, View):
         except (Employee.DoesNotExist, ValueError) as error:
             raise Http404 from error
 
-    def render(self, form, status=200):
+    def render(self, form, status=200, suggestions=()):
         context = self.get_context_data(
             form=form,
+            successor_suggestions=suggestions,
             action_url=reverse(self.start_url_name),
             submit_button_label=_("Start handover"),
             submit_button_active_label=_("Starting…"),

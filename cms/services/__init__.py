@@ -1,22 +1,23 @@
 """Every write to handovers goes through these functions: admin, participant
 pages, API and tasks alike."""
 
-from .confirming import INTENT, item_accept, item_assign, item_return, items_accept
+from .confirming import (
+    INTENT,
+    item_accept,
+    item_assign,
+    item_return,
+    items_accept,
+    resolved_upstream_unsigned,
+)
 from .discussion import (
     ALLOWED_UPLOAD_TYPES,
     attachment_add,
     comment_add,
     comment_resolve,
 )
-from .handovers import (
-    handover_open,
-    handover_start,
-    participant_add,
-    participant_remove,
-    suggest_successors,
-    suggest_templates,
-)
+from .handovers import handover_open, handover_start
 from .items import item_content, item_mark_not_applicable, item_submit, item_update
+from .participants import participant_add, participant_remove, participant_replace
 from .provenance import item_ignore_upstream, item_take_upstream
 from .review import (
     field_answers,
@@ -27,14 +28,16 @@ from .review import (
     handover_content,
     handover_declare,
     handover_reopen,
-    item_is_visible,
 )
 from .signing import RequestMeta
+from .suggestions import SuccessorSuggestion, suggest_successors, suggest_templates
+from .visibility import item_is_visible, require_shown, visible_items
 
 __all__ = [
     "ALLOWED_UPLOAD_TYPES",
     "INTENT",
     "RequestMeta",
+    "SuccessorSuggestion",
     "attachment_add",
     "comment_add",
     "comment_resolve",
@@ -61,6 +64,10 @@ __all__ = [
     "items_accept",
     "participant_add",
     "participant_remove",
+    "participant_replace",
+    "require_shown",
+    "resolved_upstream_unsigned",
     "suggest_successors",
     "suggest_templates",
+    "visible_items",
 ]

@@ -25,13 +25,16 @@ from .items import (
 )
 from .review import handover_advance
 from .signing import NO_REQUEST, reauthenticate, signature_create
+from .visibility import require_shown
 
 __all__ = [
     "INTENT",
+    "RESOLVED_INTENT",
     "item_accept",
     "item_assign",
     "item_return",
     "items_accept",
+    "resolved_upstream_unsigned",
 ]
 
 INTENT = {
@@ -45,19 +48,25 @@ INTENT = {
         "I return this item: it is not complete or not clear enough to take over."
     ),
 }
+RESOLVED_INTENT = _(
+    "I confirm that this item was resolved in its source system as shown and that "
+    "nothing of it is left to hand over."
+)
 
 
 # Confirming --------------------------------------------------------------------
 
 
-def _sign(*, actor, role, item, decision, remarks, method, meta) -> Signature:
+def _sign(
+    *, actor, role, item, decision, remarks, method, meta, intent=None
+) -> Signature:
     return signature_create(
         actor=actor,
         role=role,
         handover=item.handover,
         item=item,
         decision=decision,
-        intent=INTENT[decision],
+        intent=intent or INTENT[decision],
         remarks=remarks,
         method=method,
         meta=meta,
@@ -65,11 +74,24 @@ def _sign(*, actor, role, item, decision, remarks, method, meta) -> Signature:
     )
 
 
+def resolved_upstream_unsigned(item: Item) -> bool:
+    """A connector resolved the item (it became not applicable when its record
+    disappeared upstream) and nobody has signed for that yet."""
+    resolved = (item.provenance or {}).get("resolved_upstream")
+    return bool(
+        resolved
+        and item.state == Item.State.NOT_APPLICABLE
+        and not resolved.get("signature")
+    )
+
+
 def _accept_one(*, actor, item, version, remarks, method, meta) -> Item:
     role = _confirm_role(actor, item)
     require_open(item.handover)
+    require_shown(item)
     _check_version(item, version)
-    if item.state != Item.State.SUBMITTED:
+    resolved = resolved_upstream_unsigned(item)
+    if item.state != Item.State.SUBMITTED and not resolved:
         raise Conflict(_("Only a submitted item can be accepted."))
     if item.comments.filter(is_question=True, resolved_at__isnull=True).exists():
         raise Conflict(_("An open question on this item must be resolved first."))
@@ -85,16 +107,27 @@ def _accept_one(*, actor, item, version, remarks, method, meta) -> Item:
         remarks=remarks,
         method=method,
         meta=meta,
+        intent=RESOLVED_INTENT if resolved else None,
     )
     item.state = (
         Item.State.NOT_APPLICABLE if item.not_applicable_reason else Item.State.ACCEPTED
     )
-    _bump(
-        item,
-        actor=actor,
-        action="accept",
-        changes={"state": [before["state"], item.state]},
-    )
+    changes = {"state": [before["state"], item.state]}
+    if resolved:
+        # The signature confirms the resolution: the item stays not applicable
+        # and says who signed for it.
+        provenance = dict(item.provenance)
+        provenance["resolved_upstream"] = {
+            **provenance["resolved_upstream"],
+            "signature": signature.pk,
+        }
+        item.provenance = provenance
+        changes = {"resolved_upstream": ["unsigned", "signed"]}
+    if role == ParticipantRole.SUCCESSOR and item.assignee_id is None:
+        # A successor item nobody was given is taken over by whoever signs it.
+        item.assignee = actor
+        changes["assignee"] = [None, actor.pk]
+    _bump(item, actor=actor, action="accept", changes=changes)
     _audit(
         item,
         actor=actor,
@@ -189,6 +222,7 @@ def item_return(
     item, _roles = _visible_item(actor, item)
     role = _confirm_role(actor, item)
     require_open(item.handover)
+    require_shown(item)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(fields={"reason": [_("Say what is missing or unclear.")]})

@@ -1,6 +1,7 @@
 """Starting handovers and managing their participants."""
 
 import json
+from collections import Counter
 from datetime import timedelta
 
 from django.db import transaction
@@ -9,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from checklist_blocks.registry import get_kind, item_data, iter_items
-from cms.errors import Conflict, InvalidInput, PermissionDenied
+from cms.errors import Conflict, InvalidInput
 from cms.models import (
     ChecklistTemplatePage,
     Employee,
@@ -18,54 +19,20 @@ from cms.models import (
     Participant,
     ParticipantRole,
 )
-from cms.permissions import grant_role, grant_roles, revoke_role
+from cms.permissions import grant_roles
 from cms.signals import handover_started
 
 from .audit import audit_record
 from .common import announce, lock_handover, require_hr, require_open, require_role
-from .items import _bump
+from .roles import (
+    ROLES_THAT_CAN_BE_MISSING,
+    role_group_users,
+    role_name,
+)
 from .signing import NO_REQUEST
+from .suggestions import suggest_successors
 
-# Suggestions -----------------------------------------------------------------------
-
-
-__all__ = [
-    "handover_open",
-    "handover_start",
-    "participant_add",
-    "participant_remove",
-    "suggest_successors",
-    "suggest_templates",
-]
-
-
-def suggest_templates(*, employee: Employee, language: str | None = None):
-    """Published templates, best match first: same role, then same department."""
-    templates = ChecklistTemplatePage.objects.live().select_related("role", "locale")
-    if language:
-        templates = templates.filter(locale__language_code=language)
-    ranked = []
-    for template in templates.prefetch_related("departments"):
-        score = 0
-        if employee.role_id and template.role_id == employee.role_id:
-            score += 2
-        if employee.department_id and any(
-            department.pk == employee.department_id
-            for department in template.departments.all()
-        ):
-            score += 1
-        ranked.append((-score, template.title, template))
-    return [
-        template for _score, _title, template in sorted(ranked, key=lambda t: t[:2])
-    ]
-
-
-def suggest_successors(*, employee: Employee) -> list:
-    """The nearest manager up the reporting chain who can sign in."""
-    for boss in employee.reporting_chain():
-        if boss.user_id and boss.user.is_active:
-            return [boss.user]
-    return []
+__all__ = ["handover_open", "handover_start"]
 
 
 def _manager_user(employee: Employee):
@@ -73,6 +40,37 @@ def _manager_user(employee: Employee):
         if boss.user_id and boss.user.is_active:
             return boss.user
     return None
+
+
+# The start form's field for each role that can go missing.
+_ROLE_FIELDS = {ParticipantRole.MANAGER: "manager", ParticipantRole.IT: "it_users"}
+
+
+def _fill_roles(template, named: dict, *, leaver) -> tuple[dict, dict]:
+    """Every role the template's items are filled or confirmed by gets someone:
+    the people named, else the members of the role's group. Returns the people
+    by role and, for a role still without anyone, the error to show."""
+    needs = Counter()
+    for prototype in _item_prototypes(template.live_revision):
+        # A connector list counts as one item: its records arrive later.
+        for role in {prototype["filled_by_role"], prototype["confirmed_by_role"]}:
+            needs[role] += 1
+    named = dict(named)
+    errors = {}
+    for role in ROLES_THAT_CAN_BE_MISSING:
+        if not needs.get(role) or named.get(role):
+            continue
+        named[role] = role_group_users(role, exclude=[leaver] if leaver else [])
+        if not named[role]:
+            errors[_ROLE_FIELDS[role]] = [
+                gettext(
+                    "Name someone as %(role)s: %(count)d item(s) of this template "
+                    "are filled or confirmed by one, and nobody can take the role "
+                    "by default."
+                )
+                % {"role": role_name(role), "count": needs[role]}
+            ]
+    return named, errors
 
 
 # Start -------------------------------------------------------------------------------
@@ -96,11 +94,11 @@ def _item_prototypes(revision) -> list[dict]:
     }
     prototypes = []
     for position, (section_id, block_id, kind, value) in enumerate(iter_items(body)):
-        if kind == "connector_list":
-            # Connector records become items when the connector fills them.
-            continue
         prototypes.append(
             {
+                # Connector records become items when the connector fills them;
+                # the block is kept for the roles its records will need.
+                "materialise": kind != "connector_list",
                 "block_id": block_id,
                 "section_block_id": section_id or "",
                 "section_title": section_titles.get(section_id, ""),
@@ -127,6 +125,8 @@ def _item_prototypes(revision) -> list[dict]:
 def _materialise_items(handover: Handover, revision, *, single_successor) -> list[Item]:
     items = []
     for prototype in _item_prototypes(revision):
+        if not prototype["materialise"]:
+            continue
         offset = prototype["due_offset_days"]
         confirmed_by = prototype["confirmed_by_role"]
         items.append(
@@ -172,7 +172,10 @@ def handover_start(
     meta=NO_REQUEST,
 ) -> Handover:
     """Start a handover from the template's published revision. Successors
-    default to the nearest manager up the chain; the manager to the employee's."""
+    default to the best suggestion (a peer before the manager); the manager to
+    the employee's. A role the template's items need that nobody was named for
+    is taken by its group's members (``BATON_ROLE_GROUPS``), or the start is
+    refused naming the role."""
     require_hr(actor)
     errors = {}
     if not employee.user_id:
@@ -188,16 +191,29 @@ def handover_start(
         errors["last_working_day"] = [
             gettext("The last working day cannot be before the resignation date.")
         ]
-    successors = list(successors or suggest_successors(employee=employee))
+    if not successors:
+        suggestions = suggest_successors(employee=employee)
+        successors = [suggestions[0].user] if suggestions else []
+    successors = list(successors)
     if not successors:
         errors["successors"] = [
-            gettext("Name a successor: the employee has no manager to default to.")
+            gettext(
+                "Name a successor: nobody in the employee's department or reporting "
+                "chain can take over."
+            )
         ]
     if employee.user_id and employee.user_id in {user.pk for user in successors}:
         errors["successors"] = [
             gettext("The departing employee cannot be their own successor.")
         ]
     manager = manager or _manager_user(employee)
+    named = {
+        ParticipantRole.MANAGER: [manager] if manager is not None else [],
+        ParticipantRole.IT: list(it_users),
+    }
+    if "template" not in errors:
+        named, missing = _fill_roles(template, named, leaver=employee.user)
+        errors.update(missing)
     if errors:
         raise InvalidInput(_("The handover could not be started."), fields=errors)
     Employee.objects.select_for_update().filter(pk=employee.pk).first()
@@ -227,9 +243,8 @@ def handover_start(
 
     people = [(employee.user, ParticipantRole.LEAVER)]
     people += [(user, ParticipantRole.SUCCESSOR) for user in successors]
-    if manager is not None:
-        people.append((manager, ParticipantRole.MANAGER))
-    people += [(user, ParticipantRole.IT) for user in it_users]
+    for role in (ParticipantRole.MANAGER, ParticipantRole.IT):
+        people += [(user, role) for user in named[role]]
     people.append((actor, ParticipantRole.HR))
     unique = list({(user.pk, role): (user, role) for user, role in people}.values())
     Participant.objects.bulk_create(
@@ -286,98 +301,3 @@ def handover_open(*, actor, handover, meta=NO_REQUEST) -> Handover:
     )
     _announce_start(handover, actor)
     return handover
-
-
-# Participants -----------------------------------------------------------------------
-
-
-@transaction.atomic
-def participant_add(
-    *, actor, handover, user, role: str, meta=NO_REQUEST
-) -> Participant:
-    handover = lock_handover(getattr(handover, "pk", handover))
-    acting_role = require_role(
-        actor, handover, ParticipantRole.HR, ParticipantRole.MANAGER
-    )
-    if acting_role == ParticipantRole.MANAGER and role != ParticipantRole.SUCCESSOR:
-        raise PermissionDenied(_("Managers can add successors only."))
-    require_open(handover, *Handover.OPEN_STATES)
-    if role not in ParticipantRole.values:
-        raise InvalidInput(fields={"role": [_("Unknown role.")]})
-    if role == ParticipantRole.LEAVER:
-        raise InvalidInput(
-            fields={"role": [_("A handover has exactly one departing employee.")]}
-        )
-    if role == ParticipantRole.SUCCESSOR and user.pk == handover.employee.user_id:
-        raise InvalidInput(
-            fields={
-                "user": [_("The departing employee cannot be their own successor.")]
-            }
-        )
-    if Participant.objects.filter(handover=handover, user=user, role=role).exists():
-        raise Conflict(
-            _("%(name)s already has this role on the handover.")
-            % {"name": user.get_full_name() or user.get_username()}
-        )
-    participant = Participant.objects.create(handover=handover, user=user, role=role)
-    grant_role(handover=handover, user=user, role=role)
-    audit_record(
-        handover=handover,
-        actor=actor,
-        role=acting_role,
-        action="participant.added",
-        obj=participant,
-        after={"user": user.pk, "role": role},
-        ip_address=meta.ip_address,
-    )
-    announce(
-        handover,
-        "participant.added",
-        actor=actor,
-        details={"user_id": user.pk, "role": role},
-    )
-    return participant
-
-
-@transaction.atomic
-def participant_remove(*, actor, handover, user, role: str, meta=NO_REQUEST) -> None:
-    handover = lock_handover(getattr(handover, "pk", handover))
-    acting_role = require_role(actor, handover, ParticipantRole.HR)
-    require_open(handover, *Handover.OPEN_STATES)
-    if role == ParticipantRole.LEAVER:
-        raise InvalidInput(
-            fields={"role": [_("The departing employee cannot be removed.")]}
-        )
-    participant = Participant.objects.filter(
-        handover=handover, user=user, role=role
-    ).first()
-    if participant is None:
-        return
-    if role == ParticipantRole.SUCCESSOR:
-        # Each item keeps a version saying who lost it, like any other change.
-        unfinished = handover.items.select_for_update().filter(assignee=user)
-        for item in unfinished.exclude(state__in=Item.DONE_STATES):
-            item.assignee = None
-            _bump(
-                item,
-                actor=actor,
-                action="unassign",
-                changes={"assignee": [user.pk, None]},
-            )
-    audit_record(
-        handover=handover,
-        actor=actor,
-        role=acting_role,
-        action="participant.removed",
-        obj=participant,
-        before={"user": user.pk, "role": role},
-        ip_address=meta.ip_address,
-    )
-    participant.delete()
-    revoke_role(handover=handover, user=user, role=role)
-    announce(
-        handover,
-        "participant.removed",
-        actor=actor,
-        details={"user_id": user.pk, "role": role},
-    )

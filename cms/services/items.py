@@ -17,7 +17,9 @@ from cms.permissions import can_confirm, can_fill
 
 from .audit import audit_record
 from .common import announce, lock_item, require_open, require_visible
+from .merge_patch import changed_paths, merge_patch
 from .signing import NO_REQUEST
+from .visibility import require_shown
 
 # Reads that shape what a signer sees ------------------------------------------
 
@@ -132,18 +134,26 @@ def _schema_for(item: Item) -> dict:
     return get_kind(item.kind).json_schema
 
 
-def _validate_data(item: Item, data) -> dict:
-    if not isinstance(data, dict):
-        raise InvalidInput(fields={"data": [_("Send the item's fields as an object.")]})
-    merged = {**item.data, **data}
-    validator = jsonschema.Draft202012Validator(_schema_for(item))
+def _validate_data(item: Item, patch) -> dict:
+    """The item's data with ``patch`` merged in (RFC 7396), valid against the
+    kind's JSON Schema; InvalidInput naming each bad field otherwise."""
+    if not isinstance(patch, dict):
+        raise InvalidInput(
+            _("Send the item's fields as an object."),
+            fields={"data": [_("Send the item's fields as an object.")]},
+        )
+    schema = _schema_for(item)
+    merged = merge_patch(item.data, patch, schema)
+    validator = jsonschema.Draft202012Validator(schema)
     errors = {}
     for error in validator.iter_errors(merged):
         field = ".".join(str(part) for part in error.absolute_path) or "data"
         if error.validator == "additionalProperties":
             message = gettext("Unknown field.")
-            unknown = sorted(set(merged) - set(_schema_for(item).get("properties", {})))
-            field = ", ".join(unknown) or field
+            known = error.schema.get("properties", {})
+            unknown = sorted(set(error.instance) - set(known))
+            prefix = f"{field}." if error.absolute_path else ""
+            field = ", ".join(prefix + name for name in unknown) or field
         elif error.validator in ("type", "format", "pattern", "enum"):
             message = gettext("This value is not valid here.")
         elif error.validator in ("minimum", "maximum", "exclusiveMinimum"):
@@ -158,49 +168,46 @@ def _validate_data(item: Item, data) -> dict:
     return merged
 
 
-def _typed_keys(item: Item, changes: dict) -> list[str]:
-    """Provenance keys of what a person changed. A connector record keeps its
-    fields under ``data``: each changed one is named, so a sync still updates the
-    fields nobody typed."""
-    keys = []
-    for key, (old, new) in changes.items():
-        if item.kind == "connector_list" and key == "data":
-            old, new = old or {}, new or {}
-            keys += [
-                f"data.{name}"
-                for name in sorted(set(old) | set(new))
-                if old.get(name) != new.get(name)
-            ]
-        else:
-            keys.append(key)
-    return keys
+def _changes(item: Item, merged: dict) -> dict:
+    """What a person changed, as ``{key: [old, new]}``. A connector record keeps
+    its fields under ``data``: each changed one is named ``data.<name>`` (the
+    keys of its provenance), so a sync still updates the fields nobody typed."""
+    changes = changed_paths(item.data, merged)
+    if item.kind == "connector_list" and "data" in changes:
+        old, new = changes.pop("data")
+        old = old if isinstance(old, dict) else {}
+        new = new if isinstance(new, dict) else {}
+        for name, values in changed_paths(old, new).items():
+            changes[f"data.{name}"] = values
+    return changes
 
 
 @transaction.atomic
 def item_update(*, actor, item, version, data: dict, meta=NO_REQUEST) -> Item:
-    """Save answers. Keeps a version with each changed field's old and new value
-    and marks the fields as typed by a person, so no sync overwrites them."""
+    """Change answers with a JSON Merge Patch (RFC 7396): nested objects merge,
+    ``null`` removes a key, what the patch leaves out keeps its value and its
+    provenance. Keeps a version with each changed field's old and new value and
+    marks only those fields as typed by a person, so no sync overwrites them."""
     item, _roles = _visible_item(actor, item)
     role = _fill_role(actor, item)
     require_open(item.handover)
+    require_shown(item)
     if item.state not in (Item.State.PENDING, Item.State.RETURNED):
         raise Conflict(
             _("This item was submitted; it can be changed again once it is returned.")
         )
     _check_version(item, version)
     merged = _validate_data(item, data)
-    changes = {
-        key: [item.data.get(key), value]
-        for key, value in merged.items()
-        if item.data.get(key) != value
-    }
+    changes = _changes(item, merged)
     if not changes:
         return item
     before = _snapshot(item)
     now = timezone.now().isoformat()
     item.data = merged
-    for key in _typed_keys(item, changes):
-        item.provenance[key] = {"source": "person", "user": actor.pk, "at": now}
+    provenance = dict(item.provenance or {})
+    for key in changes:
+        provenance[key] = {"source": "person", "user": actor.pk, "at": now}
+    item.provenance = provenance
     _bump(item, actor=actor, action="update", changes=changes)
     _audit(
         item,
@@ -234,6 +241,7 @@ def item_submit(*, actor, item, version, meta=NO_REQUEST) -> Item:
     item, _roles = _visible_item(actor, item)
     role = _fill_role(actor, item)
     require_open(item.handover)
+    require_shown(item)
     _check_version(item, version)
     if item.state not in (Item.State.PENDING, Item.State.RETURNED):
         raise Conflict(_("Only an item to fill or a returned item can be submitted."))
@@ -263,6 +271,7 @@ def item_mark_not_applicable(*, actor, item, version, reason: str, meta=NO_REQUE
     item, _roles = _visible_item(actor, item)
     role = _fill_role(actor, item)
     require_open(item.handover)
+    require_shown(item)
     _check_version(item, version)
     reason = (reason or "").strip()
     if not reason:

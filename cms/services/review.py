@@ -19,7 +19,9 @@ from cms.models import (
 
 from .audit import audit_record
 from .common import announce, lock_handover, require_open, require_role
+from .roles import missing_role_message, missing_roles
 from .signing import NO_REQUEST, reauthenticate, signature_create
+from .visibility import field_answers, item_is_visible, visible_items
 
 __all__ = [
     "APPROVAL_INTENT",
@@ -49,39 +51,13 @@ SECTION_APPROVAL_INTENT = _("As the manager I approve this section as shown abov
 # Progress ---------------------------------------------------------------------------
 
 
-def item_is_visible(item: Item, answers: dict) -> bool:
-    """An item whose condition on a form field is not met is hidden, and does
-    not need to be handed over."""
-    condition = item.condition
-    if not condition:
-        return True
-    answer = answers.get(condition["field_key"])
-    operator = condition.get("operator")
-    if operator == "is_yes":
-        return answer is True
-    if operator == "is_no":
-        return answer is False
-    if operator == "equals":
-        return str(answer) == str(condition.get("value"))
-    if operator == "not_equals":
-        return str(answer) != str(condition.get("value"))
-    return True
-
-
-def field_answers(items) -> dict:
-    return {
-        item.definition.get("key"): item.data.get("value")
-        for item in items
-        if item.kind == "field"
-    }
-
-
 def handover_blockers(handover: Handover, items=None) -> list[str]:
     """What stands between the handover and review, in words for people."""
-    items = list(items if items is not None else handover.items.all())
-    answers = field_answers(items)
-    visible = [item for item in items if item_is_visible(item, answers)]
+    visible = visible_items(items if items is not None else handover.items.all())
     blockers = []
+    present_roles = {participant.role for participant in handover.participants.all()}
+    for role, count in missing_roles(visible, present_roles).items():
+        blockers.append(missing_role_message(role, count))
     unassigned = [
         item
         for item in visible

@@ -72,7 +72,8 @@ def _items_for_output(*, user, item_ids) -> list[Item]:
     handover_ids = Item.objects.filter(pk__in=item_ids).values("handover_id")
     found = {}
     for handover in selectors.handovers_for_user(user=user).filter(pk__in=handover_ids):
-        for item in selectors.handover_items(handover=handover).filter(pk__in=item_ids):
+        items = selectors.handover_items(handover=handover).filter(pk__in=item_ids)
+        for item in selectors.mark_visibility(items, handover_id=handover.pk):
             # One shared handover instance: its role cache serves every item.
             item.handover = handover
             found[item.pk] = item

@@ -2,7 +2,7 @@
 
 import django_filters
 from django.db.models import Prefetch, prefetch_related_objects
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KT, KeyTransform
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -38,6 +38,7 @@ from .serializers import (
     HandoverSerializer,
     HandoverStartSerializer,
     ParticipantChangeSerializer,
+    ParticipantReplaceSerializer,
     ParticipantSerializer,
     ReasonSerializer,
 )
@@ -210,7 +211,9 @@ class HandoverViewSet(
 
     @_documented(
         "Remove a participant's role (HR)",
-        description="Send `user` and `role` in the body or as query parameters.",
+        description="Send `user` and `role` in the body or as query parameters. "
+        "A removed successor's open items go to the remaining successor when "
+        "exactly one remains, else to nobody (a blocker says so).",
         request=ParticipantChangeSerializer,
         response=None,
         status_code=204,
@@ -227,6 +230,23 @@ class HandoverViewSet(
             actor=request.user, handover=handover, meta=_meta(request), **data
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @_documented(
+        "Swap a participant for someone else (HR)",
+        description="One step: the replacement gets the role and, for a "
+        "successor, every item of the person replaced that is not accepted yet "
+        "(audited, one item version each). Accepted items keep who signed them.",
+        request=ParticipantReplaceSerializer,
+        response=ParticipantSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="participants/replace")
+    def replace_participant(self, request, pk=None):
+        handover = self._handover()
+        data = _parse(ParticipantReplaceSerializer, request)
+        participant = services.participant_replace(
+            actor=request.user, handover=handover, meta=_meta(request), **data
+        )
+        return Response(ParticipantSerializer(participant).data)
 
     @extend_schema(
         summary="The completion certificate (PDF)",
@@ -301,11 +321,15 @@ class HandoverItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return (
             selectors.handover_items(handover=self.handover)
             .defer("definition")
-            .annotate(definition_help_text=KT("definition__help_text"))
+            .annotate(
+                definition_help_text=KT("definition__help_text"),
+                definition_condition=KeyTransform("condition", "definition"),
+            )
         )
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        page = selectors.mark_visibility(page, handover_id=self.handover.pk)
         for item in page:
             item.handover = self.handover
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -20,11 +20,15 @@ from cms.models import (
     Signature,
 )
 from cms.services.audit import content_hash
+from cms.services.confirming import resolved_upstream_unsigned
 from cms.services.items import item_content
 
 User = get_user_model()
 
 FILLABLE_STATES = frozenset({Item.State.PENDING, Item.State.RETURNED})
+ACCEPT_DECISIONS = frozenset(
+    {Signature.Decision.ACCEPT, Signature.Decision.ACCEPT_WITH_REMARKS}
+)
 
 
 def _choice_field(name: str, choices):
@@ -83,10 +87,22 @@ class SectionSerializer(serializers.Serializer):
 
 
 class ProgressSerializer(serializers.Serializer):
-    total = serializers.IntegerField()
-    done = serializers.IntegerField()
-    submitted = serializers.IntegerField()
-    percent = serializers.IntegerField()
+    """Visible items only (hidden ones do not count). Each item counts once, in
+    its furthest step: ``filled`` includes the submitted and accepted ones."""
+
+    total = serializers.IntegerField(help_text="Visible items.")
+    filled = serializers.IntegerField(
+        help_text="Past “to fill”, or to fill with a value a person or a "
+        "connector put in."
+    )
+    submitted = serializers.IntegerField(help_text="Waiting for confirmation.")
+    accepted = serializers.IntegerField(help_text="Accepted or not applicable.")
+    done = serializers.IntegerField(help_text="The same as `accepted`.")
+    percent = serializers.IntegerField(help_text="Accepted, in % of `total`.")
+    submitted_percent = serializers.IntegerField(
+        help_text="Submitted or accepted, in % of `total`."
+    )
+    filled_percent = serializers.IntegerField(help_text="Filled, in % of `total`.")
 
 
 class EmployeeSummarySerializer(serializers.ModelSerializer):
@@ -167,6 +183,17 @@ class ItemSerializer(serializers.ModelSerializer):
     attachments = AttachmentSerializer(many=True, read_only=True)
     signatures = SignatureSerializer(many=True, read_only=True)
     open_questions = serializers.SerializerMethodField()
+    accepted_by = serializers.SerializerMethodField(
+        help_text="Who signed the latest acceptance (null before anyone did)."
+    )
+    resolved_upstream = serializers.SerializerMethodField(
+        help_text="The connector resolved this item upstream and nobody has "
+        "signed for it yet: its confirmer may accept it."
+    )
+    visible = serializers.SerializerMethodField(
+        help_text="False when the item is hidden by its condition: it needs no "
+        "handing over and cannot be filled or confirmed."
+    )
     can_fill = serializers.SerializerMethodField(
         help_text="The requester fills this item and may change or submit it now."
     )
@@ -199,6 +226,9 @@ class ItemSerializer(serializers.ModelSerializer):
             "attachments",
             "open_questions",
             "signatures",
+            "accepted_by",
+            "resolved_upstream",
+            "visible",
             "can_fill",
             "can_confirm",
             "updated_at",
@@ -216,17 +246,36 @@ class ItemSerializer(serializers.ModelSerializer):
     def get_open_questions(self, item) -> int:
         return sum(1 for comment in item.comment_list if comment.is_open_question)
 
+    @extend_schema_field(UserSummarySerializer(allow_null=True))
+    def get_accepted_by(self, item):
+        accepted = [
+            signature
+            for signature in item.signature_list
+            if signature.decision in ACCEPT_DECISIONS
+        ]
+        return _user_data(accepted[-1].signer) if accepted else None
+
+    def get_resolved_upstream(self, item) -> bool:
+        return resolved_upstream_unsigned(item)
+
+    def get_visible(self, item) -> bool:
+        if not hasattr(item, "visible"):
+            selectors.mark_visibility([item], handover_id=item.handover_id)
+        return item.visible
+
     def get_can_fill(self, item) -> bool:
         return (
             item.handover.state == Handover.State.IN_PROGRESS
             and item.state in FILLABLE_STATES
+            and self.get_visible(item)
             and permissions.can_fill(self._user(), item)
         )
 
     def get_can_confirm(self, item) -> bool:
         return (
             item.handover.state == Handover.State.IN_PROGRESS
-            and item.state == Item.State.SUBMITTED
+            and (item.state == Item.State.SUBMITTED or resolved_upstream_unsigned(item))
+            and self.get_visible(item)
             and permissions.can_confirm(self._user(), item)
         )
 
@@ -274,6 +323,9 @@ class ItemSerializer(serializers.ModelSerializer):
             ],
             "open_questions": self.get_open_questions(item),
             "signatures": signatures,
+            "accepted_by": self.get_accepted_by(item),
+            "resolved_upstream": self.get_resolved_upstream(item),
+            "visible": self.get_visible(item),
             "can_fill": self.get_can_fill(item),
             "can_confirm": self.get_can_confirm(item),
             "updated_at": _DATETIME.to_representation(item.updated_at),
@@ -322,10 +374,27 @@ class BatchConflictSerializer(ErrorSerializer):
     )
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "A JSON Merge Patch (RFC 7396) of the item's data.",
+    }
+)
+class MergePatchField(serializers.JSONField):
+    """Any JSON: the service checks it is an object and validates the merged
+    result against the item kind's schema, naming each bad field."""
+
+
 class ItemUpdateSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text="The version you last saw.")
-    data = serializers.DictField(
-        help_text="Fields to change; the others keep their value."
+    data = MergePatchField(
+        help_text="A JSON Merge Patch (RFC 7396) of the item's data: objects merge "
+        "member by member, `null` removes a member (a required one, like a form "
+        "field's `value`, becomes null: not answered), anything else replaces the "
+        "value; members left out keep their value and who set it. Connector "
+        'records keep their fields under `data`: `{"data": {"notes": "x"}}` '
+        "changes only `notes`."
     )
 
 

@@ -8,7 +8,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from cms import selectors, services
@@ -50,6 +50,33 @@ from .item_serializers import (
 # Items -----------------------------------------------------------------------------
 
 
+class MergePatchParser(JSONParser):
+    """``application/merge-patch+json`` (RFC 7396) bodies: JSON like any other;
+    the service merges the ``data`` member into the item's data."""
+
+    media_type = "application/merge-patch+json"
+
+
+MERGE_PATCH_DESCRIPTION = """\
+`data` is a **JSON Merge Patch** (RFC 7396) of the item's data, sent as
+`application/merge-patch+json` or `application/json`:
+
+- objects merge member by member, at any depth;
+- `null` removes a member (a member the kind requires, like a form field's
+  `value`, becomes null instead: not answered);
+- anything else (text, numbers, arrays) replaces the value;
+- members the patch leaves out keep their value **and their provenance**: only
+  the members that actually change are recorded as typed by you, so a sync
+  keeps updating the others.
+
+Connector records keep their fields under `data`:
+`{"version": 3, "data": {"data": {"notes": "Call on Monday"}}}` changes `notes`
+and nothing else. The merged result is validated against the kind's JSON Schema;
+a bad body (not an object, a wrong type, an unknown field) is refused with 400
+naming each field, and nothing changes. An item hidden by its condition is
+refused with 409."""
+
+
 @extend_schema(tags=["items"])
 class ItemViewSet(viewsets.GenericViewSet):
     """One item: read, fill, submit, and the successor's signatures."""
@@ -59,6 +86,13 @@ class ItemViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"
     filter_backends = []
     pagination_class = None
+
+    def get_parsers(self):
+        parsers = super().get_parsers()
+        request = getattr(self, "request", None)
+        if getattr(request, "method", "") == "PATCH":
+            parsers.append(MergePatchParser())
+        return parsers
 
     def _visible(self, item_id) -> Item:
         return selectors.item_get(user=self.request.user, item_id=item_id)
@@ -102,8 +136,12 @@ class ItemViewSet(viewsets.GenericViewSet):
         return self._item_response(pk)
 
     @_documented(
-        "Change an item's answers",
-        request=ItemUpdateSerializer,
+        "Change an item's answers (JSON Merge Patch)",
+        description=MERGE_PATCH_DESCRIPTION,
+        request={
+            "application/json": ItemUpdateSerializer,
+            "application/merge-patch+json": ItemUpdateSerializer,
+        },
         conflict=ConflictSerializer,
     )
     def partial_update(self, request, pk=None):
@@ -120,7 +158,9 @@ class ItemViewSet(viewsets.GenericViewSet):
 
     @_documented(
         "Accept an item (a signature)",
-        description="With `remarks` it is accepted with remarks.",
+        description="With `remarks` it is accepted with remarks. An item the "
+        "connector resolved upstream (`resolved_upstream`) is accepted the same "
+        "way: the signature confirms the resolution.",
         request=ItemAcceptSerializer,
         conflict=ConflictSerializer,
     )

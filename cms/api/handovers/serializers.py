@@ -204,6 +204,16 @@ class ParticipantChangeSerializer(serializers.Serializer):
     role = ParticipantRoleField()
 
 
+class ParticipantReplaceSerializer(serializers.Serializer):
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), help_text="Who gives the role up."
+    )
+    replacement = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), help_text="Who takes it."
+    )
+    role = ParticipantRoleField(default=ParticipantRole.SUCCESSOR)
+
+
 class AuditEventSerializer(serializers.ModelSerializer):
     ip_address = serializers.SerializerMethodField(
         help_text="Shown to HR only; null for everyone else."
