@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .models import UploadImport
+
 __all__ = ["MappingForm", "UploadForm", "property_field_name"]
 
 NOT_IMPORTED = ("", _("— not imported —"))
@@ -65,6 +67,24 @@ class MappingForm(forms.Form):
             ),
             widget=forms.Select(attrs={"class": "p-input"}),
         )
+        # "Add" is the default: it never changes an item that is already in
+        # the list, whereas "replace" turns the items missing from the file
+        # "not applicable" — a choice a person should make on purpose.
+        self.fields["mode"] = forms.ChoiceField(
+            label=_("What the file does"),
+            choices=UploadImport.Mode.choices,
+            initial=UploadImport.Mode.ADD,
+            widget=forms.RadioSelect,
+            error_messages={
+                "required": _(
+                    "Choose whether the file adds to the list or replaces it."
+                )
+            },
+        )
+        # The choices the preview on the page was computed for.
+        self.fields["previewed"] = forms.CharField(
+            required=False, max_length=64, widget=forms.HiddenInput
+        )
 
     @staticmethod
     def initial_for(mapping: dict, id_column: str | None) -> dict:
@@ -83,3 +103,6 @@ class MappingForm(forms.Form):
 
     def id_column(self) -> str | None:
         return self.cleaned_data.get("id_column") or None
+
+    def mode(self) -> str:
+        return self.cleaned_data["mode"]

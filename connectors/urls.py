@@ -18,8 +18,18 @@ urlpatterns = [
         name="spreadsheet_upload",
     ),
     path(
-        "<int:handover_id>/<slug:block_id>/<slug:token>/",
+        "<int:handover_id>/<slug:block_id>/<int:upload_id>/",
         views.spreadsheet_preview,
         name="spreadsheet_preview",
+    ),
+    path(
+        "<int:handover_id>/<slug:block_id>/<int:upload_id>/progress/",
+        views.spreadsheet_progress,
+        name="spreadsheet_progress",
+    ),
+    path(
+        "<int:handover_id>/<slug:block_id>/<int:upload_id>/progress.json",
+        views.spreadsheet_progress_json,
+        name="spreadsheet_progress_json",
     ),
 ]

@@ -42,7 +42,7 @@ class SpreadsheetConnector(ConnectorType):
         Setting(
             "max_rows",
             _("Maximum rows"),
-            help_text=_("Refuse files with more rows than this (at most 5,000)."),
+            help_text=_("Refuse files with more rows than this (at most 50,000)."),
             required=False,
             type="integer",
             default=spreadsheet.MAX_ROWS,
@@ -55,7 +55,7 @@ class SpreadsheetConnector(ConnectorType):
 
     @staticmethod
     def max_rows_of(config) -> int:
-        """The connector's row limit: its ``max_rows`` setting, at most 5,000."""
+        """The connector's row limit: its ``max_rows`` setting, at most 50,000."""
         value = (config or {}).get("max_rows")
         if value in (None, ""):
             return spreadsheet.MAX_ROWS

@@ -16,7 +16,7 @@ from cms import services
 from cms.errors import InvalidInput
 from cms.models import ChecklistTemplatePage, Employee, Handover, Item
 from connectors import spreadsheet
-from connectors.models import ConnectorConfig, SyncRun
+from connectors.models import ConnectorConfig, SyncRun, UploadImport
 from connectors.registry import get_type
 from connectors.spreadsheet import read_table, rows_to_records, suggest_mapping
 from connectors.types.base import ConnectorError, MisconfiguredError
@@ -213,7 +213,7 @@ def test_a_50_mb_file_is_refused_before_it_is_read():
     with pytest.raises(InvalidInput) as caught:
         read_table(upload, "everything.csv")
 
-    assert "larger than 10 MB" in str(caught.value.message)
+    assert "larger than 32 MB" in str(caught.value.message)
     assert upload.reads == 0
 
 
@@ -296,13 +296,17 @@ def test_empty_files_and_header_only_files_are_refused():
     assert "no rows below it" in refusal(b"Customer,Email\n", "c.csv")
 
 
-def test_too_many_rows_are_refused():
-    data = "Customer\n" + "".join(f"Client {n}\n" for n in range(5001))
+def test_too_many_rows_are_refused_with_advice_that_does_not_lose_items():
+    data = "Customer\n" + "".join(f"Client {n}\n" for n in range(50_001))
 
-    assert "more than 5,000 rows" in refusal(data.encode(), "c.csv")
+    message = refusal(data.encode(), "c.csv")
+    assert "more than 50,000 rows" in message
+    # Parts of a file imported one after another must add up, not replace
+    # each other.
+    assert "import each with “Add to the list”" in message
     assert "more than 3 rows" in refusal(data.encode(), "c.csv", max_rows=3)
-    # A connector cannot raise the limit above 5,000.
-    assert "more than 5,000 rows" in refusal(data.encode(), "c.csv", max_rows=9000)
+    # A connector cannot raise the limit above 50,000.
+    assert "more than 50,000 rows" in refusal(data.encode(), "c.csv", max_rows=90_000)
 
 
 def test_refusals_are_translated():
@@ -551,7 +555,7 @@ def test_a_mapping_without_the_naming_column_is_refused():
         rows_to_records(table, {}, record_kind="client")
 
 
-def test_the_table_survives_the_session_round_trip():
+def test_the_table_survives_a_json_round_trip():
     table = clients_table()
 
     again = spreadsheet.Table.from_dict(table.to_dict())
@@ -581,9 +585,9 @@ def test_the_spreadsheet_type_is_registered_for_uploads_only():
 
 def test_max_rows_setting_is_checked():
     assert SpreadsheetConnector(settings={"max_rows": 100}, secrets={}).max_rows == 100
-    assert SpreadsheetConnector(settings={}, secrets={}).max_rows == 5000
+    assert SpreadsheetConnector(settings={}, secrets={}).max_rows == 50_000
     with pytest.raises(MisconfiguredError):
-        SpreadsheetConnector(settings={"max_rows": 10_000}, secrets={})
+        SpreadsheetConnector(settings={"max_rows": 60_000}, secrets={})
     with pytest.raises(MisconfiguredError):
         SpreadsheetConnector(settings={"max_rows": "many"}, secrets={})
 
@@ -665,15 +669,29 @@ def upload(client, handover, data=None, name="clients.csv", **extra):
 
 def mapping_post(response, **changes):
     """The preview form as the browser would submit it, with its preselected
-    choices, plus ``changes``."""
+    choices and the fingerprint of the preview it shows, plus ``changes``."""
     form = response.context["form"]
-    data = {name: form[name].value() or "" for name in form.fields}
+    data = {
+        name: form[name].value() or "" for name in form.fields if name != "previewed"
+    }
+    data["previewed"] = response.context.get("previewed") or ""
+    data["action"] = "import"
     data.update(changes)
     return data
 
 
+def confirm(client, location, preview, capture, **changes):
+    """Press "Import" on the preview; the background import runs (huey runs
+    tasks at once in tests) and the progress page it leads to is returned."""
+    with capture(execute=True):
+        done = client.post(location, mapping_post(preview, **changes))
+    assert done.status_code == 302, done.content.decode()[:2000]
+    assert "/progress/" in done["Location"]
+    return client.get(done["Location"])
+
+
 def test_upload_preview_import_and_reimport_without_duplicates(
-    client, people, sheet_handover
+    client, people, sheet_handover, django_capture_on_commit_callbacks
 ):
     client.force_login(people["sales"])
 
@@ -690,39 +708,47 @@ def test_upload_preview_import_and_reimport_without_duplicates(
         assert f'<th scope="col">{column}</th>' in html
     assert "华信物流" in html and "钱雨" in html
     assert "Import 4 rows" in html
+    assert "2 new items" in html and "2 rows skipped" in html
     form = preview.context["form"]
     assert form["map__customer"].value() == "客户名称"
     assert form["map__contact_person__email"].value() == "邮箱"
+    assert form["mode"].value() == "add"
 
-    done = client.post(response["Location"], mapping_post(preview))
+    progress = confirm(
+        client, response["Location"], preview, django_capture_on_commit_callbacks
+    )
 
-    assert done.status_code == 302
-    assert done["Location"] == f"/en/handovers/{sheet_handover.pk}/"
     items = imported(sheet_handover)
     assert [item.label for item in items] == ["华信物流", "明和食品"]
     assert items[0].data["data"]["contact_person"]["email"] == (
         "zhou.lan@huaxin.example"
     )
     assert items[0].assignee == people["successor"]
-    page = client.get(done["Location"]).content.decode()
+    page = progress.content.decode()
     assert "Imported: 2 new, 0 updated, 2 skipped." in page
     assert "Row 4: Customer is empty" in page
     assert (
         "Row 5: Contact person › Email “not-an-email” is not an email address" in page
     )
+    assert "4 of 4 rows" in page
+    assert f'href="/en/handovers/{sheet_handover.pk}/"' in page
     run = SyncRun.objects.get(handover=sheet_handover, trigger="upload")
     assert run.actor == people["sales"]
 
     again = upload(client, sheet_handover)
     preview = client.get(again["Location"])
-    client.post(again["Location"], mapping_post(preview))
+    assert "2 items already in the list" in preview.content.decode()
+    progress = confirm(
+        client, again["Location"], preview, django_capture_on_commit_callbacks
+    )
 
     assert len(imported(sheet_handover)) == 2
-    page = client.get(f"/en/handovers/{sheet_handover.pk}/").content.decode()
-    assert "Imported: 0 new, 0 updated, 2 skipped." in page
+    assert "Imported: 0 new, 0 updated, 2 skipped." in progress.content.decode()
 
 
-def test_hr_imports_an_excel_workbook_with_an_id_column(client, people, sheet_handover):
+def test_hr_imports_an_excel_workbook_with_an_id_column(
+    client, people, sheet_handover, django_capture_on_commit_callbacks
+):
     client.force_login(people["hr"])
     data = workbook_bytes(
         (
@@ -738,7 +764,13 @@ def test_hr_imports_an_excel_workbook_with_an_id_column(client, people, sheet_ha
     response = upload(client, sheet_handover, data, "clients.xlsx")
     preview = client.get(response["Location"])
     assert preview.context["form"]["id_column"].value() == ""
-    client.post(response["Location"], mapping_post(preview, id_column="Client ID"))
+    # A new id column is a new choice: the preview is shown again for it.
+    shown = client.post(
+        response["Location"], mapping_post(preview, id_column="Client ID")
+    )
+    assert shown.status_code == 200
+    assert "Your choices changed" in shown.content.decode()
+    confirm(client, response["Location"], shown, django_capture_on_commit_callbacks)
 
     items = imported(sheet_handover)
     assert [item.data["external_id"] for item in items] == [
@@ -762,18 +794,20 @@ def test_hr_imports_an_excel_workbook_with_an_id_column(client, people, sheet_ha
     )
     response = upload(client, sheet_handover, edited, "clients.xlsx")
     preview = client.get(response["Location"])
-    done = client.post(
-        response["Location"], mapping_post(preview, id_column="Client ID")
+    shown = client.post(
+        response["Location"],
+        mapping_post(preview, id_column="Client ID", action="preview"),
+    )
+    assert "2 items already in the list" in shown.content.decode()
+    progress = confirm(
+        client, response["Location"], shown, django_capture_on_commit_callbacks
     )
 
     assert len(imported(sheet_handover)) == 2
     assert imported(sheet_handover)[0].data["data"]["contact_person"]["phone"] == (
         "13900139000"
     )
-    assert (
-        "Imported: 0 new, 1 updated, 0 skipped."
-        in client.get(done["Location"]).content.decode()
-    )
+    assert "Imported: 0 new, 1 updated, 0 skipped." in progress.content.decode()
 
 
 def test_a_bad_file_is_refused_on_the_upload_page_and_nothing_is_kept(
@@ -786,21 +820,21 @@ def test_a_bad_file_is_refused_on_the_upload_page_and_nothing_is_kept(
 
     assert response.status_code == 400
     assert "Cell B2 holds a formula (=1+1)" in response.content.decode()
-    assert not client.session.get("connectors.spreadsheet_uploads")
+    assert not UploadImport.objects.exists()
     assert imported(sheet_handover) == []
 
 
-def test_an_upload_over_10_mb_is_refused_without_being_kept(
+def test_an_upload_over_32_mb_is_refused_without_being_kept(
     client, people, sheet_handover
 ):
     client.force_login(people["sales"])
-    data = b"Customer\n" + b"x" * (11 * 1024 * 1024)
+    data = b"Customer\n" + b"x" * (33 * 1024 * 1024)
 
     response = upload(client, sheet_handover, data, "big.csv")
 
     assert response.status_code == 400
-    assert "The file is larger than 10 MB" in response.content.decode()
-    assert not client.session.get("connectors.spreadsheet_uploads")
+    assert "The file is larger than 32 MB" in response.content.decode()
+    assert not UploadImport.objects.exists()
 
 
 def test_a_mapping_without_the_customer_column_is_shown_on_the_preview(
@@ -815,6 +849,7 @@ def test_a_mapping_without_the_customer_column_is_shown_on_the_preview(
     assert refused.status_code == 400
     assert "Choose the column for Customer" in refused.content.decode()
     assert imported(sheet_handover) == []
+    assert UploadImport.objects.get().state == "uploaded"
 
 
 def test_strangers_get_404_and_other_participants_403(
