@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from cms import services
 from cms.models import Attachment, Comment, Handover, ParticipantRole
+from cms.services.visibility import visible_items
 from tests.fixtures.handovers import (
     PASSWORD,
     action_registry,
@@ -167,12 +168,15 @@ def _remove_successor(handover, people, newcomer):
 
 @prepares("declare")
 def _declare(handover, people, newcomer):
-    for item in handover.items.filter(filled_by_role="leaver"):
-        if item.kind == "field":
-            item = services.item_update(
-                actor=people["sales"], item=item, version=1, data={"value": False}
-            )
-        services.item_submit(actor=people["sales"], item=item, version=item.version)
+    mine = handover.items.filter(filled_by_role="leaver").order_by("position")
+    for item in mine.filter(kind="field"):
+        services.item_update(
+            actor=people["sales"], item=item, version=1, data={"value": False}
+        )
+    # Items the "no" answers hide need no handing over (and cannot be submitted).
+    for item in visible_items(handover.items.all()):
+        if item.filled_by_role == "leaver":
+            services.item_submit(actor=people["sales"], item=item, version=item.version)
     return "post", _handover_url("declare", handover), {"password": PASSWORD}
 
 

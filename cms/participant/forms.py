@@ -6,9 +6,10 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from cms.errors import InvalidInput
-from cms.models import Handover, ParticipantRole
+from cms.models import Handover, Item, ParticipantRole
 
 __all__ = [
+    "AcceptResolvedForm",
     "ApproveForm",
     "AssignForm",
     "AttachmentForm",
@@ -16,6 +17,7 @@ __all__ = [
     "DecisionForm",
     "DeclareForm",
     "HandoverFilterForm",
+    "ItemFilterForm",
     "NotApplicableForm",
     "ParticipantAddForm",
     "ParticipantRemoveForm",
@@ -66,6 +68,14 @@ class DecisionForm(VersionForm):
     )
     password = forms.CharField(required=False, strip=False)
     remarks = forms.CharField(required=False, max_length=10_000)
+
+
+class AcceptResolvedForm(forms.Form):
+    """How many resolved items the page offered: the batch refuses when the
+    list changed since."""
+
+    password = forms.CharField(required=False, strip=False)
+    count = forms.IntegerField(min_value=1)
 
 
 class CommentForm(forms.Form):
@@ -136,3 +146,23 @@ class HandoverFilterForm(forms.Form):
     role = forms.ChoiceField(
         required=False, choices=[("", _("All my roles")), *ParticipantRole.choices]
     )
+
+
+class ItemFilterForm(forms.Form):
+    """What the handover page lists: the filters live in the URL, so a view is
+    bookmarkable and the back button returns to it."""
+
+    HIDDEN = "hidden"
+
+    q = forms.CharField(required=False, max_length=100)
+    section = forms.CharField(required=False, max_length=64)
+    state = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", _("All states")),
+            *Item.State.choices,
+            (HIDDEN, _("Hidden by a condition")),
+        ],
+    )
+    mine = forms.BooleanField(required=False)
+    page = forms.IntegerField(required=False, min_value=1)

@@ -11,6 +11,11 @@ urlpatterns = [
     path("<int:handover_id>/approve/", actions.handover_approve, name="approve"),
     path("<int:handover_id>/reopen/", actions.handover_reopen, name="reopen"),
     path(
+        "<int:handover_id>/accept-resolved/",
+        actions.items_accept_resolved,
+        name="accept_resolved",
+    ),
+    path(
         "<int:handover_id>/participants/add/",
         actions.participant_add,
         name="participant_add",

@@ -25,6 +25,7 @@ from cms.files import private_file_response
 from cms.models import Handover, Participant, ParticipantRole
 from cms.permissions import is_hr_admin
 
+from .filters import Filters
 from .forms import HandoverFilterForm
 from .live import handover_etag
 from .presenters import Failure, handover_page
@@ -129,15 +130,22 @@ def handover_list(request):
 
 
 def render_detail(request, handover, *, failure: Failure | None = None, status=200):
-    """The detail page, with a refused action's message next to its form."""
-    context = handover_page(user=request.user, handover=handover, failure=failure)
+    """The detail page, with a refused action's message next to its form. The
+    filters and page come from the URL (an action posts to its URL with them,
+    so a refused one shows the same view)."""
+    filters = Filters.from_query(request.GET)
+    context = handover_page(
+        user=request.user, handover=handover, failure=failure, filters=filters
+    )
     certificate = selectors.certificate_for(handover=handover)
     context["certificate"] = certificate if certificate and certificate.pdf else None
     context["extension_panels"] = [
         import_string(panel)(request=request, handover=handover)
         for panel in settings.BATON_PARTICIPANT_PANELS
     ]
-    context["page_url"] = reverse("participant:detail", args=[handover.pk])
+    # Live updates refresh this view (filters and page), not the whole handover.
+    context["page_url_base"] = reverse("participant:detail", args=[handover.pk])
+    context["page_url"] = context["page_url_base"] + context["query"]
     context["state_url"] = reverse("participant:state", args=[handover.pk])
     response = render(
         request, "cms/participant/handover_detail.html", context, status=status

@@ -168,6 +168,9 @@
       const current = findCurrent(fresh);
       if (!current || current.dataset.version === fresh.dataset.version) continue;
       if (isBusy(current)) {
+        // A list someone is working in keeps its items; each one that changed
+        // is handled on its own below.
+        if ("liveSoft" in current.dataset) continue;
         markChanged(current, fresh);
       } else {
         replace(current, fresh);
