@@ -286,6 +286,9 @@ class Signature(models.Model):
         DECLARE = "declare", _("Final declaration")
         APPROVE = "approve", _("Approved")
 
+    # The decisions that mean "I take this over".
+    ACCEPT_DECISIONS = frozenset({Decision.ACCEPT, Decision.ACCEPT_WITH_REMARKS})
+
     handover = models.ForeignKey(
         Handover, on_delete=models.PROTECT, related_name="signatures"
     )

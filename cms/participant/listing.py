@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 FILLABLE_STATES = (Item.State.PENDING, Item.State.RETURNED)
-ACCEPT_DECISIONS = (Signature.Decision.ACCEPT, Signature.Decision.ACCEPT_WITH_REMARKS)
+ACCEPT_DECISIONS = Signature.ACCEPT_DECISIONS
 # A condition that matches no row (Django compiles it away).
 NOTHING = Q(pk__in=[])
 

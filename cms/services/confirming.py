@@ -74,14 +74,19 @@ def _sign(
     )
 
 
+ACCEPT_DECISIONS = Signature.ACCEPT_DECISIONS
+
+
 def resolved_upstream_unsigned(item: Item) -> bool:
     """A connector resolved the item (it became not applicable when its record
     disappeared upstream) and nobody has signed for that yet."""
     resolved = (item.provenance or {}).get("resolved_upstream")
-    return bool(
-        resolved
-        and item.state == Item.State.NOT_APPLICABLE
-        and not resolved.get("signature")
+    if not resolved or item.state != Item.State.NOT_APPLICABLE:
+        return False
+    # An item accepted as "not applicable" before its record went away
+    # upstream is already signed for.
+    return not resolved.get("signature") and not any(
+        signature.decision in ACCEPT_DECISIONS for signature in item.signature_list
     )
 
 

@@ -26,9 +26,7 @@ from cms.services.items import item_content
 User = get_user_model()
 
 FILLABLE_STATES = frozenset({Item.State.PENDING, Item.State.RETURNED})
-ACCEPT_DECISIONS = frozenset(
-    {Signature.Decision.ACCEPT, Signature.Decision.ACCEPT_WITH_REMARKS}
-)
+ACCEPT_DECISIONS = Signature.ACCEPT_DECISIONS
 
 
 def _choice_field(name: str, choices):
