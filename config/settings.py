@@ -279,6 +279,9 @@ BATON_SIGNING_KEY_FILE = env.str(
 )
 BATON_SIGNATURE_BACKEND = "cms.services.signing.PasswordReauthentication"
 BATON_MAX_UPLOAD_BYTES = env.int("BATON_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# The group whose members take a participant role a template needs when HR names
+# nobody for it (role -> group name); a role left out is refused at the start.
+BATON_ROLE_GROUPS = {"it": env.str("BATON_IT_GROUP", default="IT")}
 
 # Connectors: Fernet keys for secrets at rest (comma-separated, newest first);
 # empty in development derives one from SECRET_KEY.
@@ -287,6 +290,18 @@ BATON_SECRETS_KEYS = env.str("BATON_SECRETS_KEYS", default="")
 BATON_SYNC_MAX_RETRIES = env.int("BATON_SYNC_MAX_RETRIES", default=5)
 BATON_SYNC_RETRY_BASE_SECONDS = env.int("BATON_SYNC_RETRY_BASE_SECONDS", default=30)
 BATON_SYNC_RETRY_MAX_SECONDS = env.int("BATON_SYNC_RETRY_MAX_SECONDS", default=3600)
+# Sync runs hold a lease on their block, extended by a heartbeat; a run whose
+# lease passed belongs to a dead worker and is interrupted and retried by the
+# minute tick. Keep it above the longest single upstream request.
+BATON_SYNC_LEASE_SECONDS = env.int("BATON_SYNC_LEASE_SECONDS", default=120)
+# A run that pulled no record for this long stops beating (a wedged worker).
+BATON_SYNC_STALL_SECONDS = env.int("BATON_SYNC_STALL_SECONDS", default=600)
+# Records applied per transaction (each batch shows as progress "n of N").
+BATON_SYNC_BATCH_SIZE = env.int("BATON_SYNC_BATCH_SIZE", default=1000)
+# A block queued this long ago whose task never ran gets its task sent again.
+BATON_SYNC_QUEUED_STALE_SECONDS = env.int(
+    "BATON_SYNC_QUEUED_STALE_SECONDS", default=1800
+)
 # Inbound webhooks: how old a signed timestamp may be.
 BATON_WEBHOOK_TOLERANCE_SECONDS = env.int(
     "BATON_WEBHOOK_TOLERANCE_SECONDS", default=300

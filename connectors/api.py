@@ -140,6 +140,11 @@ class SyncRunSerializer(serializers.ModelSerializer):
             "conflicts",
             "errors",
             "request_id",
+            "worker",
+            "heartbeat_at",
+            "done",
+            "total",
+            "resumed_from",
         ]
 
 
@@ -164,7 +169,22 @@ class BlockSyncSerializer(serializers.ModelSerializer):
             "last_started_at",
             "last_success_at",
             "last_finished_at",
+            "progress_done",
+            "progress_total",
+            "lease_expires_at",
         ]
+        extra_kwargs = {
+            "progress_done": {
+                "help_text": "Records applied so far by the running (or last) run."
+            },
+            "progress_total": {
+                "help_text": "Records that run applies in all (0 while unknown)."
+            },
+            "lease_expires_at": {
+                "help_text": "While syncing: until when the worker's lease lasts. "
+                "A run that stops beating is interrupted and retried after it."
+            },
+        }
 
 
 class UpstreamActionSerializer(serializers.Serializer):

@@ -36,9 +36,10 @@ def _statuses(handover):
 def fingerprint(handover) -> str:
     """Part of the page's live ETag: changes whenever a block's status does."""
     blocks = ";".join(
-        f"{row.pk}:{row.state}:{row.generation}:{row.last_finished_at}"
+        f"{row.pk}:{row.state}:{row.generation}:{row.last_finished_at}:"
+        f"{row.progress_done}"
         for row in BlockSync.objects.filter(handover=handover).only(
-            "pk", "state", "generation", "last_finished_at"
+            "pk", "state", "generation", "last_finished_at", "progress_done"
         )
     )
     transfers = ";".join(
@@ -57,6 +58,15 @@ def fingerprint(handover) -> str:
 
 
 def _status_text(row: BlockSync) -> str:
+    if row.state == BlockSync.State.SYNCING and row.progress_done:
+        if row.progress_total:
+            return gettext("Syncing: %(done)s of %(total)s records") % {
+                "done": f"{row.progress_done:,}",
+                "total": f"{row.progress_total:,}",
+            }
+        return gettext("Syncing: %(done)s records so far") % {
+            "done": f"{row.progress_done:,}"
+        }
     if row.state == BlockSync.State.OK and row.last_success_at:
         return gettext("Up to date (synced %(when)s)") % {
             "when": row.last_success_at.strftime("%Y-%m-%d %H:%M")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
@@ -20,7 +21,7 @@ from cms.services.signing import NO_REQUEST
 
 from .models import BlockSync, ConnectorConfig, MatchBy
 from .permissions import can_manage_connectors
-from .sync import UPLOAD, block_sync_for, connector_blocks
+from .sync import UPLOAD, block_sync_for, connector_blocks, sync_recover_stranded
 from .types.base import DISCOVER, ConnectorError
 
 __all__ = [
@@ -159,10 +160,66 @@ def sync_queue(*, actor, handover, block_id: str, meta=NO_REQUEST) -> BlockSync:
     raise NotFound(_("This handover has no such connector block."))
 
 
+def _retry_stranded(now) -> None:
+    """Runs whose lease passed (their worker died) are interrupted; their
+    blocks are retried with the usual backoff."""
+    from .tasks import sync_block_task
+
+    with transaction.atomic():
+        retries = sync_recover_stranded(now=now)
+
+        def send():
+            for retry in retries:
+                sync_block_task.schedule(
+                    args=(
+                        retry.handover_id,
+                        retry.block_id,
+                        "retry",
+                        retry.attempt,
+                        retry.generation,
+                    ),
+                    delay=retry.delay,
+                )
+
+        if retries:
+            transaction.on_commit(send)
+
+
+def _resend_stale_queued(now) -> None:
+    """A block queued long ago whose task never ran (lost with a worker or
+    never sent) gets its task again, same generation: if the first one still
+    runs, the lease lets only one of them work and the other finds it done."""
+    from .tasks import sync_block_task
+
+    stale = BlockSync.objects.filter(
+        state=BlockSync.State.QUEUED,
+        queued_at__lt=now - timedelta(seconds=settings.BATON_SYNC_QUEUED_STALE_SECONDS),
+        handover__state__in=Handover.OPEN_STATES,
+    )
+    with transaction.atomic():
+        rows = list(
+            stale.select_for_update(of=("self",), skip_locked=True).values_list(
+                "pk", "handover_id", "block_id", "generation"
+            )
+        )
+        if not rows:
+            return
+        BlockSync.objects.filter(pk__in=[row[0] for row in rows]).update(queued_at=now)
+
+        def send():
+            for _pk, handover_id, block_id, generation in rows:
+                sync_block_task(handover_id, block_id, "periodic", 0, generation)
+
+        transaction.on_commit(send)
+
+
 def resync_due(*, now=None) -> int:
-    """Queue every block of an open handover whose connector's interval has
+    """Retry the runs whose worker died, send again tasks that were lost, then
+    queue every block of an open handover whose connector's interval has
     passed since its last run. A constant number of queries, whatever the size."""
     now = now or timezone.now()
+    _retry_stranded(now)
+    _resend_stale_queued(now)
     due = Q()
     intervals = list(
         ConnectorConfig.objects.filter(

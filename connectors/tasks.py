@@ -3,12 +3,14 @@ never rename a task that may have messages waiting."""
 
 import logging
 
+from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, lock_task
 
 from .models import BlockSync
 from .services import resync_due
-from .sync import RetryLater, retry_delay, run_block_sync
+from .sync import BlockBusy, RetryLater, retry_delay, run_block_sync
+from .upload_tasks import upload_import_task  # noqa: F401
 from .writeback import transfer_run
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,13 @@ def sync_block_task(handover_id, block_id, trigger, attempt=0, generation=None):
         run = run_block_sync(
             handover_id=handover_id, block_id=block_id, trigger=trigger, attempt=attempt
         )
+    except BlockBusy as busy:
+        # Another run holds the block: run after its lease, whatever it does.
+        delay = max(1, int((busy.lease_expires_at - timezone.now()).total_seconds()))
+        sync_block_task.schedule(
+            args=(handover_id, block_id, trigger, attempt, generation), delay=delay
+        )
+        return None
     except RetryLater:
         delay = retry_delay(attempt)
         logger.info(
@@ -61,7 +70,8 @@ def sync_block_task(handover_id, block_id, trigger, attempt=0, generation=None):
 @db_periodic_task(crontab(minute="*"))
 @lock_task("baton-connectors-resync")
 def resync_connectors():
-    """Every minute: queue the blocks whose connector's interval has passed."""
+    """Every minute: interrupt and retry the runs whose worker died, then queue
+    the blocks whose connector's interval has passed."""
     queued = resync_due()
     if queued:
         logger.info("Queued %d connector re-sync(s).", queued)

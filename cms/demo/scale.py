@@ -1650,6 +1650,7 @@ class Player:
                         "errors": [],
                         "request_id": "",
                         "actor_id": None,
+                        "worker": "",
                     },
                 )
                 status.update(
