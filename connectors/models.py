@@ -18,6 +18,7 @@ def _private_storage():
 
     return private_storage
 
+
 __all__ = [
     "AccessAction",
     "AccessGrant",

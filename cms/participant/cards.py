@@ -107,7 +107,8 @@ class ItemCard:
         at = parse_datetime(resolved.get("at") or "")
         day = timezone.localdate(at) if at else None
         return gettext("Resolved in %(connector)s on %(date)s — not signed") % {
-            "connector": self.item.definition.get("connector")
+            "connector": resolved.get("connector_name")
+            or self.item.definition.get("connector")
             or gettext("the connected system"),
             "date": date_format(day) if isinstance(day, datetime.date) else "—",
         }

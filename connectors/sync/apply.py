@@ -307,7 +307,7 @@ def resolve_missing_batch(context: BatchContext, counts: Counts, size: int) -> i
     versions = []
     for link in link_rows:
         link.item = items[link.item_id]
-        versions.append(resolve_gone(link, context.config.name, now))
+        versions.append(resolve_gone(link, context.config, now))
         link.item.updated_at = now
     bulk_update_rows(Item, items.values(), ITEM_FIELDS)
     bulk_update_rows(SyncedRecord, link_rows, ["gone_at"])

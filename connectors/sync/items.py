@@ -145,13 +145,17 @@ def next_version(item: Item, action: str, changes: dict, actor=None) -> ItemVers
     )
 
 
-def resolve_gone(record: SyncedRecord, slug_name: str, now) -> ItemVersion | None:
+def resolve_gone(record: SyncedRecord, config, now) -> ItemVersion | None:
     item = record.item
     record.gone_at = now
     provenance = dict(item.provenance or {})
+    # The certificate names the system an item was resolved in, even after
+    # the connector is renamed or removed.
     provenance["resolved_upstream"] = {
         "at": now.isoformat(),
         "previous_state": item.state,
+        "connector": config.slug,
+        "connector_name": config.name,
     }
     item.provenance = provenance
     changes = {"resolved_upstream": [None, now.isoformat()]}
@@ -159,7 +163,7 @@ def resolve_gone(record: SyncedRecord, slug_name: str, now) -> ItemVersion | Non
     # hand over. An accepted item keeps its signature and is only labelled.
     if item.state in (*_EDITABLE_STATES, Item.State.SUBMITTED):
         reason = gettext("Resolved upstream in %(connector)s.") % {
-            "connector": slug_name
+            "connector": config.name
         }
         changes["state"] = [item.state, Item.State.NOT_APPLICABLE]
         changes["not_applicable_reason"] = [item.not_applicable_reason, reason]
