@@ -5,6 +5,7 @@ pytest_plugins = [
     "tests.fixtures.accounts",
     "tests.fixtures.templates",
     "tests.fixtures.handovers",
+    "tests.fixtures.transactional",
 ]
 
 

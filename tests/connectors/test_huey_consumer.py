@@ -21,7 +21,8 @@ from tests.connectors.helpers import connector_template, start_handover
 from tests.connectors.servers import stop_process
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("wagtail_roots_restored"),
     pytest.mark.skipif(
         connection.vendor == "sqlite",
         reason="The consumer is another process: an in-memory SQLite test "

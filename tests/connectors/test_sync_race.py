@@ -14,7 +14,8 @@ from connectors.models import BlockSync, ConnectorConfig, SyncRun
 from tests.connectors.helpers import connector_template, start_handover, sync
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("wagtail_roots_restored"),
     pytest.mark.skipif(
         connection.vendor == "sqlite",
         reason="Row locks and a second connection need PostgreSQL; SQLite locks "

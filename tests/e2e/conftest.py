@@ -20,14 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.db import connections
 from playwright.sync_api import Page as Tab
 from playwright.sync_api import expect, sync_playwright
-from wagtail.models import Collection, Locale, Page
 
 from cms.demo.seed import seed
+from tests.fixtures.transactional import wagtail_roots
 
 from .flows import PASSWORD
 
@@ -231,22 +229,6 @@ class Journey:
     def close(self):
         for person in self.people:
             person.page.context.close()
-
-
-def wagtail_roots():
-    """What Wagtail's migrations create and the flush after a transactional test
-    removes: the root page and the root collection (the demo seed adds the rest)."""
-    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
-    if Page.get_first_root_node() is None:
-        Page.add_root(
-            instance=Page(
-                title="Root",
-                slug="root",
-                content_type=ContentType.objects.get_for_model(Page),
-            )
-        )
-    if Collection.get_first_root_node() is None:
-        Collection.add_root(name="Root")
 
 
 @pytest.fixture
