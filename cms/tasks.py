@@ -1,4 +1,5 @@
-"""Background work of the handover domain: notification emails.
+"""Background work of the handover domain: notification emails, and the
+hourly signed checkpoint of the audit trail.
 
 Task names are part of the queue's messages: never rename a task that may have
 queued messages."""
@@ -11,6 +12,7 @@ from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, lock_task
 
 from . import notifications
+from .services.audit import audit_checkpoint_create
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +23,7 @@ __all__ = [
     "queue_notification",
     "send_due_digests",
     "send_due_reminders",
+    "write_audit_checkpoint",
 ]
 
 # The day the reminders last went out, kept in huey's own storage (Redis or its
@@ -85,3 +88,12 @@ def send_due_digests(day: str, user_ids: list[int]):
     return notifications.due_reminders_send(
         today=date.fromisoformat(day), user_ids=user_ids
     )
+
+
+@db_periodic_task(crontab(minute="5"))
+@lock_task("baton-audit-checkpoint")
+def write_audit_checkpoint():
+    """Hourly: sign the state of every audit chain (chains, events, a hash over
+    their heads), so that verify_audit notices events deleted later even where
+    their chain's own checkpoint went with them."""
+    audit_checkpoint_create()

@@ -55,7 +55,12 @@ from cms.models import (
     TemplateIndexPage,
 )
 from cms.permissions import ROLE_PERMISSIONS
-from cms.services.audit import GENESIS_HASH, canonical_json, content_hash
+from cms.services.audit import (
+    GENESIS_HASH,
+    canonical_json,
+    chain_checkpoints_backfill,
+    content_hash,
+)
 from cms.services.confirming import INTENT
 from cms.services.review import (
     APPROVAL_INTENT,
@@ -2232,6 +2237,9 @@ def seed_scale(spec: ScaleSpec, *, stdout=None) -> dict:
     with transaction.atomic(), translation.override("en"):
         prepared = prepare(spec, say=say)
         counts = play(prepared, prepared.plans, say=say)
+        # The chains were copied in bulk: the server signs their checkpoints
+        # as audit_record would have, one by one.
+        chain_checkpoints_backfill()
         _search_index(prepared.people)
     # What autovacuum would do soon after a bulk load, done now: planner
     # statistics and the visibility map (index-only scans) for the new rows.

@@ -1,3 +1,4 @@
+from .audit import AuditChainCheckpoint, AuditDatabaseCheckpoint
 from .employees import Employee
 from .handovers import (
     Attachment,
@@ -18,6 +19,8 @@ from .snippets import Department, Role
 
 __all__ = [
     "Attachment",
+    "AuditChainCheckpoint",
+    "AuditDatabaseCheckpoint",
     "AuditEvent",
     "Certificate",
     "ChecklistTemplatePage",

@@ -1,49 +1,77 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Count
+from django.utils.translation import gettext as _
 
-from cms.models import AuditEvent
-from cms.services.audit import chain_verify
+from cms.models import Handover
+from cms.services.audit.verification import audit_verify, checkpoint_time
 
 
 class Command(BaseCommand):
     help = (
-        "Re-compute the audit hash chains. Exits non-zero and names the first "
-        "broken event when a row was altered, removed or inserted."
+        "Re-compute the audit hash chains and hold them to the server-signed "
+        "checkpoints. Exits non-zero and names each handover and event when "
+        "events were altered, removed (from the middle, the end, whole chains or "
+        "the whole table), inserted or re-chained."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--handover", type=int, help="Only this handover's chain.")
+        parser.add_argument(
+            "--handover",
+            help="Only this handover's chain (its id or its number, HO-…).",
+        )
 
     def handle(self, *args, **options):
-        handover_ids = (
-            [options["handover"]]
-            if options["handover"]
-            else list(
-                AuditEvent.objects.values_list("handover_id", flat=True)
-                .distinct()
-                .order_by("handover_id")
+        handover_id = None
+        if options["handover"]:
+            handover_id = self._handover_id(options["handover"])
+        report = audit_verify(handover_id=handover_id)
+        if report.findings:
+            lines = [
+                f"{finding.handover or _('whole database')}: {finding.message}"
+                for finding in report.findings
+            ]
+            raise CommandError(
+                _("Audit trail broken: %(count)s finding(s).")
+                % {"count": len(report.findings)}
+                + "\n"
+                + "\n".join(lines)
             )
-        )
-        counts = dict(
-            AuditEvent.objects.filter(handover_id__in=handover_ids)
-            .values_list("handover_id")
-            .annotate(Count("pk"))
-        )
-        broken = []
-        for handover_id in handover_ids:
-            event = chain_verify(handover_id)
-            if event is not None:
-                broken.append(
-                    f"handover {handover_id}: event #{event.sequence} "
-                    f"(id {event.pk}, {event.action}) does not match its hash chain"
-                )
-        if options["handover"] and not counts:
-            raise CommandError(f"Handover {options['handover']} has no audit events.")
-        if broken:
-            raise CommandError("Audit chain broken:\n" + "\n".join(broken))
-        total = sum(counts.values())
         self.stdout.write(
             self.style.SUCCESS(
-                f"{len(handover_ids)} chain(s), {total} event(s): all intact."
+                _("%(chains)s chain(s), %(events)s event(s): all intact.")
+                % {"chains": report.chains, "events": report.events}
             )
         )
+        newest = report.database_checkpoint
+        if handover_id is not None:
+            return
+        if newest is None:
+            self.stdout.write(
+                _(
+                    "No database checkpoint yet: the hourly task writes one, "
+                    "manage.py audit_checkpoint writes one now."
+                )
+            )
+        else:
+            self.stdout.write(
+                _(
+                    "Newest database checkpoint: #%(id)s of %(when)s, %(events)s "
+                    "event(s) in %(chains)s chain(s)."
+                )
+                % {
+                    "id": newest.pk,
+                    "when": checkpoint_time(newest.created_at),
+                    "events": newest.events,
+                    "chains": newest.chains,
+                }
+            )
+
+    def _handover_id(self, value: str) -> int:
+        lookup = {"pk": int(value)} if value.isdigit() else {"number": value}
+        handover_id = (
+            Handover.objects.filter(**lookup).values_list("pk", flat=True).first()
+        )
+        if handover_id is None:
+            raise CommandError(
+                _("Handover %(handover)s does not exist.") % {"handover": value}
+            )
+        return handover_id

@@ -1,0 +1,62 @@
+"""Signed checkpoints of the audit trail: what the server last vouched for, so
+that removing events (a chain's tail, whole chains, the whole table) shows.
+
+On PostgreSQL, triggers (migration cms 0006) refuse DELETE and TRUNCATE on
+both tables, UPDATE on database checkpoints, and any UPDATE of a chain
+checkpoint that does not move it forward."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+__all__ = ["AuditChainCheckpoint", "AuditDatabaseCheckpoint"]
+
+
+class AuditChainCheckpoint(models.Model):
+    """The server's signed word on one handover's chain: its length and the
+    hash of its last event. One row per handover, moved forward in the
+    transaction of each new event; the signature of an earlier state is not
+    kept anywhere, so rolling a checkpoint back to hide a deleted tail takes
+    the server's signing key."""
+
+    handover = models.OneToOneField(
+        "cms.Handover", on_delete=models.PROTECT, related_name="audit_checkpoint"
+    )
+    length = models.PositiveIntegerField()
+    head_hash = models.CharField(max_length=64)
+    signature = models.CharField(max_length=128)
+    key_id = models.CharField(max_length=32)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("audit chain checkpoint")
+        verbose_name_plural = _("audit chain checkpoints")
+
+    def __str__(self):
+        return f"{self.handover_id}: {self.length} @ {self.head_hash[:12]}"
+
+
+class AuditDatabaseCheckpoint(models.Model):
+    """A periodic, signed summary of every chain: how many chains and events,
+    and a hash over all chain heads. Each links to the one before it, so a
+    checkpoint removed from the middle shows too. No foreign keys: emptying
+    the handover tables must not take these with it."""
+
+    created_at = models.DateTimeField()
+    chains = models.PositiveIntegerField()
+    events = models.PositiveBigIntegerField()
+    # The largest event id when the checkpoint was taken: events up to it may
+    # grow in number later (transactions still in flight), never shrink.
+    last_event_id = models.BigIntegerField()
+    heads_hash = models.CharField(max_length=64)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+    signature = models.CharField(max_length=128)
+    key_id = models.CharField(max_length=32)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("audit database checkpoint")
+        verbose_name_plural = _("audit database checkpoints")
+
+    def __str__(self):
+        return f"#{self.pk} {self.created_at:%Y-%m-%d %H:%M}: {self.events} events"
