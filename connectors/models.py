@@ -29,6 +29,7 @@ __all__ = [
     "SyncedRecord",
     "Transfer",
     "UploadImport",
+    "WebhookDelivery",
 ]
 
 
@@ -656,3 +657,30 @@ class UploadImport(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.get_state_display()})"
+
+
+class WebhookDelivery(models.Model):
+    """A signed webhook request Baton accepted, remembered until its timestamp
+    is too old to be accepted anyway. Kept in the database (not a process
+    cache) so a replay is refused after a restart and by every worker."""
+
+    connector = models.ForeignKey(
+        ConnectorConfig, on_delete=models.CASCADE, related_name="+"
+    )
+    # SHA-256 (hex) of the signature: equal requests have equal signatures.
+    signature_hash = models.CharField(max_length=64)
+    received_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connector", "signature_hash"],
+                name="unique_webhook_delivery",
+            )
+        ]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+
+    def __str__(self):
+        return f"{self.connector_id}:{self.signature_hash[:12]}"

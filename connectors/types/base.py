@@ -141,6 +141,18 @@ class ConnectorType:
     # Seconds for each upstream call unless the connector's settings say otherwise.
     default_timeout: ClassVar[float] = 10.0
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Whatever client library a type uses, its connections are checked
+        # against private networks (``_network``) while the engine calls it.
+        from ._network import guarded
+
+        for name in _OUTBOUND_METHODS:
+            # Through the MRO: mixins (``HttpTypeMixin.close``) are covered too.
+            method = getattr(cls, name)
+            if not getattr(method, "__baton_guarded__", False):
+                setattr(cls, name, guarded(method))
+
     def __init__(self, *, settings: Mapping, secrets: Mapping, timeout=None):
         self.config = dict(settings)
         self.secrets = dict(secrets)
@@ -234,5 +246,22 @@ class ConnectorType:
     def close(self) -> None:
         """Release connections. Called by the engine after each run."""
 
+
+# The calls the engine makes into a type, run inside the outbound network guard.
+_OUTBOUND_METHODS = (
+    "__init__",
+    "test_connection",
+    "discover",
+    "describe_transfer",
+    "transfer",
+    "verify_transfer",
+    "access_state",
+    "suspend_account",
+    "restore_account",
+    "delete_account",
+    "remove_member",
+    "add_member",
+    "close",
+)
 
 UNKNOWN_RECORD_KIND = _("This connector cannot list records of kind “%(kind)s”.")

@@ -6,7 +6,9 @@ a failing test also leaves what each open page showed at that moment and the
 console messages of every page. A JavaScript error, or any other message the
 browser logs as an error, fails the test at the next step (the few a scenario
 expects are let pass by name: a not-found page's status, Wagtail's autosave
-refusing a half-filled page).
+refusing a half-filled page). The Content-Security-Policy is enforced as in
+production: every violation a page reports (its ``securitypolicyviolation``
+event, in any frame, whether or not Chromium also logs it) fails the test too.
 
 Environment (see docs/e2e.md): ``BATON_E2E_CHROMIUM`` (the browser binary),
 ``BATON_E2E_HEADED=1`` (show the windows), ``BATON_E2E_SLOWMO`` (milliseconds
@@ -57,6 +59,22 @@ AUTOSAVE_REFUSED = (
     re.compile(r"/admin/pages/(add/[\w/]+|\d+/edit/)$", re.ASCII),
     "status of 400",
 )
+
+
+# Runs in every frame before the page's own scripts: each CSP violation the
+# document reports is handed to the test (``baton_csp_violation``).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.baton_csp_violation({
+    directive: event.effectiveDirective || event.violatedDirective,
+    blocked: event.blockedURI,
+    document: event.documentURI,
+    source: event.sourceFile,
+    line: event.lineNumber,
+    sample: event.sample,
+  });
+});
+"""
 
 
 @pytest.hookimpl(trylast=True)
@@ -143,6 +161,16 @@ class Person:
                 return
         self.errors.append(line)
 
+    def _on_csp_violation(self, _source, violation):
+        line = (
+            f"[csp] {violation.get('directive')} blocked "
+            f"{violation.get('blocked') or 'inline code'} on "
+            f"{violation.get('document')} ({violation.get('source')}:"
+            f"{violation.get('line')}) {violation.get('sample') or ''}"
+        ).rstrip()
+        self.console.append(line)
+        self.errors.append(line)
+
     def _on_page_error(self, error):
         line = f"[pageerror] {error}"
         self.console.append(line)
@@ -173,8 +201,10 @@ class Journey:
             options.update(viewport=DESK)
         context = self.chromium.new_context(**options)
         context.set_default_timeout(TIMEOUT_MS)
-        page = context.new_page()
-        person = Person(name=name, page=page)
+        person = Person(name=name, page=None)
+        context.expose_binding("baton_csp_violation", person._on_csp_violation)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        page = person.page = context.new_page()
         page.on("console", person._on_console)
         page.on("pageerror", person._on_page_error)
         person.allow_console_error(*AUTOSAVE_REFUSED)
