@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/baton_test
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test e2e chromium install translations lint migrate demo messages clean bench
+.PHONY: run test api-fuzz e2e chromium install translations lint migrate demo messages clean bench
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,11 +49,17 @@ chromium:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
-# The whole suite, browser tests (tests/e2e) included.
+# The whole suite, browser tests (tests/e2e) included, and the API fuzz run:
+# tests/test_api_fuzz.py drives schemathesis over /api/v1/schema/ with each demo
+# role's token (bounded and derandomized; `make api-fuzz` runs it alone).
 test: translations lint chromium
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} BATON_E2E_CHROMIUM=$(CHROMIUM) $(BIN)/pytest
+
+# Only the API fuzz run (schemathesis): no server error, every answer documented.
+api-fuzz: translations
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/pytest tests/test_api_fuzz.py $(ARGS)
 
 # Only the browser tests: `make e2e HEADED=1 SLOWMO=300 ARGS="-k leaver"`.
 e2e: translations chromium

@@ -7,8 +7,10 @@ class CmsConfig(AppConfig):
 
     def ready(self):
         from . import tasks
+        from .auth import signals as auth_signals
         from .signals import handover_event
 
         handover_event.connect(
             tasks.queue_notification, dispatch_uid="cms.tasks.queue_notification"
         )
+        auth_signals.connect()

@@ -3,7 +3,14 @@
 
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["BatonError", "Conflict", "InvalidInput", "NotFound", "PermissionDenied"]
+__all__ = [
+    "BatonError",
+    "Conflict",
+    "InvalidInput",
+    "NotFound",
+    "PermissionDenied",
+    "TooManyAttempts",
+]
 
 
 class BatonError(Exception):
@@ -44,3 +51,11 @@ class Conflict(BatonError):
     code = "conflict"
     status = 409
     default_message = _("This conflicts with the current state.")
+
+
+class TooManyAttempts(BatonError):
+    """Refused for a while after repeated failures (wrong passwords)."""
+
+    code = "too_many_attempts"
+    status = 429
+    default_message = _("Too many failed attempts. Try again later.")

@@ -1,5 +1,9 @@
 """Who may do what on a handover. Roles give object permissions (guardian,
-direct foreign-key tables); item rules add which role fills and confirms."""
+direct foreign-key tables); item rules add which role fills and confirms.
+
+Segregation of duties: the departing employee hands over and nothing else. On
+their own handover they act as the leaver only, whatever other roles they were
+given or an HR admin's rights would add (``is_own_handover``)."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -23,7 +27,9 @@ __all__ = [
     "grant_role",
     "grant_roles",
     "hr_admin_users",
+    "is_departing_employee",
     "is_hr_admin",
+    "is_own_handover",
     "revoke_role",
     "roles_of",
 ]
@@ -90,6 +96,25 @@ def is_hr_admin(user) -> bool:
     return cached
 
 
+def is_departing_employee(user, employee) -> bool:
+    """``user`` signs in as ``employee`` (whose handover it would be)."""
+    if user is None or not user.is_authenticated or not employee.user_id:
+        return False
+    return employee.user_id == user.pk
+
+
+def is_own_handover(user, handover: Handover) -> bool:
+    """``user`` is the departing employee of ``handover``: they may fill and
+    declare it, never confirm, approve, review or run it. Answered once per
+    handover object (its employee is read at most once)."""
+    if user is None or not user.is_authenticated:
+        return False
+    leaver_id = getattr(handover, "_leaver_user_id", None)
+    if leaver_id is None:
+        leaver_id = handover._leaver_user_id = handover.employee.user_id or 0
+    return leaver_id == user.pk
+
+
 def _permissions_from_roles(roles):
     permissions = set()
     for role in roles:
@@ -142,7 +167,10 @@ def revoke_role(*, handover: Handover, user, role: str) -> None:
 
 
 def roles_of(user, handover: Handover) -> set[str]:
-    """The participant roles ``user`` holds on ``handover`` (HR admins act as hr)."""
+    """The participant roles ``user`` holds on ``handover`` (HR admins act as
+    hr). On their own handover a person is the leaver only: an HR admin who
+    leaves is not HR there, and a role given to the leaver by mistake (or
+    before this rule) gives nothing."""
     if not user.is_authenticated:
         return set()
     cache = getattr(handover, "_roles_cache", None)
@@ -154,7 +182,9 @@ def roles_of(user, handover: Handover) -> set[str]:
                 "role", flat=True
             )
         )
-        if is_hr_admin(user):
+        if is_own_handover(user, handover):
+            roles &= {ParticipantRole.LEAVER}
+        elif is_hr_admin(user):
             roles.add(ParticipantRole.HR)
         cache[user.pk] = roles
     return cache[user.pk]
@@ -165,6 +195,8 @@ def can_fill(user, item: Item) -> bool:
 
 
 def can_confirm(user, item: Item) -> bool:
+    """The rule every screen offers buttons by; ``roles_of`` already leaves the
+    leaver nothing to confirm on their own handover."""
     roles = roles_of(user, item.handover)
     if item.confirmed_by_role not in roles:
         return False

@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -9,6 +11,8 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from .admin_views.employees import EmployeeViewSet
 from .admin_views.handovers import HandoverViewSet
 from .admin_views.permissions import EmployeePermissionPolicy
+from .admin_views.tokens import TokenIndexView
+from .auth.tokens import can_manage_tokens
 from .models import Department, Employee, Handover, Role
 
 # Before any viewset asks for it, or Wagtail falls back to model permissions.
@@ -49,6 +53,23 @@ register_snippet(OrganisationGroup)
 @hooks.register("register_admin_viewset")
 def register_handover_viewset():
     return HandoverViewSet()
+
+
+@hooks.register("register_admin_urls")
+def api_token_admin_urls():
+    return [path("api-tokens/", TokenIndexView.as_view(), name="cms_api_tokens")]
+
+
+class TokenAdminMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_manage_tokens(request.user)
+
+
+@hooks.register("register_settings_menu_item")
+def api_tokens_menu_item():
+    return TokenAdminMenuItem(
+        _("API tokens"), reverse("cms_api_tokens"), icon_name="key", order=900
+    )
 
 
 @hooks.register("before_delete_page")

@@ -5,9 +5,12 @@ SQLite-backed huey. Production sets ``DATABASE_URL`` (PostgreSQL), ``REDIS_URL``
 ``SECRET_KEY``, ``DEBUG=0`` and ``ALLOWED_HOSTS``.
 """
 
+import ipaddress
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -63,7 +66,8 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
@@ -87,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: it turns a lockout into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -117,6 +123,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any sign-in while the user or client address is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -174,6 +182,40 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env("SECURE_HSTS_SECONDS")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Content-Security-Policy (django-csp 4, config/csp.py) on every response: only
+# Baton's own origin, no plugins, no inline scripts or styles outside the
+# Wagtail admin (a nonce where a template needs one), frames only from Baton
+# (Wagtail's live preview), forms post only to Baton.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "config.csp.ContentSecurityPolicyMiddleware",
+)
+_CSP_MEDIA = [MEDIA_URL] if MEDIA_URL.startswith(("https://", "http://")) else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE],
+        # data: for the inline favicon and the SVG icons stylesheets embed;
+        # blob: for Wagtail's image previews before upload.
+        "img-src": [csp.SELF, "data:", "blob:", *_CSP_MEDIA],
+        "media-src": [csp.SELF, *_CSP_MEDIA],
+        "font-src": [csp.SELF, "data:"],
+        "connect-src": [csp.SELF],
+        "frame-src": [csp.SELF],
+        "frame-ancestors": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+    },
+}
+# What the Wagtail admin needs on top (see config/csp.py for why): inline
+# initialisation scripts of its widgets and inline styles; still no eval.
+BATON_CSP_ADMIN_PREFIXES = ["/admin/"]
+BATON_CSP_ADMIN_DIRECTIVES = {
+    "script-src": [csp.SELF, csp.UNSAFE_INLINE],
+    "style-src": [csp.SELF, csp.UNSAFE_INLINE],
+}
 # Submitting a domain to the browsers' HSTS preload list is an operator's decision
 # about the whole domain, not something an application should default to.
 # Wagtail's live preview shows the page in a same-origin frame, so frames stay
@@ -199,7 +241,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Django REST framework
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "cms.auth.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -278,6 +320,11 @@ BATON_SIGNING_KEY_FILE = env.str(
     "BATON_SIGNING_KEY_FILE", default=str(VAR_DIR / "signing-key.pem")
 )
 BATON_SIGNATURE_BACKEND = "cms.services.signing.PasswordReauthentication"
+# Audit tamper evidence (issue 14): the audit trail and its signed checkpoints
+# are append-only, and on PostgreSQL TRUNCATE is refused too, `manage.py flush`
+# included. Only test databases set this, so that the suite can empty tables
+# between transactional tests (it needs a database superuser).
+BATON_AUDIT_FLUSH_ALLOWED = False
 BATON_MAX_UPLOAD_BYTES = env.int("BATON_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 # The group whose members take a participant role a template needs when HR names
 # nobody for it (role -> group name); a role left out is refused at the start.
@@ -306,6 +353,22 @@ BATON_SYNC_QUEUED_STALE_SECONDS = env.int(
 BATON_WEBHOOK_TOLERANCE_SECONDS = env.int(
     "BATON_WEBHOOK_TOLERANCE_SECONDS", default=300
 )
+
+# Outbound connector connections (connectors/types/_network.py): loopback,
+# link-local and private addresses are refused, so a connector URL cannot make
+# Baton probe the internal network. List the networks of on-premises systems
+# Baton must reach (CIDRs, comma-separated), e.g. "10.20.0.0/16,192.168.5.10/32".
+BATON_CONNECTORS_ALLOW_PRIVATE_NETWORKS = env.list(
+    "BATON_CONNECTORS_ALLOW_PRIVATE_NETWORKS", default=[]
+)
+for _network in BATON_CONNECTORS_ALLOW_PRIVATE_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"BATON_CONNECTORS_ALLOW_PRIVATE_NETWORKS: {_network!r} is not a "
+            "network (write it like 10.0.0.0/8 or fd00::/8)."
+        ) from _error
 # Demo data of other apps that seed_demo loads before the templates refer to it.
 BATON_DEMO_SEEDERS = ["connectors.demo.seed_connectors"]
 # Modules whose ``urlpatterns`` join /api/v1/ (and its OpenAPI schema).
@@ -334,3 +397,58 @@ BATON_ACCESS_RESIDUAL_DAYS = env.list(
 )
 # Demo data other apps add to the demo handovers: callables(handover=, actor=).
 BATON_DEMO_HANDOVER_SEEDERS = ["connectors.demo.fill_demo_handover"]
+
+# Sign-in protection and API tokens (docs/security.md).
+# How many reverse proxies stand in front of Baton. Each appends the address it
+# received the request from to X-Forwarded-For, so the client is the entry
+# that many places from the right; with 0 the header is ignored (anyone can
+# send one) and the connection's own address is the client.
+BATON_TRUSTED_PROXIES = env.int("BATON_TRUSTED_PROXIES", default=0)
+REST_FRAMEWORK["NUM_PROXIES"] = BATON_TRUSTED_PROXIES
+# django-axes: after BATON_LOGIN_FAILURE_LIMIT wrong passwords for one username
+# (from anywhere), or from one client address (for any usernames), sign-in is
+# refused for BATON_LOGIN_COOLOFF_MINUTES after the last failure: the admin
+# login, the token endpoint and the password typed again to sign. A success
+# clears the count.
+AXES_FAILURE_LIMIT = env.int("BATON_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(
+    minutes=env.int("BATON_LOGIN_COOLOFF_MINUTES", default=15)
+)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Axes' database handler, but a success clears only the signed-in user's own
+# failures (not other usernames' failures from the same address).
+AXES_HANDLER = "cms.auth.lockout.AttemptHandler"
+AXES_CLIENT_IP_CALLABLE = "cms.auth.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "cms.auth.lockout.lockout_response"
+# Failures are in the log and the axes tables; the admin shows them to superusers.
+AXES_VERBOSE = False
+# django-rest-knox: API tokens are stored hashed. A token expires
+# BATON_TOKEN_IDLE after its last use (knox's AUTO_REFRESH moves the expiry on
+# at most once a minute) and never later than BATON_TOKEN_TTL after it was
+# issued (AUTO_REFRESH_MAX_TTL caps the moves).
+BATON_TOKEN_TTL = timedelta(days=env.int("BATON_TOKEN_TTL_DAYS", default=30))
+BATON_TOKEN_IDLE = timedelta(days=env.int("BATON_TOKEN_IDLE_DAYS", default=7))
+REST_KNOX = {
+    "TOKEN_TTL": BATON_TOKEN_IDLE,
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": BATON_TOKEN_TTL,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+# Besides HR admins, members of these groups see and revoke anyone's tokens.
+BATON_TOKEN_ADMIN_GROUPS = env.list("BATON_TOKEN_ADMIN_GROUPS", default=["IT"])
+
+# API errors and ids (issue 14): every error under /api/ is the API's JSON body,
+# Django's own pages included (cms.api.errors); the schema lists the errors each
+# operation can answer with, and path ids (<id:…>) are integers 1 … 2^63-1.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "cms.api.errors.JsonApiErrorsMiddleware",
+)
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "cms.api.errors.document_error_responses",
+]
+SPECTACULAR_SETTINGS["PATH_CONVERTER_OVERRIDES"] = {
+    "id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+}

@@ -19,6 +19,8 @@ os.environ["SECURE_SSL_REDIRECT"] = "0"
 from .settings import *  # noqa: F403
 from .settings import HUEY
 
+# Transactional tests empty the database between tests, audit tables included.
+BATON_AUDIT_FLUSH_ALLOWED = True
 # Fast hashing: the demo and factories create many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tasks run in-process, unless a test starts a real consumer (HUEY_IMMEDIATE=0).
@@ -27,3 +29,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The suite's fake upstream servers listen on loopback; tests of the outbound
+# guard take this allowance away again.
+BATON_CONNECTORS_ALLOW_PRIVATE_NETWORKS = ["127.0.0.0/8", "::1/128"]
+# Sign-in lockout (django-axes) is off: the test client's login() calls
+# authenticate() without a request, which axes refuses, and the demo users must
+# never be locked out by unrelated tests. tests/test_auth_bruteforce.py turns it
+# on with a small limit.
+AXES_ENABLED = False

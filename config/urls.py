@@ -26,3 +26,8 @@ urlpatterns += i18n_patterns(
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )
+
+# Under /api/, what Django answers itself (an unknown URL, an unreadable or
+# oversized body) is the API's JSON error too; elsewhere Django's pages.
+handler400 = "cms.api.errors.bad_request"
+handler404 = "cms.api.errors.page_not_found"

@@ -37,7 +37,7 @@ from checklist_blocks.registry import get_kind, item_data
 from cms.errors import Conflict, InvalidInput, NotFound
 from cms.models import Handover, Item, ItemVersion, ParticipantRole
 from cms.services.audit import audit_record
-from cms.services.common import announce
+from cms.services.common import ACCESS, announce, require_not_leaver
 from cms.services.signing import NO_REQUEST, reauthenticate
 
 from .models import AccessAction, AccessGrant, ConnectorConfig, ResidualAccess
@@ -123,9 +123,12 @@ def _grant_item(handover: Handover, grant: AccessGrant, position: int) -> Item:
             "action": grant.decision or AccessGrant.Decision.REVOKE,
         }
     )
-    digest = hashlib.sha256(
-        f"{grant.connector_id}:{grant.account_id}:{grant.group_id}".encode()
-    ).hexdigest()
+    key = f"{grant.connector_id}:{grant.account_id}:{grant.group_id}"
+    if grant.connector_id is None:
+        # Access recorded by hand has no connector to tell systems apart: the
+        # same account name in two systems is two grants, two items.
+        key = f"manual:{grant.system.casefold()}:{grant.account_id}:{grant.group_id}"
+    digest = hashlib.sha256(key.encode()).hexdigest()
     return Item(
         handover=handover,
         block_id=f"{ACCESS_SECTION}:{digest[:40]}",
@@ -271,6 +274,17 @@ def access_grant_add(
         ]
     if errors:
         raise InvalidInput(_("The access was not added."), fields=errors)
+    # One add at a time per handover, so a double submit finds the first.
+    list(Handover.objects.select_for_update().filter(pk=handover.pk).values("pk"))
+    already = AccessGrant.objects.filter(
+        handover=handover,
+        connector=None,
+        system__iexact=system.strip(),
+        account_id=account.strip(),
+        group_id=group.strip(),
+    )
+    if already.exists():
+        raise Conflict(_("This access is already recorded on this handover."))
     grant = AccessGrant.objects.create(
         handover=handover,
         connector=None,
@@ -710,9 +724,16 @@ def access_action_complete(
 ) -> AccessAction:
     """IT closes a by-hand change, signing with their password."""
     _require_manager(actor)
+    # An IT admin who leaves does not sign off the changes to their own access.
+    require_not_leaver(actor, action.handover, ACCESS)
     if action.operation != Op.MANUAL or action.state != AccessAction.State.PLANNED:
         raise Conflict(_("Only a planned by-hand change can be closed this way."))
-    method = reauthenticate(user=actor, credentials={"password": password})
+    method = reauthenticate(
+        user=actor,
+        credentials={"password": password},
+        meta=meta,
+        handover=action.handover,
+    )
     from .types.base import TransferResult
 
     return _finish(
@@ -732,6 +753,8 @@ def access_restore(*, actor, grant: AccessGrant) -> AccessAction:
     """Reverse a suspension within the buffer period."""
     _require_manager(actor)
     grant = AccessGrant.objects.select_for_update().get(pk=grant.pk)
+    # Nor do they give themselves back what their handover took away.
+    require_not_leaver(actor, grant.handover, ACCESS)
     if grant.state != AccessGrant.State.SUSPENDED or grant.suspended_at is None:
         raise Conflict(_("Only a suspended account can be restored."))
     if timezone.now() > _buffer_ends(grant):
@@ -833,11 +856,16 @@ def access_actions_cancel(*, actor, action_ids) -> int:
     """IT's batch action: cancel planned changes (e.g. the leaver stays)."""
     _require_manager(actor)
     actions = list(
-        AccessAction.objects.select_for_update().filter(
+        AccessAction.objects.select_for_update(of=("self",))
+        .select_related("handover__employee")
+        .filter(
             pk__in=list(action_ids),
             state__in=(AccessAction.State.PLANNED, AccessAction.State.FAILED),
         )
     )
+    for action in actions:
+        # Nor do they call off the changes to their own access.
+        require_not_leaver(actor, action.handover, ACCESS)
     for action in actions:
         action.state = AccessAction.State.CANCELLED
         action.save(update_fields=["state"])

@@ -3,14 +3,16 @@ IT's queue of changes with batch actions; restore, delete and residual access.""
 
 import django_filters
 from django.utils.translation import gettext
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cms import selectors
-from cms.errors import InvalidInput
+from cms.api.common import IdField, IdFilter
+from cms.api.errors import ErrorSerializer
+from cms.errors import InvalidInput, NotFound
 from cms.models import ParticipantRole
 from cms.permissions import roles_of
 
@@ -28,7 +30,13 @@ __all__ = [
 
 
 class AccessGrantSerializer(serializers.ModelSerializer):
-    connector = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    connector = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="Null for access recorded by hand in a system without a "
+        "connector (see `system`).",
+    )
 
     class Meta:
         model = AccessGrant
@@ -57,7 +65,9 @@ class AccessGrantSerializer(serializers.ModelSerializer):
 
 
 class AccessActionSerializer(serializers.ModelSerializer):
-    connector = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    connector = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = AccessAction
@@ -90,14 +100,19 @@ class DryRunRowSerializer(serializers.Serializer):
 
 
 class IdsSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    ids = serializers.ListField(child=IdField(), allow_empty=False)
 
 
 class ManualGrantSerializer(serializers.Serializer):
+    # Account and group are also their own labels, which hold 255 characters.
     system = serializers.CharField(max_length=255)
-    account = serializers.CharField(max_length=512)
-    group = serializers.CharField(max_length=512, required=False, allow_blank=True)
+    account = serializers.CharField(max_length=255)
+    group = serializers.CharField(max_length=255, required=False, allow_blank=True)
     instructions = serializers.CharField()
+
+
+class DeleteAccountsSerializer(IdsSerializer):
+    connector = serializers.CharField(help_text="The system's connector (slug).")
 
 
 class CompleteSerializer(serializers.Serializer):
@@ -118,8 +133,6 @@ class HandoverAccessView(APIView):
         if not roles_of(request.user, handover) & ACCESS_ROLES and not (
             access.can_manage_connectors(request.user)
         ):
-            from cms.errors import NotFound
-
             raise NotFound()
         return handover
 
@@ -147,7 +160,14 @@ class HandoverAccessView(APIView):
 
     @extend_schema(
         request=ManualGrantSerializer,
-        responses={201: AccessGrantSerializer},
+        responses={
+            201: AccessGrantSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The handover is closed, or this access is already "
+                "recorded on it.",
+            ),
+        },
         summary="Record access in a system without a connector (HR / IT)",
     )
     def post(self, request, handover_id):
@@ -164,9 +184,9 @@ class HandoverAccessView(APIView):
 class HandoverRevokeNowView(APIView):
     @extend_schema(
         request=None,
-        responses=inline_serializer(
-            "RevokeNow", {"changes": serializers.IntegerField()}
-        ),
+        responses={
+            202: inline_serializer("RevokeNow", {"changes": serializers.IntegerField()})
+        },
         summary="Run the handover's planned access changes now (IT)",
     )
     def post(self, request, handover_id):
@@ -179,7 +199,7 @@ class AccessActionFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=AccessAction.State.choices)
     operation = django_filters.ChoiceFilter(choices=AccessAction.Operation.choices)
     connector = django_filters.CharFilter(field_name="connector__slug")
-    handover = django_filters.NumberFilter()
+    handover = IdFilter()
 
     class Meta:
         model = AccessAction
@@ -198,14 +218,15 @@ class AccessActionViewSet(
     serializer_class = AccessActionSerializer
     queryset = AccessAction.objects.select_related("connector")
     filterset_class = AccessActionFilter
+    lookup_value_converter = "id"
     search_fields = ["description", "handover__number"]
     ordering_fields = ["scheduled_for", "state"]
 
     @extend_schema(
         request=IdsSerializer,
-        responses=inline_serializer(
-            "BatchResult", {"count": serializers.IntegerField()}
-        ),
+        responses={
+            202: inline_serializer("BatchResult", {"count": serializers.IntegerField()})
+        },
         summary="Run planned or failed changes now (batch)",
     )
     @action(detail=False, methods=["post"], url_path="run-now")
@@ -250,6 +271,14 @@ def _ids(request):
     return serializer.validated_data["ids"]
 
 
+class AccessGrantFilter(django_filters.FilterSet):
+    handover = IdFilter()
+
+    class Meta:
+        model = AccessGrant
+        fields = ["state", "kind", "handover"]
+
+
 @extend_schema(tags=["access"])
 class AccessGrantViewSet(
     ManagersOnly,
@@ -259,7 +288,8 @@ class AccessGrantViewSet(
 ):
     serializer_class = AccessGrantSerializer
     queryset = AccessGrant.objects.select_related("connector")
-    filterset_fields = ["state", "kind", "handover"]
+    filterset_class = AccessGrantFilter
+    lookup_value_converter = "id"
     search_fields = ["system", "account_label", "group_label"]
 
     @extend_schema(request=None, responses={202: AccessActionSerializer})
@@ -269,27 +299,24 @@ class AccessGrantViewSet(
         return Response(AccessActionSerializer(done).data, status=202)
 
     @extend_schema(
-        request=inline_serializer(
-            "DeleteAccounts",
-            {
-                "connector": serializers.CharField(),
-                "ids": serializers.ListField(child=serializers.IntegerField()),
-            },
-        ),
+        request=DeleteAccountsSerializer,
         responses={202: AccessActionSerializer(many=True)},
         summary="Delete suspended accounts of one system for good (threshold)",
     )
-    @action(detail=False, methods=["post"])
-    def delete(self, request):
-        connector = ConnectorConfig.objects.filter(
-            slug=request.data.get("connector")
-        ).first()
+    # Not named ``delete``: a viewset method of that name would answer the HTTP
+    # DELETE of every grant's URL.
+    @action(detail=False, methods=["post"], url_path="delete")
+    def delete_accounts(self, request):
+        serializer = DeleteAccountsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        connector = ConnectorConfig.objects.filter(slug=data["connector"]).first()
         if connector is None:
             raise InvalidInput(
                 fields={"connector": [gettext("There is no connector with this slug.")]}
             )
         actions = access.access_delete(
-            actor=request.user, connector=connector, grant_ids=_ids(request)
+            actor=request.user, connector=connector, grant_ids=data["ids"]
         )
         return Response(AccessActionSerializer(actions, many=True).data, status=202)
 

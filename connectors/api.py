@@ -8,12 +8,16 @@ import time
 
 import django_filters
 from django.conf import settings
-from django.core.cache import cache
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -23,6 +27,8 @@ from rest_framework.views import APIView
 
 from cms import selectors
 from cms import services as cms_services
+from cms.api.common import IdFilter
+from cms.api.filters import UtcIsoDateTimeFilter
 from cms.errors import InvalidInput, NotFound, PermissionDenied
 from cms.services.signing import RequestMeta
 
@@ -31,6 +37,7 @@ from .models import BlockSync, ConnectorConfig, MatchBy, SyncRun, Transfer
 from .permissions import can_manage_connectors
 from .registry import type_choices
 from .types.base import WEBHOOK
+from .webhooks import webhook_delivery_record
 
 __all__ = ["urlpatterns"]
 
@@ -46,9 +53,23 @@ class Unauthenticated(PermissionDenied):
 # Serializers ---------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class SettingsField(serializers.JSONField):
+    """A connector's settings: a JSON object (in a form, its JSON text)."""
+
+    default_error_messages = {"not_object": _("Send the settings as an object.")}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict):
+            self.fail("not_object")
+        return value
+
+
 class ConnectorSerializer(serializers.ModelSerializer):
     type = serializers.ChoiceField(choices=())
     type_label = serializers.SerializerMethodField()
+    settings = SettingsField(required=False)
     secrets = serializers.DictField(
         child=serializers.CharField(allow_blank=True),
         write_only=True,
@@ -225,6 +246,7 @@ class ConnectorViewSet(
 
     serializer_class = ConnectorSerializer
     queryset = ConnectorConfig.objects.all()
+    lookup_value_converter = "id"
     filterset_class = ConnectorFilter
     search_fields = ["name", "slug"]
     ordering_fields = ["name", "slug", "type", "updated_at"]
@@ -247,12 +269,10 @@ class ConnectorViewSet(
 
 class SyncRunFilter(django_filters.FilterSet):
     connector = django_filters.CharFilter(field_name="connector__slug")
-    handover = django_filters.NumberFilter()
+    handover = IdFilter()
     state = django_filters.ChoiceFilter(choices=SyncRun.State.choices)
     trigger = django_filters.ChoiceFilter(choices=SyncRun.Trigger.choices)
-    started_after = django_filters.IsoDateTimeFilter(
-        field_name="started_at", lookup_expr="gte"
-    )
+    started_after = UtcIsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
 
     class Meta:
         model = SyncRun
@@ -270,6 +290,7 @@ class SyncRunViewSet(
 
     serializer_class = SyncRunSerializer
     queryset = SyncRun.objects.select_related("connector")
+    lookup_value_converter = "id"
     filterset_class = SyncRunFilter
     ordering_fields = ["started_at", "finished_at"]
 
@@ -303,7 +324,7 @@ class TransferSerializer(serializers.ModelSerializer):
 
 class TransferFilter(django_filters.FilterSet):
     connector = django_filters.CharFilter(field_name="connector__slug")
-    handover = django_filters.NumberFilter()
+    handover = IdFilter()
     state = django_filters.ChoiceFilter(choices=Transfer.State.choices)
 
     class Meta:
@@ -322,11 +343,16 @@ class TransferViewSet(
 
     serializer_class = TransferSerializer
     queryset = Transfer.objects.select_related("connector")
+    lookup_value_converter = "id"
     filterset_class = TransferFilter
     search_fields = ["external_id", "preview", "handover__number"]
     ordering_fields = ["requested_at", "finished_at", "state"]
 
-    @extend_schema(request=None, summary="Run a failed write-back again")
+    @extend_schema(
+        request=None,
+        responses={202: TransferSerializer},
+        summary="Run a failed write-back again",
+    )
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
         from .writeback import transfer_retry
@@ -347,7 +373,7 @@ class HandoverSyncViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = BlockSyncSerializer
     pagination_class = None
     lookup_field = "block_id"
-    lookup_value_regex = "[^/]+"
+    lookup_value_converter = "str"
 
     def _handover(self):
         return selectors.handover_get(
@@ -359,7 +385,11 @@ class HandoverSyncViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return BlockSync.objects.none()
         return BlockSync.objects.filter(handover=self._handover()).order_by("pk")
 
-    @extend_schema(request=None, summary="Re-sync one connector block now (HR)")
+    @extend_schema(
+        request=None,
+        responses={202: BlockSyncSerializer},
+        summary="Re-sync one connector block now (HR)",
+    )
     @action(detail=True, methods=["post"])
     def run(self, request, handover_id=None, block_id=None):
         handover = self._handover()
@@ -459,7 +489,7 @@ class WebhookView(APIView):
         secret = config.get_secrets().get("webhook_secret") if accepts else None
         if not secret:
             raise NotFound(_("This connector does not accept webhooks."))
-        self._verify(request, secret, body)
+        self._verify(request, config, secret, body)
         try:
             payload = json.loads(body or b"{}")
         except ValueError as error:
@@ -469,7 +499,7 @@ class WebhookView(APIView):
         queued = services.webhook_queue(config=config, payload=payload)
         return Response({"queued": queued}, status=status.HTTP_202_ACCEPTED)
 
-    def _verify(self, request, secret, body):
+    def _verify(self, request, config, secret, body):
         timestamp = request.headers.get(TIMESTAMP_HEADER, "")
         signature = request.headers.get(SIGNATURE_HEADER, "")
         if not timestamp or not signature:
@@ -495,23 +525,29 @@ class WebhookView(APIView):
         expected = webhook_signature(secret, timestamp, body)
         if not hmac.compare_digest(expected, signature):
             raise Unauthenticated(gettext("The signature does not match."))
-        # The same signed request twice within the window is a replay.
-        if not cache.add(f"baton-webhook:{signature}", 1, timeout=tolerance * 2):
+        # The same signed request twice within the window is a replay, whichever
+        # worker received it first and whether or not it restarted since.
+        if not webhook_delivery_record(
+            connector=config, signature=signature, sent_at=sent_at
+        ):
             raise Unauthenticated(gettext("This request was already received."))
 
 
-router = DefaultRouter()
+# Ids in paths go through cms.api.common's ``<id:…>`` converter (1 … 2^63-1).
+router = DefaultRouter(use_regex_path=False)
 router.include_root_view = False
+# No ``.json`` suffix routes: one URL per resource, as the schema lists them.
+router.include_format_suffixes = False
 router.register("connectors", ConnectorViewSet, basename="connector")
 router.register("sync-runs", SyncRunViewSet, basename="sync-run")
 router.register("write-backs", TransferViewSet, basename="write-back")
 router.register(
-    r"handovers/(?P<handover_id>\d+)/syncs",
+    "handovers/<id:handover_id>/syncs",
     HandoverSyncViewSet,
     basename="handover-sync",
 )
 router.register(
-    r"items/(?P<item_id>\d+)/upstream", ItemUpstreamViewSet, basename="item-upstream"
+    "items/<id:item_id>/upstream", ItemUpstreamViewSet, basename="item-upstream"
 )
 
 
@@ -529,12 +565,12 @@ def _access_routes():
     router.register("residual-access", ResidualViewSet, basename="residual-access")
     return [
         path(
-            "handovers/<int:handover_id>/access/",
+            "handovers/<id:handover_id>/access/",
             HandoverAccessView.as_view(),
             name="handover-access",
         ),
         path(
-            "handovers/<int:handover_id>/access/revoke-now/",
+            "handovers/<id:handover_id>/access/revoke-now/",
             HandoverRevokeNowView.as_view(),
             name="handover-access-revoke-now",
         ),

@@ -24,6 +24,7 @@ __all__ = [
     "resync_connectors",
     "sync_block_task",
     "transfer_task",
+    "webhook_deliveries_purge_task",
 ]
 
 
@@ -149,3 +150,12 @@ def access_refresh_task():
     ).select_related("employee__user"):
         added += access_scan(handover)
     return added
+
+
+@db_periodic_task(crontab(minute="17"))
+@lock_task("baton-webhook-purge")
+def webhook_deliveries_purge_task():
+    """Hourly: forget webhook signatures too old to be replayed anyway."""
+    from .webhooks import webhook_deliveries_purge
+
+    return webhook_deliveries_purge()

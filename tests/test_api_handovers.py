@@ -285,7 +285,11 @@ def test_wrong_password_on_accept_is_400_and_changes_nothing(sales_handover, peo
 
     assert response.status_code == 400
     assert response.json()["errors"]["password"]
-    assert footprint(sales_handover) == before
+    # Nothing changed but the audit trail, which records the failed attempt.
+    after = footprint(sales_handover)
+    assert after.pop("audit_events") == before.pop("audit_events") + 1
+    assert after == before
+    assert sales_handover.audit_events.latest("sequence").action == ("signature.failed")
 
 
 def _accept_a_pending_item(handover, people):

@@ -15,7 +15,11 @@ from cms.models import Attachment, Comment, Handover
 from tests.fixtures.handovers import (
     PASSWORD,
     action_registry,
+    bring_to_review,
     client_list,
+    give_leaver_role,
+    item_of,
+    resolved_upstream_item,
     submitted_client_list,
 )
 
@@ -185,3 +189,184 @@ def test_permission_matrix(action, sales_handover, people, stranger, user_factor
     assert statuses == dict(zip(ROLES, EXPECTED[action], strict=True))
     assert changed_on_refusal == []
     assert bad_refusals == []
+
+
+# The leaver in every other role ------------------------------------------------
+#
+# Segregation of duties: the departing employee never confirms, approves, reviews
+# or runs their own handover, whatever roles they hold. Columns: `sales` leaving
+# and also holding the role named (rows written around the services, as data
+# from before the rule would be), and an HR admin (`hr`) leaving, whose HR
+# rights do not reach their own handover. Every cell is refused with the reason,
+# changes nothing and records no audit event.
+
+LEAVER_AS = ("successor", "manager", "it", "hr", "hr admin")
+
+# The leaver's item that each column's role confirms.
+CONFIRMED_BY = {
+    "successor": "Key client list",
+    "manager": "Pending approvals",
+    "it": "Customer group admin rights",
+    "hr": "Badge and keys",
+    "hr admin": "Badge and keys",
+}
+
+CONFIRM = "You cannot confirm items of your own handover."
+APPROVE = "You cannot approve your own handover."
+REOPEN = "You cannot reopen your own handover."
+ASSIGN = "You cannot assign items of your own handover."
+MANAGE = "You cannot manage your own handover: another HR admin must run it."
+
+LEAVER_REFUSALS = {
+    "accept": CONFIRM,
+    "return": CONFIRM,
+    "accept several": CONFIRM,
+    "accept resolved upstream": CONFIRM,
+    "approve a section": APPROVE,
+    "approve": APPROVE,
+    "reopen": REOPEN,
+    "assign an item": ASSIGN,
+    "cancel": MANAGE,
+    "add participant": MANAGE,
+    "remove participant": MANAGE,
+    "replace participant": MANAGE,
+}
+
+LEAVER_ACTIONS, leaver_prepares = action_registry()
+
+
+def _submitted(handover, column):
+    """The leaver's item their column's role confirms, submitted by them."""
+    item = item_of(handover, CONFIRMED_BY[column])
+    return services.item_submit(
+        actor=handover.employee.user, item=item, version=item.version
+    )
+
+
+@leaver_prepares("accept")
+def _leaver_accept(handover, column, people, newcomer):
+    item = _submitted(handover, column)
+    body = {"version": item.version, "password": PASSWORD}
+    return "post", f"items/{item.pk}/accept/", body
+
+
+@leaver_prepares("return")
+def _leaver_return(handover, column, people, newcomer):
+    item = _submitted(handover, column)
+    body = {"version": item.version, "password": PASSWORD, "reason": "Which one?"}
+    return "post", f"items/{item.pk}/return/", body
+
+
+@leaver_prepares("accept several")
+def _leaver_accept_several(handover, column, people, newcomer):
+    first = _submitted(handover, column)
+    second = services.item_submit(
+        actor=handover.employee.user,
+        item=item_of(handover, "Paper files in the cabinet"),
+        version=1,
+    )
+    entries = [{"id": item.pk, "version": item.version} for item in (first, second)]
+    return "post", "items/accept/", {"items": entries, "password": PASSWORD}
+
+
+@leaver_prepares("accept resolved upstream")
+def _leaver_accept_resolved(handover, column, people, newcomer):
+    item = resolved_upstream_item(handover, role=_role(column))
+    body = {"version": item.version, "password": PASSWORD}
+    return "post", f"items/{item.pk}/accept/", body
+
+
+@leaver_prepares("approve a section")
+def _leaver_approve_section(handover, column, people, newcomer):
+    section = item_of(handover, CONFIRMED_BY[column]).section_block_id
+    body = {"password": PASSWORD, "section": section}
+    return "post", f"handovers/{handover.pk}/approve/", body
+
+
+@leaver_prepares("approve")
+def _leaver_approve(handover, column, people, newcomer):
+    bring_to_review(handover)
+    return "post", f"handovers/{handover.pk}/approve/", {"password": PASSWORD}
+
+
+@leaver_prepares("reopen")
+def _leaver_reopen(handover, column, people, newcomer):
+    bring_to_review(handover)
+    body = {"reason": "The client list misses Globex."}
+    return "post", f"handovers/{handover.pk}/reopen/", body
+
+
+@leaver_prepares("assign an item")
+def _leaver_assign(handover, column, people, newcomer):
+    services.participant_add(
+        actor=people["hrhead"], handover=handover, user=newcomer, role="successor"
+    )
+    item = client_list(handover)
+    body = {"successor": newcomer.pk, "version": item.version}
+    return "post", f"items/{item.pk}/assign/", body
+
+
+@leaver_prepares("cancel")
+def _leaver_cancel(handover, column, people, newcomer):
+    body = {"reason": "The resignation was withdrawn."}
+    return "post", f"handovers/{handover.pk}/cancel/", body
+
+
+@leaver_prepares("add participant")
+def _leaver_add_participant(handover, column, people, newcomer):
+    body = {"user": newcomer.pk, "role": "successor"}
+    return "post", f"handovers/{handover.pk}/participants/", body
+
+
+@leaver_prepares("remove participant")
+def _leaver_remove_participant(handover, column, people, newcomer):
+    body = {"user": people["successor"].pk, "role": "successor"}
+    return "delete", f"handovers/{handover.pk}/participants/", body
+
+
+@leaver_prepares("replace participant")
+def _leaver_replace_participant(handover, column, people, newcomer):
+    body = {
+        "user": people["successor"].pk,
+        "replacement": newcomer.pk,
+        "role": "successor",
+    }
+    return "post", f"handovers/{handover.pk}/participants/replace/", body
+
+
+def _role(column: str) -> str:
+    return "hr" if column == "hr admin" else column
+
+
+@pytest.mark.parametrize("action", list(LEAVER_REFUSALS))
+def test_the_leaver_in_every_other_role_is_refused(
+    action, sales_handover, hr_leaver_handover, people, user_factory
+):
+    newcomer = user_factory(username="newcomer")
+    newcomer.save()
+    outcomes, changed_on_refusal = {}, []
+    for column in LEAVER_AS:
+        # Each column starts from the same state: its request is rolled back.
+        with transaction.atomic():
+            if column == "hr admin":
+                handover, leaver = hr_leaver_handover, people["hr"]
+            else:
+                handover = sales_handover
+                leaver = give_leaver_role(handover, column)
+            handover = Handover.objects.get(pk=handover.pk)
+            method, path, body = LEAVER_ACTIONS[action](
+                handover, column, people, newcomer
+            )
+            before = footprint(handover)
+            client = APIClient()
+            client.force_authenticate(leaver)
+            response = getattr(client, method)(f"/api/v1/{path}", body, format="json")
+            detail = response.json().get("detail") if response.content else None
+            outcomes[column] = (response.status_code, detail)
+            if footprint(handover) != before:
+                changed_on_refusal.append(column)
+            transaction.set_rollback(True)
+
+    refused = (403, LEAVER_REFUSALS[action])
+    assert outcomes == dict.fromkeys(LEAVER_AS, refused)
+    assert changed_on_refusal == []

@@ -18,9 +18,13 @@ from cms.services.visibility import visible_items
 from tests.fixtures.handovers import (
     PASSWORD,
     action_registry,
+    bring_to_review,
     client_list,
     confirm_everything,
     fill_everything,
+    give_leaver_role,
+    item_of,
+    resolved_upstream_item,
     submitted_client_list,
 )
 
@@ -277,3 +281,156 @@ def test_permission_matrix_pages(
         assert 'role="alert"' in html  # with the reason for the refusal
     else:
         assert sales_handover.number not in html
+
+
+# The leaver in every other role ------------------------------------------------
+#
+# Segregation of duties: the departing employee never confirms, approves, reviews
+# or runs their own handover, whatever roles they hold. Columns: `sales` leaving
+# and also holding the role named (rows written around the services, as data
+# from before the rule would be), and an HR admin (`hr`) leaving. Each cell is
+# refused: the handover page again under 403 with the reason, nothing changed,
+# no audit event.
+
+LEAVER_AS = ("successor", "manager", "it", "hr", "hr admin")
+
+# The leaver's item that each column's role confirms.
+CONFIRMED_BY = {
+    "successor": "Key client list",
+    "manager": "Pending approvals",
+    "it": "Customer group admin rights",
+    "hr": "Badge and keys",
+    "hr admin": "Badge and keys",
+}
+
+CONFIRM = "You cannot confirm items of your own handover."
+LEAVER_REFUSALS = {
+    "accept": CONFIRM,
+    "return": CONFIRM,
+    "accept resolved upstream": CONFIRM,
+    "approve a section": "You cannot approve your own handover.",
+    "approve": "You cannot approve your own handover.",
+    "reopen": "You cannot reopen your own handover.",
+    "assign an item": "You cannot assign items of your own handover.",
+    "add a successor": (
+        "You cannot manage your own handover: another HR admin must run it."
+    ),
+    "remove a successor": (
+        "You cannot manage your own handover: another HR admin must run it."
+    ),
+}
+
+LEAVER_ACTIONS, leaver_prepares = action_registry()
+
+
+def _submitted(handover, column):
+    """The leaver's item their column's role confirms, submitted by them."""
+    item = item_of(handover, CONFIRMED_BY[column])
+    return services.item_submit(
+        actor=handover.employee.user, item=item, version=item.version
+    )
+
+
+def _decide(handover, column, decision):
+    item = _submitted(handover, column)
+    data = {
+        "decision": decision,
+        "version": item.version,
+        "password": PASSWORD,
+        "remarks": "Which one?",
+    }
+    return "post", _item_url("item_decide", item), data
+
+
+@leaver_prepares("accept")
+def _leaver_accept(handover, column, people, newcomer):
+    return _decide(handover, column, "accept")
+
+
+@leaver_prepares("return")
+def _leaver_return(handover, column, people, newcomer):
+    return _decide(handover, column, "return")
+
+
+@leaver_prepares("accept resolved upstream")
+def _leaver_accept_resolved(handover, column, people, newcomer):
+    resolved_upstream_item(handover, role="hr" if column == "hr admin" else column)
+    data = {"count": 1, "password": PASSWORD}
+    return "post", _handover_url("accept_resolved", handover), data
+
+
+@leaver_prepares("approve a section")
+def _leaver_approve_section(handover, column, people, newcomer):
+    section = item_of(handover, CONFIRMED_BY[column]).section_block_id
+    data = {"section": section, "password": PASSWORD}
+    return "post", _handover_url("approve", handover), data
+
+
+@leaver_prepares("approve")
+def _leaver_approve(handover, column, people, newcomer):
+    bring_to_review(handover)
+    return "post", _handover_url("approve", handover), {"password": PASSWORD}
+
+
+@leaver_prepares("reopen")
+def _leaver_reopen(handover, column, people, newcomer):
+    bring_to_review(handover)
+    data = {"reason": "The client list misses Globex."}
+    return "post", _handover_url("reopen", handover), data
+
+
+@leaver_prepares("assign an item")
+def _leaver_assign(handover, column, people, newcomer):
+    services.participant_add(
+        actor=people["hrhead"],
+        handover=handover,
+        user=newcomer,
+        role=ParticipantRole.SUCCESSOR,
+    )
+    item = client_list(handover)
+    data = {"successor": newcomer.pk, "version": item.version}
+    return "post", _item_url("item_assign", item), data
+
+
+@leaver_prepares("add a successor")
+def _leaver_add_successor(handover, column, people, newcomer):
+    return "post", _handover_url("participant_add", handover), {"user": newcomer.pk}
+
+
+@leaver_prepares("remove a successor")
+def _leaver_remove_successor(handover, column, people, newcomer):
+    url = _handover_url("participant_remove", handover)
+    return "post", url, {"user": people["successor"].pk}
+
+
+LEAVER_CASES = [
+    pytest.param(action, column, id=f"{action}-leaver as {column}")
+    for action in LEAVER_REFUSALS
+    for column in LEAVER_AS
+]
+
+
+@pytest.mark.parametrize(("action", "column"), LEAVER_CASES)
+def test_the_leaver_in_every_other_role_is_refused_on_the_pages(
+    action, column, client, people, user_factory, request
+):
+    newcomer = user_factory(username="newcomer")
+    newcomer.save()
+    if column == "hr admin":
+        handover = request.getfixturevalue("hr_leaver_handover")
+        leaver = people["hr"]
+    else:
+        handover = request.getfixturevalue("sales_handover")
+        leaver = give_leaver_role(handover, column)
+    method, url, data = LEAVER_ACTIONS[action](handover, column, people, newcomer)
+    before = footprint(handover)
+    client.force_login(leaver)
+
+    response = getattr(client, method)(url, data)
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert handover.number in html  # the handover page, again
+    assert 'role="alert"' in html
+    assert LEAVER_REFUSALS[action] in html  # with the reason
+    assert footprint(handover) == before

@@ -17,7 +17,7 @@ from wagtail.snippets.views.snippets import (
 
 from cms import selectors
 from cms.models import Certificate, Employee
-from cms.permissions import is_hr_admin
+from cms.permissions import is_departing_employee, is_hr_admin
 
 from .filters import EmployeeFilterSet
 from .links import certificate_url, participant_url
@@ -87,6 +87,8 @@ class EmployeeArchiveView(InspectView):
         can_start = (
             is_hr_admin(self.request.user)
             and employee.user_id
+            # Another HR admin starts an HR admin's own handover.
+            and not is_departing_employee(self.request.user, employee)
             and not any(handover.is_open for handover in self.handovers)
         )
         if can_start:

@@ -23,7 +23,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from cms import selectors, services
 from cms.errors import BatonError, NotFound
 from cms.models import Employee, Handover
-from cms.permissions import is_hr_admin
+from cms.permissions import is_hr_admin, is_own_handover
 
 from .filters import HandoverFilterSet, overdue_condition
 from .forms import (
@@ -131,7 +131,9 @@ class HandoverIndexView(HRAdminRequiredMixin, IndexView):
                 priority=20,
             ),
         ]
-        if instance.is_open:
+        # An HR admin's own handover is run by another HR admin: they see it,
+        # nothing here offers to manage it.
+        if instance.is_open and not is_own_handover(self.request.user, instance):
             buttons.append(
                 MenuItem(
                     _("Cancel handover"),
@@ -266,6 +268,13 @@ class HandoverCancelView(HRAdminRequiredMixin, WagtailAdminTemplateMixin, View):
 
     def get(self, request, pk):
         self.handover = self._handover(pk)
+        if is_own_handover(request.user, self.handover):
+            # The service refuses it too; the form is not offered at all.
+            messages.error(
+                request,
+                _("You cannot manage your own handover: another HR admin must run it."),
+            )
+            return redirect(self.index_url_name)
         return self.render(HandoverCancelForm())
 
     def post(self, request, pk):

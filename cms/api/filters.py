@@ -1,5 +1,9 @@
+import datetime
+
 import django_filters
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 
 from cms.models import ChecklistTemplatePage
 
@@ -17,3 +21,24 @@ class TemplateFilter(django_filters.FilterSet):
     class Meta:
         model = ChecklistTemplatePage
         fields = ["locale", "role", "department", "translation_key"]
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date and time, moved to UTC: PostgreSQL refuses offsets past
+    ±15:59 that ISO 8601 allows, and a time near year 1 or 9999 may have no
+    UTC equivalent at all (400 naming the parameter, not a server error)."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None or parsed.tzinfo is None:
+            return parsed
+        try:
+            return parsed.astimezone(datetime.UTC)
+        except OverflowError as error:
+            raise ValidationError(
+                self.error_messages["invalid"], code="invalid"
+            ) from error
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField

@@ -1,7 +1,11 @@
+from datetime import datetime
+
 from django.core.cache import cache
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cms.auth.tokens import token_expires_by, token_public_id
 from cms.models import ChecklistTemplatePage, Department, Role
 
 
@@ -120,4 +124,64 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(
+        help_text="Send it as `Authorization: Token <token>`. Shown only now: "
+        "Baton keeps a hash of it."
+    )
+    expiry = serializers.DateTimeField(
+        help_text="When it expires unless used: each use moves this on (by "
+        "BATON_TOKEN_IDLE), never past BATON_TOKEN_TTL after it was issued."
+    )
+    id = serializers.CharField(help_text="Names the token to list and revoke it.")
+
+
+class TokenInfoSerializer(serializers.Serializer):
+    """An API token as its user and token admins see it (never the token)."""
+
+    id = serializers.SerializerMethodField()
+    user = serializers.IntegerField(source="user_id")
+    username = serializers.CharField(source="user.username")
+    created = serializers.DateTimeField()
+    expiry = serializers.DateTimeField(
+        allow_null=True, help_text="Moves on with each use, up to `expires_by`."
+    )
+    expires_by = serializers.SerializerMethodField(
+        help_text="The latest it can live, however often it is used."
+    )
+    current = serializers.SerializerMethodField(
+        help_text="True for the token this request was made with."
+    )
+
+    def get_id(self, token) -> str:
+        return token_public_id(token)
+
+    def get_expires_by(self, token) -> datetime:
+        # In the current time zone, like the DateTimeFields beside it.
+        return timezone.localtime(token_expires_by(token))
+
+    def get_current(self, token) -> bool:
+        request = self.context.get("request")
+        auth = getattr(request, "auth", None)
+        return getattr(auth, "digest", None) == token.digest
+
+
+class TokenListQuerySerializer(serializers.Serializer):
+    user = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Token admins (HR, IT): only this user's tokens.",
+    )
+
+
+class TokenRevokeAllSerializer(serializers.Serializer):
+    user = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Token admins (HR, IT): whose tokens; yours when left out.",
+    )
+
+
+class TokensRevokedSerializer(serializers.Serializer):
+    revoked = serializers.IntegerField(help_text="How many tokens were revoked.")

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from . import common  # noqa: F401  (registers the <id:…> path converter)
 from .handovers import (
     AttachmentViewSet,
     CommentViewSet,
@@ -16,27 +17,32 @@ from .handovers import (
     ItemCommentViewSet,
     ItemViewSet,
 )
-from .views import BlockTypeViewSet, TemplateViewSet, TokenView
+from .tokens import urlpatterns as token_urls
+from .views import BlockTypeViewSet, TemplateViewSet
 
-router = DefaultRouter()
+# Path converters, not regexes: every id in a path goes through ``<id:…>``
+# (cms.api.common), so an id out of range is an unknown URL (404).
+router = DefaultRouter(use_regex_path=False)
 router.include_root_view = False
+# No ``.json`` suffix routes: one URL per resource, as the schema lists them.
+router.include_format_suffixes = False
 router.register("templates", TemplateViewSet, basename="template")
 router.register("block-types", BlockTypeViewSet, basename="block-type")
 router.register("handovers", HandoverViewSet, basename="handover")
 router.register(
-    r"handovers/(?P<handover_id>\d+)/items",
+    "handovers/<id:handover_id>/items",
     HandoverItemViewSet,
     basename="handover-item",
 )
 router.register(
-    r"handovers/(?P<handover_id>\d+)/audit", HandoverAuditViewSet, basename="audit"
+    "handovers/<id:handover_id>/audit", HandoverAuditViewSet, basename="audit"
 )
 router.register("items", ItemViewSet, basename="item")
 router.register(
-    r"items/(?P<item_id>\d+)/comments", ItemCommentViewSet, basename="item-comment"
+    "items/<id:item_id>/comments", ItemCommentViewSet, basename="item-comment"
 )
 router.register(
-    r"items/(?P<item_id>\d+)/attachments",
+    "items/<id:item_id>/attachments",
     ItemAttachmentViewSet,
     basename="item-attachment",
 )
@@ -45,7 +51,7 @@ router.register("attachments", AttachmentViewSet, basename="attachment")
 router.register("employees", EmployeeViewSet, basename="employee")
 
 api_v1_urls = [
-    path("auth/token/", TokenView.as_view(), name="token"),
+    *token_urls,
     path("", include(router.urls)),
     # Other apps' endpoints (e.g. connectors), named in settings.
     *(

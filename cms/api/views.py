@@ -1,28 +1,18 @@
 """Thin API views: parse input, call a selector or service, serialise output."""
 
-from django.contrib.auth import authenticate
 from django.middleware.http import ConditionalGetMiddleware
 from django.utils.decorators import decorator_from_middleware, method_decorator
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
-from rest_framework.authtoken.models import Token
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
-from rest_framework.views import APIView
 
 from checklist_blocks.registry import all_kinds, get_kind
 from cms import selectors
-from cms.errors import InvalidInput, NotFound
+from cms.errors import NotFound
 
 from .filters import TemplateFilter
-from .serializers import (
-    BlockTypeSerializer,
-    TemplateSerializer,
-    TokenRequestSerializer,
-    TokenSerializer,
-)
+from .serializers import BlockTypeSerializer, TemplateSerializer
 
 # ETag from the response's content, and 304 when If-None-Match matches it.
 conditional_get = decorator_from_middleware(ConditionalGetMiddleware)
@@ -41,6 +31,7 @@ class TemplateViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = TemplateSerializer
     filterset_class = TemplateFilter
+    lookup_value_converter = "id"
     search_fields = ["title", "description"]
     ordering_fields = ["id", "title", "last_published_at"]
     ordering = ["id"]
@@ -79,7 +70,7 @@ class BlockTypeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = BlockTypeSerializer
     lookup_field = "kind"
-    lookup_value_regex = "[a-z_]+"
+    lookup_value_converter = "slug"
     filter_backends = []
 
     def get_queryset(self):
@@ -95,41 +86,3 @@ class BlockTypeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         except KeyError as error:
             raise NotFound(_("There is no block kind called “%s”.") % kind) from error
         return Response(self.get_serializer(_block_type_payload(spec)).data)
-
-
-class LoginThrottle(AnonRateThrottle):
-    rate = "20/min"
-    scope = "login"
-
-
-class TokenView(APIView):
-    """Exchange a username and password for an API token
-    (send it as ``Authorization: Token <token>``)."""
-
-    permission_classes = [AllowAny]
-    authentication_classes = []
-    throttle_classes = [LoginThrottle]
-
-    @extend_schema(
-        summary="Get an API token",
-        tags=["auth"],
-        request=TokenRequestSerializer,
-        responses={
-            200: TokenSerializer,
-            400: OpenApiResponse(description="Missing fields or wrong credentials."),
-        },
-    )
-    def post(self, request):
-        serializer = TokenRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = authenticate(
-            request,
-            username=serializer.validated_data["username"],
-            password=serializer.validated_data["password"],
-        )
-        if user is None or not user.is_active:
-            raise InvalidInput(
-                _("Unable to sign in with the username and password given.")
-            )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})

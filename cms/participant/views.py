@@ -23,7 +23,7 @@ from cms import selectors
 from cms.errors import NotFound
 from cms.files import private_file_response
 from cms.models import Handover, Participant, ParticipantRole
-from cms.permissions import is_hr_admin
+from cms.permissions import is_hr_admin, is_own_handover
 
 from .filters import Filters
 from .forms import HandoverFilterForm
@@ -112,7 +112,12 @@ def handover_list(request):
             {"handover": handover, "progress": progress[handover.pk]}
             for handover in handovers
             if role in my_roles.get(handover.pk, set())
-            or (role == ParticipantRole.HR and hr_admin)
+            or (
+                role == ParticipantRole.HR
+                and hr_admin
+                # An HR admin's own handover is theirs as the leaver only.
+                and not is_own_handover(request.user, handover)
+            )
         ]
         if rows:
             groups.append({"role": role, "title": title, "rows": rows})

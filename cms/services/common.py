@@ -6,18 +6,43 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from cms.errors import Conflict, NotFound, PermissionDenied
-from cms.models import Handover, Item
-from cms.permissions import is_hr_admin, roles_of
+from cms.models import Employee, Handover, Item
+from cms.permissions import (
+    is_departing_employee,
+    is_hr_admin,
+    is_own_handover,
+    roles_of,
+)
 from cms.signals import handover_event
 
 __all__ = [
     "announce",
     "lock_handover",
     "lock_item",
+    "require_not_leaver",
     "require_open",
     "require_role",
     "require_visible",
 ]
+
+# What the departing employee may not do on their own handover, and why they
+# are told so (segregation of duties, asked through ``require_not_leaver``).
+CONFIRM = "confirm"
+APPROVE = "approve"
+REOPEN = "reopen"
+ASSIGN = "assign"
+ACCESS = "access"
+MANAGE = "manage"
+START = "start"
+_OWN_HANDOVER_REASONS = {
+    CONFIRM: _("You cannot confirm items of your own handover."),
+    APPROVE: _("You cannot approve your own handover."),
+    REOPEN: _("You cannot reopen your own handover."),
+    ASSIGN: _("You cannot assign items of your own handover."),
+    ACCESS: _("Another IT admin must handle the access changes of your own handover."),
+    MANAGE: _("You cannot manage your own handover: another HR admin must run it."),
+    START: _("Another HR admin must start and run your handover."),
+}
 
 
 def require_visible(actor, handover: Handover) -> set[str]:
@@ -38,6 +63,23 @@ def require_role(actor, handover: Handover, *allowed: str) -> str:
         if role in roles:
             return role
     raise PermissionDenied()
+
+
+def require_not_leaver(
+    actor, handover: Handover | Employee, duty: str, *, field: str = ""
+) -> None:
+    """The one segregation-of-duties check: the departing employee never
+    starts, confirms, approves, reviews, reopens or manages their own handover
+    (``handover``, or the employee one is about to start for), whatever roles
+    they hold. PermissionDenied with the reason otherwise (also next to
+    ``field`` when a form field is what made it so)."""
+    if isinstance(handover, Employee):
+        leaving = is_departing_employee(actor, handover)
+    else:
+        leaving = is_own_handover(actor, handover)
+    if leaving:
+        reason = _OWN_HANDOVER_REASONS[duty]
+        raise PermissionDenied(reason, fields={field: [reason]} if field else None)
 
 
 def require_hr(actor) -> None:

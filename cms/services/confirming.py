@@ -13,7 +13,7 @@ from cms.models import (
     Signature,
 )
 
-from .common import announce, require_open
+from .common import ASSIGN, CONFIRM, announce, require_not_leaver, require_open
 from .items import (
     _audit,
     _bump,
@@ -24,7 +24,12 @@ from .items import (
     item_content,
 )
 from .review import handover_advance
-from .signing import NO_REQUEST, reauthenticate, signature_create
+from .signing import (
+    NO_REQUEST,
+    reauthenticate,
+    records_failed_signatures,
+    signature_create,
+)
 from .visibility import require_shown
 
 __all__ = [
@@ -90,8 +95,14 @@ def resolved_upstream_unsigned(item: Item) -> bool:
     )
 
 
+def _confirm_role_of(actor, item) -> str:
+    """The role the actor confirms ``item`` in; never the leaver's own items."""
+    require_not_leaver(actor, item.handover, CONFIRM)
+    return _confirm_role(actor, item)
+
+
 def _accept_one(*, actor, item, version, remarks, method, meta) -> Item:
-    role = _confirm_role(actor, item)
+    role = _confirm_role_of(actor, item)
     require_open(item.handover)
     require_shown(item)
     _check_version(item, version)
@@ -146,6 +157,7 @@ def _accept_one(*, actor, item, version, remarks, method, meta) -> Item:
     return item
 
 
+@records_failed_signatures
 @transaction.atomic
 def item_accept(
     *,
@@ -159,9 +171,12 @@ def item_accept(
 ) -> Item:
     """Accept (or accept with remarks): a signature over the content shown."""
     item, _roles = _visible_item(actor, item)
-    _confirm_role(actor, item)
+    _confirm_role_of(actor, item)
     method = reauthenticate(
-        user=actor, credentials=credentials or {"password": password}
+        user=actor,
+        credentials=credentials or {"password": password},
+        meta=meta,
+        handover=item.handover,
     )
     item = _accept_one(
         actor=actor,
@@ -175,6 +190,7 @@ def item_accept(
     return item
 
 
+@records_failed_signatures
 @transaction.atomic
 def items_accept(
     *,
@@ -191,10 +207,13 @@ def items_accept(
     locked = []
     for item_id, version in items:
         item, _roles = _visible_item(actor, item_id)
-        _confirm_role(actor, item)
+        _confirm_role_of(actor, item)
         locked.append((item, version))
     method = reauthenticate(
-        user=actor, credentials=credentials or {"password": password}
+        user=actor,
+        credentials=credentials or {"password": password},
+        meta=meta,
+        handover=[item.handover for item, _version in locked],
     )
     accepted = [
         _accept_one(
@@ -212,6 +231,7 @@ def items_accept(
     return accepted
 
 
+@records_failed_signatures
 @transaction.atomic
 def item_return(
     *,
@@ -225,14 +245,17 @@ def item_return(
 ) -> Item:
     """Return with a question: a signature, and an open question on the item."""
     item, _roles = _visible_item(actor, item)
-    role = _confirm_role(actor, item)
+    role = _confirm_role_of(actor, item)
     require_open(item.handover)
     require_shown(item)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(fields={"reason": [_("Say what is missing or unclear.")]})
     method = reauthenticate(
-        user=actor, credentials=credentials or {"password": password}
+        user=actor,
+        credentials=credentials or {"password": password},
+        meta=meta,
+        handover=item.handover,
     )
     _check_version(item, version)
     if item.state != Item.State.SUBMITTED:
@@ -279,6 +302,7 @@ def item_assign(*, actor, item, successor, version=None, meta=NO_REQUEST) -> Ite
     """Give an item to one of the handover's successors (HR or the manager).
     With ``version``, a concurrent change to the item is refused (409)."""
     item, roles = _visible_item(actor, item)
+    require_not_leaver(actor, item.handover, ASSIGN)
     if not roles & {ParticipantRole.HR, ParticipantRole.MANAGER}:
         raise PermissionDenied(_("Only HR or the manager can assign items."))
     require_open(item.handover, Handover.State.DRAFT, Handover.State.IN_PROGRESS)

@@ -23,7 +23,16 @@ from cms.permissions import grant_roles
 from cms.signals import handover_started
 
 from .audit import audit_record
-from .common import announce, lock_handover, require_hr, require_open, require_role
+from .common import (
+    MANAGE,
+    START,
+    announce,
+    lock_handover,
+    require_hr,
+    require_not_leaver,
+    require_open,
+    require_role,
+)
 from .roles import (
     ROLES_THAT_CAN_BE_MISSING,
     role_group_users,
@@ -37,9 +46,17 @@ __all__ = ["handover_open", "handover_start"]
 
 def _manager_user(employee: Employee):
     for boss in employee.reporting_chain():
-        if boss.user_id and boss.user.is_active:
+        # A leaver never reviews their own handover, even where the org chart
+        # is wrong enough to say so.
+        if boss.user_id and boss.user_id != employee.user_id and boss.user.is_active:
             return boss.user
     return None
+
+
+def _leaver_in_role(role: str) -> str:
+    return gettext(
+        "The departing employee cannot take part in their own handover as %(role)s."
+    ) % {"role": role_name(role)}
 
 
 # The start form's field for each role that can go missing.
@@ -175,8 +192,10 @@ def handover_start(
     default to the best suggestion (a peer before the manager); the manager to
     the employee's. A role the template's items need that nobody was named for
     is taken by its group's members (``BATON_ROLE_GROUPS``), or the start is
-    refused naming the role."""
+    refused naming the role. Nobody starts their own handover, and the leaver
+    takes no other role in it."""
     require_hr(actor)
+    require_not_leaver(actor, employee, START, field="employee")
     errors = {}
     if not employee.user_id:
         errors["employee"] = [
@@ -207,9 +226,16 @@ def handover_start(
             gettext("The departing employee cannot be their own successor.")
         ]
     manager = manager or _manager_user(employee)
+    it_users = list(it_users)
+    # Segregation of duties: the leaver hands over and nothing else.
+    if employee.user_id:
+        if manager is not None and manager.pk == employee.user_id:
+            errors["manager"] = [_leaver_in_role(ParticipantRole.MANAGER)]
+        if employee.user_id in {user.pk for user in it_users}:
+            errors["it_users"] = [_leaver_in_role(ParticipantRole.IT)]
     named = {
         ParticipantRole.MANAGER: [manager] if manager is not None else [],
-        ParticipantRole.IT: list(it_users),
+        ParticipantRole.IT: it_users,
     }
     if "template" not in errors:
         named, missing = _fill_roles(template, named, leaver=employee.user)
@@ -286,6 +312,7 @@ def _announce_start(handover, actor):
 @transaction.atomic
 def handover_open(*, actor, handover, meta=NO_REQUEST) -> Handover:
     handover = lock_handover(getattr(handover, "pk", handover))
+    require_not_leaver(actor, handover, MANAGE)
     require_role(actor, handover, ParticipantRole.HR)
     require_open(handover, Handover.State.DRAFT)
     handover.state = Handover.State.IN_PROGRESS

@@ -8,10 +8,18 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.errors import Conflict, InvalidInput, PermissionDenied
 from cms.models import Handover, Item, ItemVersion, Participant, ParticipantRole
-from cms.permissions import grant_role, revoke_role
+from cms.permissions import grant_role, is_own_handover, revoke_role
 
 from .audit import audit_record
-from .common import announce, lock_handover, require_open, require_role
+from .common import (
+    MANAGE,
+    announce,
+    lock_handover,
+    require_not_leaver,
+    require_open,
+    require_role,
+)
+from .roles import role_name
 from .signing import NO_REQUEST
 
 __all__ = ["participant_add", "participant_remove", "participant_replace"]
@@ -78,7 +86,7 @@ def _successor_ids(handover) -> list[int]:
     )
 
 
-def _check_new(handover, *, user, role, acting_role) -> None:
+def _check_new(handover, *, user, role, acting_role, field="user") -> None:
     if acting_role == ParticipantRole.MANAGER and role != ParticipantRole.SUCCESSOR:
         raise PermissionDenied(_("Managers can add successors only."))
     if role not in ParticipantRole.values:
@@ -87,12 +95,17 @@ def _check_new(handover, *, user, role, acting_role) -> None:
         raise InvalidInput(
             fields={"role": [_("A handover has exactly one departing employee.")]}
         )
-    if role == ParticipantRole.SUCCESSOR and user.pk == handover.employee.user_id:
-        raise InvalidInput(
-            fields={
-                "user": [_("The departing employee cannot be their own successor.")]
-            }
-        )
+    if is_own_handover(user, handover):
+        # Segregation of duties: the leaver hands over; taking over, confirming
+        # or running their own handover is someone else's.
+        if role == ParticipantRole.SUCCESSOR:
+            message = _("The departing employee cannot be their own successor.")
+        else:
+            message = _(
+                "The departing employee cannot take part in their own handover "
+                "as %(role)s."
+            ) % {"role": role_name(role)}
+        raise InvalidInput(fields={field: [message]})
     if Participant.objects.filter(handover=handover, user=user, role=role).exists():
         raise Conflict(
             _("%(name)s already has this role on the handover.") % {"name": _name(user)}
@@ -148,6 +161,7 @@ def participant_add(
     """Add someone in a role. A successor who is now the only one takes every
     successor item nobody has."""
     handover = lock_handover(getattr(handover, "pk", handover))
+    require_not_leaver(actor, handover, MANAGE)
     acting_role = require_role(
         actor, handover, ParticipantRole.HR, ParticipantRole.MANAGER
     )
@@ -180,6 +194,7 @@ def participant_remove(*, actor, handover, user, role: str, meta=NO_REQUEST) -> 
     successor when exactly one remains, else to nobody (a blocker says so);
     what they accepted stays theirs."""
     handover = lock_handover(getattr(handover, "pk", handover))
+    require_not_leaver(actor, handover, MANAGE)
     acting_role = require_role(actor, handover, ParticipantRole.HR)
     require_open(handover, *Handover.OPEN_STATES)
     if role == ParticipantRole.LEAVER:
@@ -232,6 +247,7 @@ def participant_replace(
     replacement gets the role and, for a successor, every item of ``user`` not
     accepted yet."""
     handover = lock_handover(getattr(handover, "pk", handover))
+    require_not_leaver(actor, handover, MANAGE)
     acting_role = require_role(actor, handover, ParticipantRole.HR)
     require_open(handover, *Handover.OPEN_STATES)
     if role == ParticipantRole.LEAVER:
@@ -252,7 +268,13 @@ def participant_replace(
                 ]
             }
         )
-    _check_new(handover, user=replacement, role=role, acting_role=acting_role)
+    _check_new(
+        handover,
+        user=replacement,
+        role=role,
+        acting_role=acting_role,
+        field="replacement",
+    )
     _delete(
         actor=actor,
         acting_role=acting_role,

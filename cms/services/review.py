@@ -18,9 +18,23 @@ from cms.models import (
 )
 
 from .audit import audit_record
-from .common import announce, lock_handover, require_open, require_role
+from .common import (
+    APPROVE,
+    MANAGE,
+    REOPEN,
+    announce,
+    lock_handover,
+    require_not_leaver,
+    require_open,
+    require_role,
+)
 from .roles import missing_role_message, missing_roles
-from .signing import NO_REQUEST, reauthenticate, signature_create
+from .signing import (
+    NO_REQUEST,
+    reauthenticate,
+    records_failed_signatures,
+    signature_create,
+)
 from .visibility import field_answers, item_is_visible, visible_items
 
 __all__ = [
@@ -135,6 +149,7 @@ def _handover_signature(
     )
 
 
+@records_failed_signatures
 @transaction.atomic
 def handover_declare(
     *, actor, handover, password="", statement="", meta=NO_REQUEST, credentials=None
@@ -144,7 +159,10 @@ def handover_declare(
     require_role(actor, handover, ParticipantRole.LEAVER)
     require_open(handover)
     method = reauthenticate(
-        user=actor, credentials=credentials or {"password": password}
+        user=actor,
+        credentials=credentials or {"password": password},
+        meta=meta,
+        handover=handover,
     )
     items = list(handover.items.all())
     answers = field_answers(items)
@@ -206,6 +224,7 @@ def handover_advance(*, handover) -> Handover:
     return handover
 
 
+@records_failed_signatures
 @transaction.atomic
 def handover_approve(
     *,
@@ -220,9 +239,13 @@ def handover_approve(
     """The manager approves a section (a signature) or the whole handover, which
     completes it; the certificate follows."""
     handover = lock_handover(getattr(handover, "pk", handover))
+    require_not_leaver(actor, handover, APPROVE)
     require_role(actor, handover, ParticipantRole.MANAGER)
     method = reauthenticate(
-        user=actor, credentials=credentials or {"password": password}
+        user=actor,
+        credentials=credentials or {"password": password},
+        meta=meta,
+        handover=handover,
     )
     if section_block_id:
         require_open(handover, Handover.State.IN_PROGRESS, Handover.State.IN_REVIEW)
@@ -286,6 +309,7 @@ def handover_approve(
 @transaction.atomic
 def handover_reopen(*, actor, handover, reason: str, meta=NO_REQUEST) -> Handover:
     handover = lock_handover(getattr(handover, "pk", handover))
+    require_not_leaver(actor, handover, REOPEN)
     require_role(actor, handover, ParticipantRole.MANAGER)
     require_open(handover, Handover.State.IN_REVIEW)
     reason = (reason or "").strip()
@@ -309,6 +333,7 @@ def handover_reopen(*, actor, handover, reason: str, meta=NO_REQUEST) -> Handove
 @transaction.atomic
 def handover_cancel(*, actor, handover, reason: str, meta=NO_REQUEST) -> Handover:
     handover = lock_handover(getattr(handover, "pk", handover))
+    require_not_leaver(actor, handover, MANAGE)
     require_role(actor, handover, ParticipantRole.HR)
     require_open(handover, *Handover.OPEN_STATES)
     reason = (reason or "").strip()

@@ -2,8 +2,10 @@
 the signer saw, and a server signature (Ed25519) over the signature record."""
 
 import base64
+import functools
 import hashlib
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,15 +15,24 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from cms.errors import InvalidInput
+from cms.auth.client_ip import client_ip
+from cms.auth.lockout import (
+    attempt_request,
+    cool_off_minutes,
+    failure_record,
+    is_locked_out,
+    success_record,
+)
+from cms.errors import InvalidInput, TooManyAttempts
 from cms.models import Signature
 
-from .audit import canonical_json, content_hash
+from .audit import audit_record, canonical_json, content_hash
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +41,7 @@ __all__ = [
     "PasswordReauthentication",
     "RequestMeta",
     "reauthenticate",
+    "records_failed_signatures",
     "server_key",
     "server_sign",
     "server_verify",
@@ -45,14 +57,18 @@ class RequestMeta:
 
     ip_address: str | None = None
     user_agent: str = ""
+    path: str = ""
 
     @classmethod
     def from_request(cls, request):
         if request is None:
             return cls()
         return cls(
-            ip_address=request.META.get("REMOTE_ADDR") or None,
+            # Behind trusted proxies only (BATON_TRUSTED_PROXIES): a header the
+            # client wrote itself never becomes the recorded address.
+            ip_address=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
+            path=request.path[:1024],
         )
 
 
@@ -67,9 +83,13 @@ class PasswordReauthentication:
 
     def verify(self, *, user, credentials: dict) -> bool:
         password = credentials.get("password") or ""
-        if not password:
+        if not password or not user.is_active:
             return False
-        return authenticate(username=user.get_username(), password=password) == user
+        # The signer is signed in already: this proves they know their own
+        # password. Not authenticate(), which would count the failure inside
+        # the signing transaction (rolled back with it) and send sign-in signals;
+        # reauthenticate() counts failures itself, after the rollback.
+        return user.check_password(password)
 
 
 def _backend():
@@ -81,14 +101,124 @@ def _backend():
     return import_string(path)()
 
 
-def reauthenticate(*, user, credentials: dict) -> str:
-    """Return the authentication method used, or raise InvalidInput."""
+@dataclass(frozen=True)
+class _FailedAttempt:
+    user: object
+    meta: RequestMeta
+    handovers: tuple
+    reason: str
+    method: str
+
+
+# Failed attempts of the signing service running in this context, recorded
+# once its transaction has ended (see records_failed_signatures).
+_PENDING: ContextVar[list | None] = ContextVar("baton_failed_signatures", default=None)
+
+
+def _attempt_record(attempt: _FailedAttempt) -> None:
+    """Count the failure towards the lockout and put it in each handover's
+    audit trail (never the password typed)."""
+    with transaction.atomic():
+        failure_record(
+            username=attempt.user.get_username(),
+            request=attempt_request(
+                ip_address=attempt.meta.ip_address,
+                user_agent=attempt.meta.user_agent,
+                path=attempt.meta.path,
+            ),
+        )
+        for handover in attempt.handovers:
+            audit_record(
+                handover=handover,
+                actor=attempt.user,
+                role="",
+                action="signature.failed",
+                obj=handover,
+                details={"reason": attempt.reason, "method": attempt.method},
+                ip_address=attempt.meta.ip_address,
+            )
+
+
+def _attempt_failed(attempt: _FailedAttempt) -> None:
+    pending = _PENDING.get()
+    if pending is None:
+        _attempt_record(attempt)
+    else:
+        pending.append(attempt)
+
+
+def records_failed_signatures(service):
+    """Put this above ``@transaction.atomic`` on every service that calls
+    ``reauthenticate``. A refused signature raises, which rolls the service's
+    transaction back, and with it anything written about the failure: the
+    failures are recorded here instead, once that transaction has ended.
+    (Called inside another decorated service, the outermost one records.)"""
+
+    @functools.wraps(service)
+    def recording(*args, **kwargs):
+        if _PENDING.get() is not None:
+            return service(*args, **kwargs)
+        pending: list[_FailedAttempt] = []
+        context = _PENDING.set(pending)
+        try:
+            return service(*args, **kwargs)
+        finally:
+            _PENDING.reset(context)
+            for attempt in pending:
+                _attempt_record(attempt)
+
+    return recording
+
+
+def _as_tuple(handover) -> tuple:
+    if handover is None:
+        return ()
+    if isinstance(handover, list | tuple | set):
+        return tuple({each.pk: each for each in handover}.values())
+    return (handover,)
+
+
+def reauthenticate(
+    *, user, credentials: dict, meta: RequestMeta = NO_REQUEST, handover=None
+) -> str:
+    """Return the authentication method used, or raise: InvalidInput for a
+    wrong password, TooManyAttempts while the user or their address is locked
+    out after repeated failures (django-axes, shared with sign-in). Each
+    failure counts towards the lockout and is audited as ``signature.failed``
+    on ``handover`` (one handover or several) — by ``records_failed_signatures``
+    when the caller runs in a transaction."""
     backend = _backend()
+    username = user.get_username()
+    where = attempt_request(
+        ip_address=meta.ip_address, user_agent=meta.user_agent, path=meta.path
+    )
+    handovers = _as_tuple(handover)
+    if is_locked_out(username=username, request=where):
+        _attempt_failed(
+            _FailedAttempt(user, meta, handovers, "locked_out", backend.method)
+        )
+        minutes = cool_off_minutes(where)
+        raise TooManyAttempts(
+            ngettext(
+                "Too many wrong passwords: signing is paused. Try again in "
+                "%(minutes)d minute.",
+                "Too many wrong passwords: signing is paused. Try again in "
+                "%(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes}
+        )
     if not backend.verify(user=user, credentials=credentials):
+        if any(credentials.values()):
+            # A form sent without a password guessed nothing.
+            _attempt_failed(
+                _FailedAttempt(user, meta, handovers, "wrong_password", backend.method)
+            )
         raise InvalidInput(
             _("Signing needs your password: the one given is missing or wrong."),
             fields={"password": [_("Enter your current password to sign.")]},
         )
+    success_record(username=username, request=where)
     return backend.method
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from django.conf import settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from cms.demo.scale import find_scale
 
@@ -70,8 +70,13 @@ def raw():
 
 @pytest.fixture(scope="session")
 def token_for(_database):
+    # Knox keeps only a hash: a token can be read once, when it is issued.
+    issued = {}
+
     def get(user):
-        return Token.objects.get_or_create(user=user)[0].key
+        if user.pk not in issued:
+            issued[user.pk] = AuthToken.objects.create(user=user)[1]
+        return issued[user.pk]
 
     return get
 

@@ -12,6 +12,7 @@ from cms.models import (
     Item,
 )
 
+from ..common import ID_SCHEMA
 from .item_serializers import ErrorSerializer, ItemSerializer
 
 _ERROR_DESCRIPTIONS = {
@@ -21,8 +22,8 @@ _ERROR_DESCRIPTIONS = {
     409: "Not possible in the current state, or based on a stale version; "
     "nothing changed.",
 }
-HANDOVER_ID = OpenApiParameter("handover_id", int, OpenApiParameter.PATH)
-ITEM_ID = OpenApiParameter("item_id", int, OpenApiParameter.PATH)
+HANDOVER_ID = OpenApiParameter("handover_id", ID_SCHEMA, OpenApiParameter.PATH)
+ITEM_ID = OpenApiParameter("item_id", ID_SCHEMA, OpenApiParameter.PATH)
 FILE_RESPONSE = {
     (200, "application/octet-stream"): OpenApiResponse(
         OpenApiTypes.BINARY, description="The file, as an attachment."

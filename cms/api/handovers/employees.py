@@ -45,7 +45,7 @@ class EmployeeViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["name", "employee_number", "position"]
     ordering_fields = ["name", "employee_number", "hire_date"]
     ordering = ["name"]
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "id"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

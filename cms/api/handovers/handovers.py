@@ -27,6 +27,7 @@ from cms.models import (
 )
 from cms.services.audit import chain_verify
 
+from ..common import IdFilter
 from ..pagination import Pagination
 from .common import HANDOVER_ID, _documented, _errors, _meta, _parse
 from .item_serializers import ItemSerializer
@@ -53,9 +54,7 @@ class HandoverFilter(django_filters.FilterSet):
         method="filter_role",
         label=_("Handovers where I have this role"),
     )
-    employee = django_filters.NumberFilter(
-        field_name="employee_id", label=_("Employee id")
-    )
+    employee = IdFilter(field_name="employee_id", label=_("Employee id"))
 
     class Meta:
         model = Handover
@@ -85,7 +84,7 @@ class HandoverViewSet(
     search_fields = ["number", "employee__name", "employee__employee_number"]
     ordering_fields = ["created_at", "last_working_day", "number", "state"]
     ordering = ["-created_at"]
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "id"
 
     def get_queryset(self):
         return selectors.handovers_for_user(user=self.request.user).prefetch_related(
@@ -281,9 +280,7 @@ class ItemFilter(django_filters.FilterSet):
     section = django_filters.CharFilter(
         field_name="section_block_id", label=_("Section block id")
     )
-    assignee = django_filters.NumberFilter(
-        field_name="assignee_id", label=_("Successor's user id")
-    )
+    assignee = IdFilter(field_name="assignee_id", label=_("Successor's user id"))
 
     class Meta:
         model = Item

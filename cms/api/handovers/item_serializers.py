@@ -23,6 +23,9 @@ from cms.services.audit import content_hash
 from cms.services.confirming import resolved_upstream_unsigned
 from cms.services.items import item_content
 
+from ..common import IdField, IdRelatedField
+from ..errors import ErrorSerializer
+
 User = get_user_model()
 
 FILLABLE_STATES = frozenset({Item.State.PENDING, Item.State.RETURNED})
@@ -52,19 +55,6 @@ ItemStateField = _choice_field("ItemState", Item.State.choices)
 
 def _absolute(request, url: str) -> str:
     return request.build_absolute_uri(url) if request is not None else url
-
-
-# Errors (documentation only: cms.api.errors builds these bodies) -------------------
-
-
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine-readable, e.g. `not_found`.")
-    detail = serializers.CharField(help_text="A message to show, translated.")
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text="Field name → messages, for invalid input.",
-    )
 
 
 # Small pieces ----------------------------------------------------------------------
@@ -425,7 +415,7 @@ class ItemNotApplicableSerializer(ItemVersionSerializer):
 
 
 class ItemAssignSerializer(serializers.Serializer):
-    successor = serializers.PrimaryKeyRelatedField(
+    successor = IdRelatedField(
         queryset=User.objects.filter(is_active=True),
         allow_null=True,
         help_text="User id of one of the handover's successors; null unassigns.",
@@ -438,7 +428,7 @@ class ItemAssignSerializer(serializers.Serializer):
 
 
 class BatchItemSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IdField()
     version = serializers.IntegerField()
 
 
@@ -485,7 +475,7 @@ class CommentSerializer(serializers.ModelSerializer):
 
 class CommentCreateSerializer(serializers.Serializer):
     body = serializers.CharField()
-    question = serializers.IntegerField(
+    question = IdField(
         required=False, allow_null=True, help_text="Id of the question this answers."
     )
     is_question = serializers.BooleanField(required=False, default=False)

@@ -83,7 +83,7 @@ class ItemViewSet(viewsets.GenericViewSet):
 
     serializer_class = ItemSerializer
     queryset = Item.objects.none()  # for the schema; reads go through selectors
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "id"
     filter_backends = []
     pagination_class = None
 
@@ -300,7 +300,7 @@ class ItemAttachmentViewSet(mixins.ListModelMixin, _ItemChildren):
 class CommentViewSet(viewsets.GenericViewSet):
     serializer_class = CommentSerializer
     queryset = Comment.objects.none()  # for the schema; reads go through services
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "id"
     filter_backends = []
 
     @_documented(
@@ -322,7 +322,7 @@ class CommentViewSet(viewsets.GenericViewSet):
 class AttachmentViewSet(viewsets.GenericViewSet):
     serializer_class = AttachmentSerializer
     queryset = Attachment.objects.none()  # for the schema; reads go via selectors
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "id"
     filter_backends = []
 
     @extend_schema(

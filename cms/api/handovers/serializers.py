@@ -4,7 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cms import selectors, services
+from cms import permissions, selectors, services
 from cms.models import (
     AuditEvent,
     Certificate,
@@ -15,6 +15,7 @@ from cms.models import (
     ParticipantRole,
 )
 
+from ..common import IdRelatedField
 from .item_serializers import (
     EmployeeSummarySerializer,
     HandoverStateField,
@@ -82,6 +83,9 @@ class HandoverSerializer(serializers.ModelSerializer):
             for participant in handover.participants.all()
             if participant.user_id == user.pk
         }
+        if permissions.is_own_handover(user, handover):
+            # Their own handover: the leaver only (``permissions.roles_of``).
+            return sorted(roles & {ParticipantRole.LEAVER})
         if self.context.get("is_hr_admin"):
             roles.add(ParticipantRole.HR)
         return sorted(roles)
@@ -154,24 +158,24 @@ class HandoverDetailSerializer(HandoverSerializer):
 
 
 class HandoverStartSerializer(serializers.Serializer):
-    employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
-    template = serializers.PrimaryKeyRelatedField(
+    employee = IdRelatedField(queryset=Employee.objects.all())
+    template = IdRelatedField(
         queryset=ChecklistTemplatePage.objects.all(),
         help_text="A published template; see templates/.",
     )
-    successors = serializers.PrimaryKeyRelatedField(
+    successors = IdRelatedField(
         queryset=User.objects.filter(is_active=True),
         many=True,
         required=False,
         help_text="User ids; default: the nearest manager up the reporting chain.",
     )
-    manager = serializers.PrimaryKeyRelatedField(
+    manager = IdRelatedField(
         queryset=User.objects.filter(is_active=True),
         required=False,
         allow_null=True,
         help_text="User id; default: the employee's manager.",
     )
-    it_users = serializers.PrimaryKeyRelatedField(
+    it_users = IdRelatedField(
         queryset=User.objects.filter(is_active=True), many=True, required=False
     )
     resignation_date = serializers.DateField(required=False, allow_null=True)
@@ -200,15 +204,15 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class ParticipantChangeSerializer(serializers.Serializer):
-    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    user = IdRelatedField(queryset=User.objects.all())
     role = ParticipantRoleField()
 
 
 class ParticipantReplaceSerializer(serializers.Serializer):
-    user = serializers.PrimaryKeyRelatedField(
+    user = IdRelatedField(
         queryset=User.objects.all(), help_text="Who gives the role up."
     )
-    replacement = serializers.PrimaryKeyRelatedField(
+    replacement = IdRelatedField(
         queryset=User.objects.filter(is_active=True), help_text="Who takes it."
     )
     role = ParticipantRoleField(default=ParticipantRole.SUCCESSOR)

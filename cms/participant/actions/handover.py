@@ -10,6 +10,7 @@ from cms import services
 from cms.errors import BatonError, Conflict
 from cms.models import ParticipantRole
 from cms.permissions import roles_of
+from cms.services.common import CONFIRM, require_not_leaver
 
 from ..content import person_name
 from ..forms import (
@@ -43,6 +44,9 @@ def items_accept_resolved(request, handover_id):
     handover = handover_or_404(request, handover_id)
     try:
         cleaned = clean_form(AcceptResolvedForm, request)
+        # The leaver has nothing to confirm here: say why rather than that
+        # the list changed.
+        require_not_leaver(request.user, handover, CONFIRM)
         items = resolved_items_to_confirm(
             handover=handover,
             user=request.user,
