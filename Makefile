@@ -52,10 +52,24 @@ chromium:
 # The whole suite, browser tests (tests/e2e) included, and the API fuzz run:
 # tests/test_api_fuzz.py drives schemathesis over /api/v1/schema/ with each demo
 # role's token (bounded and derandomized; `make api-fuzz` runs it alone).
+# Suites that share nothing with the rest (the connectors with their own
+# servers and consumers, the browser, the fuzzer) run alongside it in a second
+# pytest process, on a database and a var folder of their own: the suite takes
+# the time of its longer half on two cores. Their output follows the main run's.
+ALONGSIDE = tests/connectors tests/e2e tests/test_api_fuzz.py
+ALONGSIDE_VAR ?= $(or $(TMPDIR),/tmp)/baton-test-var-alongside
+
 test: translations lint chromium
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} BATON_E2E_CHROMIUM=$(CHROMIUM) $(BIN)/pytest
+	@db=$${DATABASE_URL:-$(TEST_DATABASE_URL)}; mkdir -p var; \
+	DATABASE_URL=$${db}_side BATON_VAR_DIR=$(ALONGSIDE_VAR) BATON_E2E_CHROMIUM=$(CHROMIUM) \
+		$(BIN)/pytest -p no:cacheprovider $(ALONGSIDE) > var/test-alongside.log 2>&1 & alongside=$$!; \
+	DATABASE_URL=$$db BATON_E2E_CHROMIUM=$(CHROMIUM) \
+		$(BIN)/pytest $(addprefix --ignore=,$(ALONGSIDE)); main=$$?; \
+	wait $$alongside; other=$$?; \
+	echo; echo "==== run alongside: $(ALONGSIDE)"; cat var/test-alongside.log; \
+	exit $$(( main || other ))
 
 # Only the API fuzz run (schemathesis): no server error, every answer documented.
 api-fuzz: translations
