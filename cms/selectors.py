@@ -33,6 +33,7 @@ __all__ = [
     "attachment_get",
     "certificate_for",
     "employees_for_user",
+    "field_answer_annotations",
     "handover_get",
     "handover_items",
     "handover_progress",
@@ -218,6 +219,23 @@ def handover_progress(*, handover: Handover, items=None) -> dict:
     return _progress(counts)
 
 
+def field_answer_annotations() -> dict:
+    """On form-field items, their key and their answer (null on other items):
+    what deciding the visibility of a handover's items needs, read in the same
+    query as the counts."""
+    is_field = Q(kind="field")
+    return {
+        "answer_key": Case(
+            When(is_field, then=KeyTransform("key", "definition")),
+            output_field=JSONField(),
+        ),
+        "answer": Case(
+            When(is_field, then=KeyTransform("value", "data")),
+            output_field=JSONField(),
+        ),
+    }
+
+
 def handovers_progress(*, handover_ids) -> dict:
     """``handover_progress`` of many handovers in one query, whatever their
     size: the database counts their items by handover, state, whether anyone
@@ -227,20 +245,12 @@ def handovers_progress(*, handover_ids) -> dict:
     from .services.visibility import condition_is_met
 
     handover_ids = list(handover_ids)
-    is_field = Q(kind="field")
     rows = (
         Item.objects.filter(handover_id__in=handover_ids)
         .order_by()
         .annotate(
             condition=KeyTransform("condition", "definition"),
-            answer_key=Case(
-                When(is_field, then=KeyTransform("key", "definition")),
-                output_field=JSONField(),
-            ),
-            answer=Case(
-                When(is_field, then=KeyTransform("value", "data")),
-                output_field=JSONField(),
-            ),
+            **field_answer_annotations(),
             touched=Case(
                 When(provenance={}, then=Value(False)),
                 default=Value(True),

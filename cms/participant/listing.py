@@ -10,7 +10,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    JSONField,
     Min,
     OuterRef,
     Q,
@@ -21,6 +20,7 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTransform
 
 from cms.models import Comment, Handover, Item, ParticipantRole, Signature
+from cms.selectors import field_answer_annotations
 from cms.services.review import item_is_visible
 
 from .filters import NO_SECTION, ONE_PAGE_UP_TO, PAGE_SIZE, Filters, Pager
@@ -182,14 +182,7 @@ def annotated_items(handover: Handover, user) -> QuerySet[Item]:
     ).exclude(author=user)
     return Item.objects.filter(handover=handover).annotate(
         condition_value=KeyTransform("condition", "definition"),
-        answer_key=Case(
-            When(is_field, then=KeyTransform("key", "definition")),
-            output_field=JSONField(),
-        ),
-        answer=Case(
-            When(is_field, then=KeyTransform("value", "data")),
-            output_field=JSONField(),
-        ),
+        **field_answer_annotations(),
         answer_label=Case(When(is_field, then=F("label"))),
         unsigned_resolved=Case(
             When(
