@@ -191,8 +191,9 @@ def start_scim_server(
                     "127.0.0.1",
                     "--port",
                     str(port),
-                    "--bearer-token",
-                    token,
+                    # One argument: a token may start with "-", which
+                    # argparse would take for an option.
+                    f"--bearer-token={token}",
                 ],
                 cwd=directory,
                 stdout=log,
