@@ -152,7 +152,7 @@ class ConnectorFormBase(WagtailAdminModelForm):
         if self.errors:
             return cleaned
         from .registry import get_type
-        from .services import _settings_errors
+        from .services.configs import _settings_errors
 
         try:
             type_class = get_type(cleaned.get("type"))

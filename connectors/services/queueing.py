@@ -1,32 +1,29 @@
-"""Queueing connector work and the person-facing actions on synced items.
-
-Admin, participant pages, API, webhooks and the periodic job all call these."""
+"""Queueing connector work: at start, by hand, on the periodic tick (which
+also recovers runs whose worker died) and for webhooks."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cms.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from cms.errors import Conflict, InvalidInput, NotFound
 from cms.models import Handover
 from cms.services.common import require_hr, require_open
 from cms.services.signing import NO_REQUEST
 
-from .models import BlockSync, ConnectorConfig, MatchBy
-from .permissions import can_manage_connectors
-from .sync import UPLOAD, block_sync_for, connector_blocks, sync_recover_stranded
-from .types.base import DISCOVER, ConnectorError
+from ..models import BlockSync, ConnectorConfig, MatchBy
+from ..sync import UPLOAD, block_sync_for, connector_blocks, sync_recover_stranded
+from ..types.base import DISCOVER
 
 __all__ = [
-    "connector_test",
     "handover_fill_queue",
+    "handover_started_receiver",
     "resync_due",
     "sync_queue",
     "webhook_queue",
@@ -43,7 +40,7 @@ def _can(config: ConnectorConfig | None, capability: str) -> bool:
 def _enqueue(status: BlockSync, trigger: str) -> bool:
     """Mark the block queued and send one task after commit; False when a task
     for it is already waiting."""
-    from .tasks import sync_block_task
+    from ..tasks import sync_block_task
 
     updated = (
         BlockSync.objects.filter(pk=status.pk)
@@ -70,7 +67,7 @@ def _enqueue(status: BlockSync, trigger: str) -> bool:
 def _enqueue_many(statuses, trigger: str) -> int:
     """``_enqueue`` for many blocks in a fixed number of queries: mark them
     queued in one UPDATE, then send their tasks after commit."""
-    from .tasks import sync_block_task
+    from ..tasks import sync_block_task
 
     pks = list(statuses.values_list("pk", flat=True))
     if not pks:
@@ -135,8 +132,8 @@ def handover_started_receiver(sender, *, handover_id, **kwargs):
     handover = Handover.objects.select_related("template_revision").get(pk=handover_id)
     with transaction.atomic():
         handover_fill_queue(handover)
-    from .access import access_connectors
-    from .tasks import access_scan_task
+    from ..access import access_connectors
+    from ..tasks import access_scan_task
 
     if access_connectors():
         access_scan_task(handover_id)
@@ -163,7 +160,7 @@ def sync_queue(*, actor, handover, block_id: str, meta=NO_REQUEST) -> BlockSync:
 def _retry_stranded(now) -> None:
     """Runs whose lease passed (their worker died) are interrupted; their
     blocks are retried with the usual backoff."""
-    from .tasks import sync_block_task
+    from ..tasks import sync_block_task
 
     with transaction.atomic():
         retries = sync_recover_stranded(now=now)
@@ -189,7 +186,7 @@ def _resend_stale_queued(now) -> None:
     """A block queued long ago whose task never ran (lost with a worker or
     never sent) gets its task again, same generation: if the first one still
     runs, the lease lets only one of them work and the other finds it done."""
-    from .tasks import sync_block_task
+    from ..tasks import sync_block_task
 
     stale = BlockSync.objects.filter(
         state=BlockSync.State.QUEUED,
@@ -288,135 +285,3 @@ def webhook_queue(*, config: ConnectorConfig, payload: dict) -> int:
         for status in statuses.only("pk", "handover_id", "block_id"):
             queued += _enqueue(status, "webhook")
     return queued
-
-
-# Test connection -------------------------------------------------------------------
-
-
-def connector_test(*, actor, connector: ConnectorConfig) -> tuple[bool, str]:
-    """Try the connector's settings and credentials; record and return the result."""
-    require_hr_or_it(actor)
-    try:
-        client = connector.client()
-    except LookupError as error:
-        ok, message = False, str(error)
-    except Exception as error:  # noqa: BLE001 — unreadable secrets: say so, never the value
-        ok, message = False, str(error)
-    else:
-        try:
-            ok, message = True, str(client.test_connection())
-        except ConnectorError as error:
-            ok, message = False, str(error.message)
-        finally:
-            client.close()
-    ConnectorConfig.objects.filter(pk=connector.pk).update(
-        last_tested_at=timezone.now(), last_test_ok=ok, last_test_message=message
-    )
-    return ok, message
-
-
-def require_hr_or_it(actor) -> None:
-    if not can_manage_connectors(actor):
-        raise PermissionDenied(_("Only HR or IT administrators can manage connectors."))
-
-
-# Saving a connector (admin form and API) ------------------------------------------
-
-_JSON_TYPES = {
-    "string": str,
-    "integer": int,
-    "number": (int, float),
-    "boolean": bool,
-    "array": list,
-    "object": dict,
-}
-
-
-def _settings_errors(type_class, settings: dict) -> dict:
-    errors = {}
-    if not isinstance(settings, dict):
-        return {"settings": [gettext("Send the settings as an object.")]}
-    known = {spec.name: spec for spec in type_class.settings if not spec.secret}
-    for name in settings:
-        if name not in known and name not in ("timeout",):
-            errors.setdefault("settings", []).append(
-                gettext("Unknown setting “%(name)s”. Known settings: %(known)s.")
-                % {"name": name, "known": ", ".join(sorted(known)) or "—"}
-            )
-    for name, spec in known.items():
-        value = settings.get(name)
-        if value in (None, ""):
-            if spec.required and spec.default in (None, ""):
-                errors.setdefault("settings", []).append(
-                    gettext("The setting “%(name)s” is required.") % {"name": name}
-                )
-            continue
-        expected = _JSON_TYPES.get(spec.type, object)
-        wrong = not isinstance(value, expected) or (
-            spec.type in ("integer", "number") and isinstance(value, bool)
-        )
-        if wrong:
-            errors.setdefault("settings", []).append(
-                gettext("The setting “%(name)s” must be of type %(type)s.")
-                % {"name": name, "type": spec.type}
-            )
-        elif spec.choices and value not in [choice[0] for choice in spec.choices]:
-            errors.setdefault("settings", []).append(
-                gettext("The setting “%(name)s” must be one of: %(choices)s.")
-                % {
-                    "name": name,
-                    "choices": ", ".join(str(choice[0]) for choice in spec.choices),
-                }
-            )
-    return errors
-
-
-@transaction.atomic
-def connector_save(*, actor, data: dict, connector: ConnectorConfig | None = None):
-    """Create or change a connector. ``data["secrets"]`` replaces the named
-    secrets (an empty value deletes one) and is never stored in clear."""
-    from .registry import get_type
-
-    require_hr_or_it(actor)
-    connector = connector or ConnectorConfig()
-    data = dict(data)
-    secrets = data.pop("secrets", None)
-    for field in (
-        "type",
-        "name",
-        "slug",
-        "settings",
-        "enabled",
-        "match_by",
-        "sync_interval_minutes",
-    ):
-        if field in data:
-            setattr(connector, field, data[field])
-    errors = {}
-    try:
-        type_class = get_type(connector.type)
-    except LookupError as error:
-        raise InvalidInput(fields={"type": [str(error)]}) from error
-    errors.update(_settings_errors(type_class, connector.settings or {}))
-    if secrets is not None:
-        secret_names = {spec.name for spec in type_class.setting_specs(secret=True)}
-        unknown = sorted(set(secrets) - secret_names)
-        if unknown:
-            errors["secrets"] = [
-                gettext("Unknown secret “%(name)s”. Known secrets: %(known)s.")
-                % {"name": name, "known": ", ".join(sorted(secret_names)) or "—"}
-                for name in unknown
-            ]
-    if errors:
-        raise InvalidInput(_("The connector was not saved."), fields=errors)
-    if secrets is not None:
-        merged = {**connector.get_secrets(), **secrets} if connector.pk else secrets
-        connector.set_secrets(merged)
-    try:
-        connector.full_clean(exclude=["secrets_ciphertext"])
-    except ValidationError as error:
-        raise InvalidInput(
-            _("The connector was not saved."), fields=error.message_dict
-        ) from error
-    connector.save()
-    return connector
