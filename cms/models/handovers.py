@@ -211,6 +211,20 @@ class Item(models.Model):
             models.Index(fields=["handover", "position"]),
             models.Index(fields=["assignee", "state"]),
             models.Index(fields=["state", "due_date"]),
+            # Reports and dashboard (reports.figures): the items still open,
+            # read from the index alone.
+            models.Index(
+                fields=[
+                    "handover",
+                    "state",
+                    "assignee",
+                    "due_date",
+                    "filled_by_role",
+                    "confirmed_by_role",
+                ],
+                condition=models.Q(state__in=["pending", "returned", "submitted"]),
+                name="cms_item_open_idx",
+            ),
         ]
         verbose_name = _("item")
         verbose_name_plural = _("items")
@@ -314,7 +328,23 @@ class Signature(models.Model):
 
     class Meta:
         ordering = ["signed_at", "pk"]
-        indexes = [models.Index(fields=["handover", "decision"])]
+        indexes = [
+            models.Index(fields=["handover", "decision"]),
+            # Reports (reports.figures): a handover's first acceptance by a
+            # successor, and the returns signed in a period.
+            models.Index(
+                fields=["handover", "signed_at"],
+                condition=models.Q(
+                    role="successor", decision__in=["accept", "accept_with_remarks"]
+                ),
+                name="cms_signature_accepted_idx",
+            ),
+            models.Index(
+                fields=["signed_at", "handover", "item"],
+                condition=models.Q(decision="return"),
+                name="cms_signature_return_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_decision_display()} · {self.signer}"
