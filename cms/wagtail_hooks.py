@@ -6,24 +6,36 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import (
+    IndexView,
+    SnippetViewSet,
+    SnippetViewSetGroup,
+)
 
 from .admin_views.employees import EmployeeViewSet
 from .admin_views.handovers import HandoverViewSet
 from .admin_views.permissions import EmployeePermissionPolicy
 from .admin_views.tokens import TokenIndexView
 from .auth.tokens import can_manage_tokens
+from .exports import SafeSpreadsheetExportMixin
 from .models import Department, Employee, Handover, Role
 
 # Before any viewset asks for it, or Wagtail falls back to model permissions.
 register_permission_policy(Employee, EmployeePermissionPolicy(Employee))
 
 
+class OrganisationIndexView(SafeSpreadsheetExportMixin, IndexView):
+    """A snippet list that downloads as XLSX / CSV (``list_export``)."""
+
+
 class RoleViewSet(SnippetViewSet):
     model = Role
     icon = "user"
     menu_label = _("Roles")
+    index_view_class = OrganisationIndexView
     list_display = ["name", "code"]
+    list_export = ["name", "code", "description"]
+    export_filename = "roles"
     search_fields = ["name", "code"]
     ordering = ["name"]
     list_per_page = 50
@@ -33,11 +45,17 @@ class DepartmentViewSet(SnippetViewSet):
     model = Department
     icon = "group"
     menu_label = _("Departments")
+    index_view_class = OrganisationIndexView
     list_display = ["name", "code", "parent", "head"]
+    list_export = ["name", "code", "parent", "head"]
+    export_filename = "departments"
     list_filter = ["parent"]
     search_fields = ["name", "code"]
     ordering = ["name"]
     list_per_page = 50
+
+    def get_queryset(self, request):
+        return Department.objects.select_related("parent", "head")
 
 
 class OrganisationGroup(SnippetViewSetGroup):

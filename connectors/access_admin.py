@@ -1,6 +1,9 @@
 """IT's screens in the Wagtail admin: the queue of access changes across all
 handovers (filters, batch run / cancel, by-hand changes closed with a signature),
-suspended accounts (restore, delete under the threshold) and residual access."""
+suspended accounts (restore, delete under the threshold) and residual access.
+Each list downloads as XLSX / CSV (``?export=``) with its filters."""
+
+import datetime
 
 from django import forms
 from django.contrib import messages
@@ -15,6 +18,7 @@ from django.views.generic import View
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
 from cms.errors import BatonError
+from cms.exports import SpreadsheetButtonsMixin, export_format, spreadsheet_response
 
 from . import access
 from .models import AccessAction, AccessGrant, ConnectorConfig, ResidualAccess
@@ -23,9 +27,22 @@ from .permissions import can_manage_connectors
 __all__ = [
     "AccessAddView",
     "AccessQueueView",
+    "QueueFilter",
     "ResidualAccessView",
     "SuspendedAccountsView",
+    "due_by_condition",
 ]
+
+DUE_TODAY = "today"
+
+
+def due_by_condition(day: datetime.date) -> Q:
+    """Access changes still planned for ``day`` or earlier, in local dates:
+    what IT has to do today, late ones included."""
+    next_midnight = timezone.make_aware(
+        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time())
+    )
+    return Q(state=AccessAction.State.PLANNED, scheduled_for__lt=next_midnight)
 
 
 class _ITOnly(WagtailAdminTemplateMixin, View):
@@ -55,22 +72,39 @@ class QueueFilter(forms.Form):
         queryset=ConnectorConfig.objects.all(),
         empty_label=_("Any"),
     )
+    due = forms.ChoiceField(
+        label=_("Due"),
+        required=False,
+        choices=[("", _("Any time")), (DUE_TODAY, _("Today or earlier"))],
+    )
     q = forms.CharField(label=_("Search"), required=False)
 
 
-class AccessQueueView(_ITOnly):
+class AccessQueueView(SpreadsheetButtonsMixin, _ITOnly):
     template_name = "connectors/admin/access_queue.html"
     page_title = _("Access changes")
     header_icon = "key"
 
     def get(self, request):
         form = QueueFilter(request.GET or None)
+        actions = self.filtered(form).order_by("state", "scheduled_for", "pk")
+        fmt = export_format(request)
+        if fmt:
+            return self.export(actions, fmt)
+        page = Paginator(actions, 50).get_page(request.GET.get("p"))
+        return self.render_to_response(
+            self.get_context_data(filter=form, page=page, now=timezone.now())
+        )
+
+    def filtered(self, form):
         actions = AccessAction.objects.select_related(
-            "grant", "handover", "connector", "done_by"
+            "grant", "handover__employee", "connector", "done_by"
         )
         state = ""
         if form.is_valid():
             state = form.cleaned_data["state"]
+            if form.cleaned_data["due"] == DUE_TODAY:
+                actions = actions.filter(due_by_condition(timezone.localdate()))
             if form.cleaned_data["operation"]:
                 actions = actions.filter(operation=form.cleaned_data["operation"])
             if form.cleaned_data["connector"]:
@@ -83,16 +117,47 @@ class AccessQueueView(_ITOnly):
                     | Q(handover__employee__name__icontains=text)
                 )
         if state:
-            actions = actions.filter(state=state)
-        else:
-            actions = actions.filter(
-                state__in=(AccessAction.State.PLANNED, AccessAction.State.FAILED)
-            )
-        page = Paginator(actions.order_by("state", "scheduled_for", "pk"), 50).get_page(
-            request.GET.get("p")
+            return actions.filter(state=state)
+        return actions.filter(
+            state__in=(AccessAction.State.PLANNED, AccessAction.State.FAILED)
         )
-        return self.render_to_response(
-            self.get_context_data(filter=form, page=page, now=timezone.now())
+
+    def export(self, actions, fmt):
+        headings = [
+            gettext("When"),
+            gettext("Operation"),
+            gettext("Change"),
+            gettext("System"),
+            gettext("Account"),
+            gettext("Employee"),
+            gettext("Handover"),
+            gettext("State"),
+            gettext("Attempts"),
+            gettext("Error"),
+            gettext("Upstream request id"),
+            gettext("Finished"),
+            gettext("Done by"),
+        ]
+        rows = (
+            [
+                action.scheduled_for,
+                action.get_operation_display(),
+                action.description,
+                action.grant.system,
+                action.grant.account_label or action.grant.account_id,
+                action.handover.employee.name,
+                action.handover.number,
+                action.get_state_display(),
+                action.attempts,
+                action.error,
+                action.request_id,
+                action.finished_at,
+                action.done_by.get_username() if action.done_by else None,
+            ]
+            for action in actions
+        )
+        return spreadsheet_response(
+            filename="access-changes", headings=headings, rows=rows, fmt=fmt
         )
 
     def post(self, request):
@@ -130,7 +195,7 @@ class AccessQueueView(_ITOnly):
         return redirect(request.get_full_path())
 
 
-class SuspendedAccountsView(_ITOnly):
+class SuspendedAccountsView(SpreadsheetButtonsMixin, _ITOnly):
     template_name = "connectors/admin/access_suspended.html"
     page_title = _("Suspended accounts")
     header_icon = "lock"
@@ -141,9 +206,36 @@ class SuspendedAccountsView(_ITOnly):
             .select_related("connector", "handover__employee")
             .order_by("connector__name", "suspended_at")
         )
+        fmt = export_format(request)
+        if fmt:
+            return self.export(grants, fmt)
         page = Paginator(grants, 50).get_page(request.GET.get("p"))
         return self.render_to_response(
             self.get_context_data(page=page, buffer_days=_buffer_days())
+        )
+
+    def export(self, grants, fmt):
+        headings = [
+            gettext("System"),
+            gettext("Account"),
+            gettext("Group or role"),
+            gettext("Employee"),
+            gettext("Handover"),
+            gettext("Suspended"),
+        ]
+        rows = (
+            [
+                grant.system,
+                grant.account_label or grant.account_id,
+                grant.group_label or grant.group_id,
+                grant.handover.employee.name,
+                grant.handover.number,
+                grant.suspended_at,
+            ]
+            for grant in grants
+        )
+        return spreadsheet_response(
+            filename="suspended-accounts", headings=headings, rows=rows, fmt=fmt
         )
 
     def post(self, request):
@@ -182,7 +274,7 @@ def _buffer_days():
     return settings.BATON_ACCESS_BUFFER_DAYS
 
 
-class ResidualAccessView(_ITOnly):
+class ResidualAccessView(SpreadsheetButtonsMixin, _ITOnly):
     template_name = "connectors/admin/access_residual.html"
     page_title = _("Residual access")
     header_icon = "warning"
@@ -193,9 +285,40 @@ class ResidualAccessView(_ITOnly):
         )
         if request.GET.get("all") != "1":
             findings = findings.filter(active=True, resolved_at__isnull=True)
+        fmt = export_format(request)
+        if fmt:
+            return self.export(findings, fmt)
         page = Paginator(findings, 50).get_page(request.GET.get("p"))
         return self.render_to_response(
             self.get_context_data(page=page, showing_all=request.GET.get("all") == "1")
+        )
+
+    def export(self, findings, fmt):
+        headings = [
+            gettext("System"),
+            gettext("Account"),
+            gettext("Employee"),
+            gettext("Handover"),
+            gettext("Checked"),
+            gettext("Days after departure"),
+            gettext("Still active"),
+            gettext("Resolved"),
+        ]
+        rows = (
+            [
+                finding.grant.system,
+                finding.grant.account_label or finding.grant.account_id,
+                finding.grant.handover.employee.name,
+                finding.grant.handover.number,
+                finding.checked_at,
+                finding.days_after,
+                gettext("Yes") if finding.active else gettext("No"),
+                finding.resolved_at,
+            ]
+            for finding in findings
+        )
+        return spreadsheet_response(
+            filename="residual-access", headings=headings, rows=rows, fmt=fmt
         )
 
 

@@ -16,6 +16,7 @@ from wagtail.snippets.views.snippets import (
 )
 
 from cms import selectors
+from cms.exports import SafeSpreadsheetExportMixin
 from cms.models import Certificate, Employee
 from cms.permissions import is_departing_employee, is_hr_admin
 
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 
-class EmployeeIndexView(IndexView):
+class EmployeeIndexView(SafeSpreadsheetExportMixin, IndexView):
     def get_list_more_buttons(self, instance):
         """The archive is what HR opens an employee for: name it so."""
         inspect_url = self.get_inspect_url(instance)
@@ -145,6 +146,20 @@ class EmployeeViewSet(SnippetViewSet):
         "manager",
         "status",
     ]
+    list_export = [
+        "employee_number",
+        "name",
+        "department",
+        "position",
+        "role",
+        "manager",
+        "work_email",
+        "work_phone",
+        "status",
+        "hire_date",
+        "directory_id",
+    ]
+    export_filename = "employees"
     filterset_class = EmployeeFilterSet
     search_fields = ["name", "employee_number", "position"]
     # Plain database lookups: partial employee numbers match at once, without
@@ -173,4 +188,4 @@ class EmployeeViewSet(SnippetViewSet):
     ]
 
     def get_queryset(self, request):
-        return Employee.objects.select_related("department", "manager")
+        return Employee.objects.select_related("department", "role", "manager")

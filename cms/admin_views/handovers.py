@@ -32,6 +32,7 @@ from .forms import (
     add_service_errors,
     start_suggestions,
 )
+from .handover_export import HandoverExportMixin
 from .links import participant_url
 from .permissions import HRAdminRequiredMixin
 from .progress import attach_progress
@@ -54,7 +55,7 @@ class ProgressColumn(Column):
     cell_template_name = "cms/admin/progress_cell.html"
 
 
-class HandoverIndexView(HRAdminRequiredMixin, IndexView):
+class HandoverIndexView(HRAdminRequiredMixin, HandoverExportMixin, IndexView):
     cancel_url_name = None
     page_title = _("Handovers")
 
@@ -84,7 +85,7 @@ class HandoverIndexView(HRAdminRequiredMixin, IndexView):
         return [
             title_column(
                 "number",
-                label=_("Number"),
+                label=_("Handover number"),
                 sort_key="number",
                 get_url=lambda handover: participant_url(handover.pk),
             ),

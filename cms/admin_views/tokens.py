@@ -1,8 +1,12 @@
 """API tokens in the admin (Settings → API tokens): HR and IT admins see every
 unexpired token, narrow the list to one user, and revoke one token or all of a
-user's. Rules live in ``cms.auth.tokens``."""
+user's. Rules live in ``cms.auth.tokens``. The list downloads as XLSX / CSV
+(``?export=``) with its filter: owners and dates, never a token or its hash."""
+
+import datetime
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
@@ -16,8 +20,17 @@ from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
 from cms.auth import tokens
 from cms.errors import BatonError
+from cms.exports import (
+    SpreadsheetButtonsMixin,
+    export_format,
+    spreadsheet_response,
+)
 
-__all__ = ["TokenIndexView"]
+__all__ = ["TokenIndexView", "token_last_used"]
+
+# Knox moves a token's expiry on at most once a minute (MIN_REFRESH_INTERVAL):
+# an expiry that moved less than that since issue means "not used since".
+REFRESH_GRANULARITY = datetime.timedelta(minutes=1)
 
 
 class TokenFilter(forms.Form):
@@ -27,7 +40,7 @@ class TokenFilter(forms.Form):
     )
 
 
-class TokenIndexView(WagtailAdminTemplateMixin, View):
+class TokenIndexView(SpreadsheetButtonsMixin, WagtailAdminTemplateMixin, View):
     template_name = "cms/admin/api_tokens.html"
     page_title = _("API tokens")
     header_icon = "key"
@@ -59,12 +72,42 @@ class TokenIndexView(WagtailAdminTemplateMixin, View):
                 | Q(user__last_name__icontains=search)
                 | Q(user__email__icontains=search)
             )
+        fmt = export_format(request)
+        if fmt:
+            return self.export(listed, fmt)
         page = Paginator(listed, 50).get_page(request.GET.get("p"))
         for token in page.object_list:
             token.public_id = tokens.token_public_id(token)
             token.expires_by = tokens.token_expires_by(token)
+            token.last_used = token_last_used(token)
         return self.render_to_response(
             self.get_context_data(filter=form, page=page, chosen_user=user)
+        )
+
+    def export(self, listed, fmt):
+        headings = [
+            gettext("Owner"),
+            gettext("Username"),
+            gettext("Token"),
+            gettext("Issued"),
+            gettext("Expires if unused"),
+            gettext("Expires at the latest"),
+            gettext("Last used"),
+        ]
+        rows = (
+            [
+                token.user.get_full_name(),
+                token.user.get_username(),
+                tokens.token_public_id(token),
+                token.created,
+                token.expiry,
+                tokens.token_expires_by(token),
+                token_last_used(token),
+            ]
+            for token in listed
+        )
+        return spreadsheet_response(
+            filename="api-tokens", headings=headings, rows=rows, fmt=fmt
         )
 
     def post(self, request):
@@ -99,6 +142,19 @@ class TokenIndexView(WagtailAdminTemplateMixin, View):
             messages.error(request, str(error.message))
         # Back to the same list: its filters ride on the form's URL.
         return redirect(request.get_full_path())
+
+
+def token_last_used(token):
+    """When the token was last used, to the minute: knox moves the expiry to
+    ``BATON_TOKEN_IDLE`` after each use. None when unused since it was issued.
+    Once the expiry reaches its cap (``BATON_TOKEN_TTL`` after issue) this is
+    the last use that moved it."""
+    if token.expiry is None:
+        return None
+    used = token.expiry - settings.BATON_TOKEN_IDLE
+    if used - token.created < REFRESH_GRANULARITY:
+        return None
+    return used
 
 
 def _number(value) -> int:

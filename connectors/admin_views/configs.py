@@ -1,12 +1,10 @@
-"""Connectors in the Wagtail admin: the configs (HR / IT only, secrets
-write-only), a "test connection" page, and the sync log."""
-
-import json
+"""Connector configs in the admin: secrets are write-only, a "test
+connection" page, and the list as XLSX / CSV (never a secret or a setting)."""
 
 from django import forms
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import View
@@ -15,57 +13,22 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
-from wagtail.admin.views.generic.models import IndexView as ModelIndexView
-from wagtail.admin.viewsets.model import ModelViewSet, ViewSetGroup
-from wagtail.permission_policies import BasePermissionPolicy
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
 from cms.errors import BatonError
+from cms.exports import SafeSpreadsheetExportMixin
 
-from . import services
-from .models import ConnectorConfig, SyncRun, Transfer
-from .permissions import can_manage_connectors
-from .registry import type_choices, types
+from .. import services
+from ..models import ConnectorConfig
+from ..permissions import can_manage_connectors
+from ..registry import type_choices, types
 
-__all__ = ["ConnectorViewSet", "SyncRunViewSet", "TransferViewSet"]
-
-
-class ConnectorPermissionPolicy(BasePermissionPolicy):
-    """HR and IT administrators manage connectors; nobody else sees them."""
-
-    def user_has_permission(self, user, action):
-        return can_manage_connectors(user)
-
-    def user_has_any_permission(self, user, actions):
-        return can_manage_connectors(user)
-
-    def users_with_any_permission(self, actions):
-        from django.contrib.auth import get_user_model
-        from django.db.models import Q
-
-        from cms.permissions import HR_ADMIN_GROUPS
-
-        from .permissions import IT_GROUPS
-
-        return (
-            get_user_model()
-            .objects.filter(is_active=True)
-            .filter(
-                Q(is_superuser=True)
-                | Q(groups__name__in=(*HR_ADMIN_GROUPS, *IT_GROUPS))
-            )
-            .distinct()
-        )
-
-
-class ReadOnlyConnectorPolicy(ConnectorPermissionPolicy):
-    """The sync log is written by runs, never by hand."""
-
-    def user_has_permission(self, user, action):
-        return action in ("view", "inspect") and can_manage_connectors(user)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
+__all__ = [
+    "ConnectorForm",
+    "ConnectorIndexView",
+    "ConnectorTestView",
+    "ConnectorViewSet",
+]
 
 
 def _secret_specs():
@@ -151,8 +114,8 @@ class ConnectorFormBase(WagtailAdminModelForm):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        from .registry import get_type
-        from .services.configs import _settings_errors
+        from ..registry import get_type
+        from ..services.configs import _settings_errors
 
         try:
             type_class = get_type(cleaned.get("type"))
@@ -205,7 +168,7 @@ def _connector_form_class():
 ConnectorForm = _connector_form_class()
 
 
-class ConnectorIndexView(IndexView):
+class ConnectorIndexView(SafeSpreadsheetExportMixin, IndexView):
     def get_list_more_buttons(self, instance):
         buttons = list(super().get_list_more_buttons(instance))
         buttons.append(
@@ -233,6 +196,26 @@ class ConnectorViewSet(SnippetViewSet):
     menu_label = _("Connectors")
     menu_name = "connectors"
     list_display = ["name", "slug", "get_type_display", "enabled", "last_test_ok"]
+    # What a connector is and how it last did; its settings and secrets never
+    # leave the admin.
+    list_export = [
+        "name",
+        "slug",
+        "type",
+        "enabled",
+        "match_by",
+        "sync_interval_minutes",
+        "transfer_on_accept",
+        "last_tested_at",
+        "last_test_ok",
+        "last_test_message",
+    ]
+    export_headings = {
+        "last_tested_at": _("Last tested"),
+        "last_test_ok": _("Last test passed"),
+        "last_test_message": _("Last test result"),
+    }
+    export_filename = "connectors"
     list_filter = ["type", "enabled"]
     search_fields = ["name", "slug"]
     ordering = ["name"]
@@ -295,192 +278,3 @@ class ConnectorTestView(WagtailAdminTemplateMixin, View):
         else:
             messages.error(request, message)
         return redirect("connectors_test", pk)
-
-
-class ReadOnlyViewSet(ModelViewSet):
-    """A listing and an inspect page: rows written by Baton, never by hand."""
-
-    inspect_view_enabled = True
-    copy_view_enabled = False
-    add_to_reference_index = False
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(
-            **{
-                "add_url_name": None,
-                "edit_url_name": None,
-                "delete_url_name": None,
-                "history_url_name": None,
-                "usage_url_name": None,
-                **kwargs,
-            }
-        )
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<str:pk>/", self.inspect_view, name="inspect"),
-        ]
-
-    def register_permissions(self):
-        pass
-
-
-class SyncRunViewSet(ReadOnlyViewSet):
-    """The sync log: every run of every connector, newest first."""
-
-    model = SyncRun
-    name = "sync_runs"
-    icon = "history"
-    menu_label = _("Sync log")
-    list_display = [
-        "started_at",
-        "connector",
-        "handover",
-        "trigger",
-        "state",
-        "done",
-        "seen",
-        "created",
-        "updated",
-        "resolved",
-        "skipped",
-    ]
-    list_filter = ["connector", "state", "trigger"]
-    search_fields = ["handover__number", "request_id"]
-    search_backend_name = None
-    ordering = "-started_at"
-    list_per_page = 50
-    inspect_view_fields = [
-        "connector",
-        "handover",
-        "block_id",
-        "trigger",
-        "state",
-        "attempt",
-        "resumed_from",
-        "worker",
-        "started_at",
-        "heartbeat_at",
-        "finished_at",
-        "done",
-        "total",
-        "seen",
-        "created",
-        "updated",
-        "resolved",
-        "skipped",
-        "conflicts",
-        "request_id",
-        "errors",
-    ]
-
-
-def errors_display(run: SyncRun) -> str:
-    return json.dumps(run.errors, ensure_ascii=False, indent=2)
-
-
-class TransferIndexView(ModelIndexView):
-    def get_list_more_buttons(self, instance):
-        buttons = list(super().get_list_more_buttons(instance))
-        if instance.state == Transfer.State.FAILED:
-            buttons.append(
-                MenuItem(
-                    _("Run again"),
-                    url=reverse("connectors_transfer_retry", args=[instance.pk]),
-                    icon_name="rotate",
-                    priority=10,
-                )
-            )
-        buttons.append(
-            MenuItem(
-                _("Open the handover"),
-                url=reverse("participant:detail", args=[instance.handover_id])
-                + f"#item-{instance.item_id}",
-                icon_name="link-external",
-                priority=20,
-            )
-        )
-        return buttons
-
-
-class TransferViewSet(ReadOnlyViewSet):
-    """IT/HR's queue of write-backs: pending and failed ones first."""
-
-    model = Transfer
-    name = "write_backs"
-    icon = "resubmit"
-    menu_label = _("Write-backs")
-    index_view_class = TransferIndexView
-    list_display = [
-        "requested_at",
-        "preview",
-        "handover",
-        "connector",
-        "state",
-        "attempts",
-        "error",
-    ]
-    list_filter = ["state", "connector"]
-    search_fields = ["external_id", "handover__number", "preview"]
-    search_backend_name = None
-    ordering = "-requested_at"
-    list_per_page = 50
-    inspect_view_fields = [
-        "preview",
-        "handover",
-        "item",
-        "connector",
-        "external_id",
-        "successor",
-        "state",
-        "attempts",
-        "retry_at",
-        "error",
-        "request_id",
-        "response",
-        "requested_at",
-        "finished_at",
-    ]
-
-
-class TransferRetryView(WagtailAdminTemplateMixin, View):
-    """Confirm, then run a failed write-back again."""
-
-    template_name = "connectors/admin/transfer_retry.html"
-    page_title = _("Run the write-back again")
-    header_icon = "rotate"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not can_manage_connectors(request.user):
-            raise Http404
-        self.transfer = get_object_or_404(Transfer, pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["transfer"] = self.transfer
-        context["index_url"] = reverse("write_backs:index")
-        return context
-
-    def get(self, request, pk):
-        return self.render_to_response(self.get_context_data())
-
-    def post(self, request, pk):
-        from .writeback import transfer_retry
-
-        try:
-            transfer_retry(actor=request.user, transfer=self.transfer)
-        except BatonError as error:
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, gettext("Queued: the write-back runs again."))
-        return redirect("write_backs:index")
-
-
-class ConnectorWorkGroup(ViewSetGroup):
-    items = (TransferViewSet, SyncRunViewSet)
-    menu_icon = "download"
-    menu_label = _("Connector work")
-    menu_name = "connector_work"
