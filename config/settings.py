@@ -110,6 +110,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "reports.context_processors.team_reports",
             ],
         },
     },
@@ -120,6 +121,11 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# PostgreSQL's JIT compiles the dashboard's aggregates (their estimated cost
+# passes its threshold) and spends longer compiling than running them: off for
+# Baton's short queries (docs/performance.md, rows 9a).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -369,10 +375,13 @@ for _network in BATON_CONNECTORS_ALLOW_PRIVATE_NETWORKS:
             f"BATON_CONNECTORS_ALLOW_PRIVATE_NETWORKS: {_network!r} is not a "
             "network (write it like 10.0.0.0/8 or fd00::/8)."
         ) from _error
+# Reports and dashboards (issue 15): an open handover with no audited activity
+# for this many days counts as stuck on the HR dashboard.
+BATON_STUCK_DAYS = env.int("BATON_STUCK_DAYS", default=5)
 # Demo data of other apps that seed_demo loads before the templates refer to it.
 BATON_DEMO_SEEDERS = ["connectors.demo.seed_connectors"]
 # Modules whose ``urlpatterns`` join /api/v1/ (and its OpenAPI schema).
-BATON_API_V1_EXTENSIONS = ["connectors.api"]
+BATON_API_V1_EXTENSIONS = ["connectors.api", "reports.api"]
 # Panels other apps add to the participant page (callables(request=, handover=)
 # returning HTML) and what they add to its live fingerprint (callables(handover)).
 BATON_PARTICIPANT_PANELS = [

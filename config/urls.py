@@ -23,6 +23,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("handovers/", include("cms.participant.urls")),
     path("imports/", include("connectors.urls")),
+    path("reports/", include("reports.site_urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

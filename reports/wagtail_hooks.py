@@ -1,0 +1,123 @@
+"""Baton's reports in the Wagtail admin: the dashboard on the admin home, one
+Reports menu item per report, the report pages, and the Handovers list filters
+the dashboard's numbers link to.
+
+People with a reporting scope (HR, IT) get Baton's panels in place of
+Wagtail's page-centric ones; everyone else keeps Wagtail's home as it is.
+"""
+
+from django.urls import path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.home import (
+    LockedPagesPanel,
+    RecentEditsPanel,
+    UserObjectsInWorkflowModerationPanel,
+    WhatsNewInWagtailVersionPanel,
+)
+
+from .admin_views import REPORT_ICONS, ReportIndexView, ReportView
+from .admin_views.presenters import request_scope
+from .figures import REPORTS, dashboard_for
+from .figures.list_filters import handover_list_filters
+from .panels import DashboardPanel
+
+__all__ = ["ReportMenuItem"]
+
+# Wagtail's home panels about pages (the site's content), which say nothing to
+# HR or IT running handovers. Moderation of templates waiting for *their*
+# review stays ("Awaiting your review"): the HR head approves templates there.
+PAGE_PANELS = (
+    LockedPagesPanel,
+    RecentEditsPanel,
+    UserObjectsInWorkflowModerationPanel,
+    WhatsNewInWagtailVersionPanel,
+)
+# Wagtail's help menu links to its editor guide and release notes: for
+# content editors, not for HR running handovers.
+WAGTAIL_GUIDE_ITEMS = frozenset({"editor-guide"})
+WAGTAIL_GUIDE_PREFIX = "whats-new-in-wagtail"
+# Our "construct" hooks run after every other app's (reports comes before
+# Wagtail's apps in INSTALLED_APPS, whose hooks add the page summary items).
+LAST = 1000
+# Before Wagtail's own reports (locked pages: 700 and up).
+MENU_ORDER_START = 100
+
+
+class ReportMenuItem(MenuItem):
+    """A Baton report under Reports, shown only to scopes that can see it."""
+
+    def __init__(self, key: str, *args, **kwargs):
+        self.report_key = key
+        super().__init__(*args, **kwargs)
+
+    def is_shown(self, request):
+        scope = request_scope(request)
+        return scope is not None and scope.can_see(self.report_key)
+
+
+def _report_menu_item(key, order):
+    def menu_item():
+        definition = REPORTS[key]
+        return ReportMenuItem(
+            key,
+            definition.title,
+            reverse("reports_report", args=[key]),
+            name=f"baton-report-{key}",
+            icon_name=REPORT_ICONS.get(key, "table"),
+            order=order,
+        )
+
+    menu_item.__name__ = f"register_{key.replace('-', '_')}_report_menu_item"
+    return menu_item
+
+
+for _position, _key in enumerate(REPORTS):
+    hooks.register(
+        "register_reports_menu_item",
+        _report_menu_item(_key, MENU_ORDER_START + _position),
+    )
+
+
+@hooks.register("register_admin_urls")
+def report_urls():
+    return [
+        path("reports/baton/", ReportIndexView.as_view(), name="reports_index"),
+        path("reports/baton/<slug:key>/", ReportView.as_view(), name="reports_report"),
+    ]
+
+
+@hooks.register("construct_homepage_panels", order=LAST)
+def baton_dashboard(request, panels):
+    if request_scope(request) is None:
+        return
+    # cms's home template shows the dashboard alone (no page search box, no
+    # editor guide link) when this is set.
+    request.baton_dashboard = True
+    panels[:] = [panel for panel in panels if not isinstance(panel, PAGE_PANELS)]
+    panels.extend(
+        DashboardPanel(panel, order=50 + index)
+        for index, panel in enumerate(dashboard_for(request.user))
+    )
+
+
+@hooks.register("construct_homepage_summary_items", order=LAST)
+def no_page_summary(request, summary_items):
+    """ "8 Pages", "3 Images", "2 Documents": nothing HR or IT acts on."""
+    if request_scope(request) is not None:
+        summary_items[:] = []
+
+
+@hooks.register("construct_help_menu", order=LAST)
+def no_editor_guide(request, menu_items):
+    if request_scope(request) is None:
+        return
+    menu_items[:] = [
+        item
+        for item in menu_items
+        if item.name not in WAGTAIL_GUIDE_ITEMS
+        and not item.name.startswith(WAGTAIL_GUIDE_PREFIX)
+    ]
+
+
+hooks.register("baton_handover_list_filters", handover_list_filters)
