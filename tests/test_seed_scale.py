@@ -21,6 +21,7 @@ from cms import services
 from cms.demo import scale
 from cms.models import (
     AuditEvent,
+    Certificate,
     Comment,
     Employee,
     Handover,
@@ -440,3 +441,113 @@ def test_another_size_for_the_same_seed_is_refused(db):
             "--items",
             "10",
         )
+
+
+def _history():
+    """The history rows, without ids (a second generation hands out others)."""
+    from connectors.models import AccessAction, AccessGrant, ResidualAccess
+
+    return {
+        "certificates": sorted(
+            Certificate.objects.values_list("handover_id", "code", "issued_at")
+        ),
+        "grants": sorted(
+            AccessGrant.objects.values_list(
+                "handover_id", "system", "group_id", "decision", "state"
+            )
+        ),
+        "actions": sorted(
+            AccessAction.objects.values_list(
+                "handover_id",
+                "grant__group_id",
+                "operation",
+                "state",
+                "scheduled_for",
+                "finished_at",
+            ),
+            key=str,
+        ),
+        "residual": sorted(
+            ResidualAccess.objects.values_list(
+                "grant__handover_id", "days_after", "active", "checked_at"
+            )
+        ),
+        "answers": sorted(
+            Comment.objects.filter(
+                question__isnull=False, question__resolved_at=None
+            ).values_list("question_id", "author_id", "created_at")
+        ),
+    }
+
+
+def test_the_company_gets_a_history_consistent_with_its_handovers(db):
+    from connectors.models import AccessAction, AccessGrant, ResidualAccess
+
+    # given a company seeded with its history
+    args = ["--seed", "5", "--employees", "200", "--handovers", "40", "--items", "14"]
+    call_command("seed_scale", *args, "--today", "2026-11-27")
+    info = scale.find_scale(5)
+    history = _history()
+
+    # then every completed handover, and only those, has one certificate,
+    # issued within three days of completion
+    completed = Handover.objects.filter(state=Handover.State.COMPLETED)
+    assert set(Certificate.objects.values_list("handover_id", flat=True)) == set(
+        completed.values_list("pk", flat=True)
+    )
+    for certificate in Certificate.objects.select_related("handover"):
+        waited = certificate.issued_at - certificate.handover.completed_at
+        assert datetime.timedelta(0) <= waited <= datetime.timedelta(days=3)
+    # drafts have no access inventory; most started handovers have one
+    assert not AccessGrant.objects.filter(handover__state=Handover.State.DRAFT)
+    started = Handover.objects.exclude(state=Handover.State.DRAFT).count()
+    assert AccessGrant.objects.values("handover").distinct().count() > started * 0.7
+    # changes ran at or after their time, never after "now", and what ran
+    # shows on the grant; by-hand changes are closed by IT
+    for action in AccessAction.objects.select_related("grant", "handover"):
+        if action.finished_at is not None:
+            assert action.scheduled_for <= action.finished_at <= info.now
+        if action.state == AccessAction.State.VERIFIED:
+            if action.operation == AccessAction.Operation.SUSPEND:
+                assert action.grant.state in ("suspended", "deleted")
+            if action.operation == AccessAction.Operation.MANUAL:
+                assert action.done_by_id is not None
+        if action.state == AccessAction.State.PLANNED:
+            assert action.handover.state != Handover.State.CANCELLED
+    assert AccessAction.objects.filter(state=AccessAction.State.VERIFIED).exists()
+    assert not AccessAction.objects.filter(
+        handover__state=Handover.State.COMPLETED,
+        operation=AccessAction.Operation.SUSPEND,
+        state=AccessAction.State.PLANNED,
+    )
+    # residual checks only on days that have come, and rarely find anything
+    for finding in ResidualAccess.objects.select_related("grant__handover"):
+        day = finding.grant.handover.last_working_day + datetime.timedelta(
+            days=finding.days_after
+        )
+        assert timezone.localdate(finding.checked_at) == day <= info.today
+    findings = ResidualAccess.objects.count()
+    assert findings and ResidualAccess.objects.filter(active=True).count() < (
+        findings * 0.2
+    )
+    # answers only to questions still open on returned items of open handovers
+    for answer in Comment.objects.filter(
+        question__isnull=False, question__resolved_at=None
+    ):
+        assert answer.item.state == Item.State.RETURNED
+        assert answer.item.handover.state in Handover.OPEN_STATES
+        assert answer.created_at >= answer.question.created_at
+
+    # when the history is asked for again, nothing is added
+    call_command("seed_scale", *args, "--today", "2026-11-27")
+    call_command("seed_scale", "--seed", "5", "--history-only")
+    assert _history() == history
+
+    # and a history written afresh is the same history
+    ResidualAccess.objects.all().delete()
+    AccessAction.objects.all().delete()
+    AccessGrant.objects.all().delete()
+    Certificate.objects.all().delete()
+    Comment.objects.filter(question__isnull=False, question__resolved_at=None).delete()
+    call_command("seed_scale", "--seed", "5", "--history-only")
+    assert _history() == history
