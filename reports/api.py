@@ -7,7 +7,6 @@ scope may not read and an unknown key are all 404, like any object one may
 not see."""
 
 import functools
-from datetime import date
 
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +32,7 @@ from .figures import (
     reports_for,
     scope_for,
 )
-from .figures.filters import GROUPS
+from .figures.filters import EARLIEST, GROUPS, LATEST
 
 __all__ = ["urlpatterns"]
 
@@ -42,10 +41,6 @@ COLUMN_KINDS = ["text", "int", "days", "percent", "date", "datetime"]
 CHART_KINDS = ["bar", "line", "hbar"]
 PANEL_KEYS = ["hr", "it", "manager"]
 TONES = ["default", "warning", "critical"]
-# Dates the period may start or end on: any a company's records hold, and
-# none whose next day or time zone shift leaves what Python's dates can hold.
-EARLIEST = date(1900, 1, 1)
-LATEST = date(9998, 12, 31)
 # A figure in a summary, a chart or a table: a number, a text (dates and
 # times in ISO 8601, in the company's time zone) or nothing.
 VALUE_SCHEMA = {

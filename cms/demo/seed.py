@@ -89,8 +89,18 @@ WORKFLOW_NAME = "Template approval"
 TASK_NAME = "HR head approval"
 
 
+def seed(*, stdout=None, sales_handover=False, history=False):
+    """The demo basics; with ``history``, also months of past handovers
+    (``seed_demo`` only: tests that seed the basics stay fast)."""
+    _seed_basics(stdout=stdout, sales_handover=sales_handover)
+    if history:
+        from .history import seed_history
+
+        seed_history(stdout=stdout)
+
+
 @transaction.atomic
-def seed(*, stdout=None, sales_handover=False):
+def _seed_basics(*, stdout=None, sales_handover=False):
     def say(message):
         if stdout is not None:
             stdout.write(message)

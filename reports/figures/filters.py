@@ -16,7 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from cms.models import ChecklistTemplatePage, Department, Role
 
 __all__ = [
+    "EARLIEST",
     "GROUPS",
+    "LATEST",
     "MAX_SPAN_YEARS",
     "ReportFilterForm",
     "ReportFilters",
@@ -32,6 +34,10 @@ GROUPS = {
 }
 DEFAULT_GROUP = "month"
 MAX_SPAN_YEARS = 5
+# Dates a period may start or end on: any a company's records hold, and none
+# whose next day or time zone shift leaves what Python's dates can hold.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(9998, 12, 31)
 # Twelve months including the current one.
 DEFAULT_MONTHS_BACK = 11
 
@@ -211,8 +217,16 @@ class ReportFilterForm(forms.Form):
             cleaned["start"] = default_start
         if "end" not in self.errors and not cleaned.get("end"):
             cleaned["end"] = default_end
+        for name in ("start", "end"):
+            day = cleaned.get(name)
+            if day and not EARLIEST <= day <= LATEST:
+                self.add_error(
+                    name,
+                    _("Choose a date between %(earliest)s and %(latest)s.")
+                    % {"earliest": EARLIEST.isoformat(), "latest": LATEST.isoformat()},
+                )
         start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end:
+        if start and end and not self.errors:
             if end < start:
                 self.add_error(
                     "end", _("The end of the period cannot be before its start.")

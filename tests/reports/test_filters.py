@@ -87,6 +87,14 @@ def test_an_end_before_the_start_is_an_error(db):
     assert form.errors["end"] == ["The end of the period cannot be before its start."]
 
 
+def test_dates_at_the_end_of_the_calendar_are_an_error_not_a_crash(db, client):
+    form = _form({"start": "9999-12-31", "end": "9999-12-31"})
+
+    assert not form.is_valid()
+    assert form.errors["start"] == ["Choose a date between 1900-01-01 and 9998-12-31."]
+    assert form.errors["end"] == ["Choose a date between 1900-01-01 and 9998-12-31."]
+
+
 def test_a_period_over_five_years_is_an_error(db):
     too_long = _form({"start": "2021-03-17", "end": "2026-03-18"})
     five_years = _form({"start": "2021-03-18", "end": "2026-03-18"})

@@ -6,8 +6,8 @@ from cms.demo.seed import seed
 
 class Command(BaseCommand):
     help = (
-        "Load Baton's demo data (users, org chart, templates, workflow). "
-        "Idempotent; never overwrites existing records."
+        "Load Baton's demo data (users, org chart, templates, workflow) and "
+        "months of past handovers. Idempotent; never overwrites existing records."
     )
 
     def add_arguments(self, parser):
@@ -16,6 +16,12 @@ class Command(BaseCommand):
             action="store_true",
             help="Run even with DEBUG off (the demo users have a known password).",
         )
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Skip the months of past handovers behind the dashboard and "
+            "reports (about three dozen, played through the services).",
+        )
 
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["force"]:
@@ -23,4 +29,8 @@ class Command(BaseCommand):
                 "Refusing to load demo data with DEBUG=0: the demo users share a "
                 "known password. Pass --force if you really mean it."
             )
-        seed(stdout=self.stdout, sales_handover=True)
+        seed(
+            stdout=self.stdout,
+            sales_handover=True,
+            history=not options["no_history"],
+        )
