@@ -225,6 +225,15 @@ class Item(models.Model):
                 condition=models.Q(state__in=["pending", "returned", "submitted"]),
                 name="cms_item_open_idx",
             ),
+            # Reports (reports.figures.questions): the block of each returned
+            # or questioned item without reading the wide item rows. Its
+            # columns never change: it adds an entry per insert and per update
+            # the other indexes already keep from being HOT, and no more.
+            models.Index(
+                fields=["id"],
+                include=["handover", "block_id"],
+                name="cms_item_block_idx",
+            ),
         ]
         verbose_name = _("item")
         verbose_name_plural = _("items")

@@ -1,17 +1,7 @@
 """Questions: which template blocks cause successors to return items and ask."""
 
-from django.db.models import (
-    Case,
-    CharField,
-    Count,
-    F,
-    Max,
-    Q,
-    Value,
-    When,
-)
+from django.db.models import CharField, Count, F, Func, Max, Q, Value
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Left, StrIndex
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import Comment, Item, Signature
@@ -34,14 +24,14 @@ CHART_ROWS = 15
 
 def _block(prefix: str):
     """The template block an item came from: items a connector or the access
-    review made are keyed ``<block id>:<record>``, the rest by the block id."""
-    block_id = F(f"{prefix}block_id")
-    return Case(
-        When(
-            **{f"{prefix}block_id__contains": ":"},
-            then=Left(block_id, StrIndex(block_id, Value(":")) - 1),
-        ),
-        default=block_id,
+    review made are keyed ``<block id>:<record>``, the rest by the block id —
+    what comes before the first colon, if any (PostgreSQL's ``split_part``: one
+    call for each of the hundreds of thousands of items counted)."""
+    return Func(
+        F(f"{prefix}block_id"),
+        Value(":"),
+        Value(1),
+        function="SPLIT_PART",
         output_field=CharField(),
     )
 
@@ -72,7 +62,9 @@ def compute(scope, filters) -> Report:
         )
         .values(template=F("handover__template_id"), block=_block("item__"))
         .annotate(
-            returns=Count("pk"),
+            # Rows, not ids: the partial index of returns holds every other
+            # column read here, so the signatures are not read at all.
+            returns=Count("*"),
             items=Count("item_id", distinct=True),
             sample=Max("item_id"),
         )

@@ -1,5 +1,6 @@
 """Workload: what waits on each successor, manager and IT person right now."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -28,15 +29,21 @@ CHART_ROWS = 15
 OPEN_ITEM_STATES = (Item.State.PENDING, Item.State.RETURNED, Item.State.SUBMITTED)
 
 
-def _name(user_path: str):
-    return Coalesce(f"{user_path}__employee__name", f"{user_path}__username")
+def _names(user_ids) -> dict:
+    """Each person's name, read once for everybody: grouping the figures by
+    the name would join the people into every item row and sort them all."""
+    return dict(
+        get_user_model()
+        .objects.filter(pk__in=user_ids)
+        .values_list("pk", Coalesce("employee__name", "username"))
+    )
 
 
 def _item_figures(today):
-    # Counting a column of the open-items index (not the id) lets the
-    # database answer from the index alone.
+    # Counting rows, or a column of the open-items index (a filtered count
+    # needs one), not the id, lets the database answer from that index alone.
     return {
-        "open_items": Count("state"),
+        "open_items": Count("*"),
         "overdue_items": Count("state", filter=Q(due_date__lt=today)),
         "oldest_due": Min("due_date"),
     }
@@ -46,31 +53,33 @@ def compute(scope, filters) -> Report:
     today = timezone.localdate()
     open_handovers = {"handover__state__in": Handover.OPEN_STATES}
     people: dict = {}
+    # Translated once, not for each of thousands of people.
+    role_labels = {role: str(role.label) for role in ParticipantRole}
 
-    def person(user_id, role, name) -> dict:
-        return people.setdefault(
-            (user_id, role),
-            {
-                "person": name,
-                "role": str(ParticipantRole(role).label),
+    def person(user_id, role) -> dict:
+        found = people.get((user_id, role))
+        if found is None:
+            found = people[(user_id, role)] = {
+                "person": None,
+                "role": role_labels[role],
                 "open_items": 0,
                 "overdue_items": 0,
                 "oldest_due": None,
                 "tasks": 0,
-            },
-        )
+            }
+        return found
 
     items = scoped(scope, filters, Item.objects.all(), "handover__").filter(
         state__in=OPEN_ITEM_STATES, **open_handovers
     )
     assigned = (
         items.filter(assignee__isnull=False)
-        .values("assignee_id", name=_name("assignee"))
+        .values("assignee_id")
         .annotate(**_item_figures(today))
         .order_by()
     )
     for row in assigned:
-        person(row["assignee_id"], ParticipantRole.SUCCESSOR, row["name"]).update(
+        person(row["assignee_id"], ParticipantRole.SUCCESSOR).update(
             open_items=row["open_items"],
             overdue_items=row["overdue_items"],
             oldest_due=row["oldest_due"],
@@ -96,13 +105,12 @@ def compute(scope, filters) -> Report:
         .values(
             user_id=F("handover__participants__user_id"),
             role=F("handover__participants__role"),
-            name=_name("handover__participants__user"),
         )
         .annotate(**_item_figures(today))
         .order_by()
     )
     for row in by_participant:
-        person(row["user_id"], row["role"], row["name"]).update(
+        person(row["user_id"], row["role"]).update(
             open_items=row["open_items"],
             overdue_items=row["overdue_items"],
             oldest_due=row["oldest_due"],
@@ -111,14 +119,12 @@ def compute(scope, filters) -> Report:
     approvals = (
         scoped(scope, filters, Participant.objects.all(), "handover__")
         .filter(role=ParticipantRole.MANAGER, handover__state=Handover.State.IN_REVIEW)
-        .values("user_id", name=_name("user"))
-        .annotate(tasks=Count("pk"))
+        .values("user_id")
+        .annotate(tasks=Count("*"))
         .order_by()
     )
     for row in approvals:
-        person(row["user_id"], ParticipantRole.MANAGER, row["name"])["tasks"] += row[
-            "tasks"
-        ]
+        person(row["user_id"], ParticipantRole.MANAGER)["tasks"] += row["tasks"]
 
     manual_changes = (
         scoped(scope, filters, AccessAction.objects.all(), "handover__")
@@ -128,25 +134,29 @@ def compute(scope, filters) -> Report:
             handover__participants__role=ParticipantRole.IT,
             **open_handovers,
         )
-        .values(
-            user_id=F("handover__participants__user_id"),
-            name=_name("handover__participants__user"),
-        )
-        .annotate(tasks=Count("pk"))
+        .values(user_id=F("handover__participants__user_id"))
+        .annotate(tasks=Count("*"))
         .order_by()
     )
     for row in manual_changes:
-        person(row["user_id"], ParticipantRole.IT, row["name"])["tasks"] += row["tasks"]
+        person(row["user_id"], ParticipantRole.IT)["tasks"] += row["tasks"]
 
-    rows = sorted(
-        people.values(),
-        key=lambda row: (
-            -(row["open_items"] + row["tasks"]),
-            -row["overdue_items"],
-            str(row["person"]).casefold(),
-            str(row["role"]),
+    names = _names({user_id for user_id, _role in people})
+    for (user_id, _role), row in people.items():
+        row["person"] = names[user_id]
+
+    # Two people of the same name and figures keep one order: by their id.
+    ordered = sorted(
+        people.items(),
+        key=lambda entry: (
+            -(entry[1]["open_items"] + entry[1]["tasks"]),
+            -entry[1]["overdue_items"],
+            str(entry[1]["person"]).casefold(),
+            str(entry[1]["role"]),
+            entry[0][0],
         ),
     )
+    rows = [row for _key, row in ordered]
     top = rows[:CHART_ROWS]
     return Report(
         key="workload",
