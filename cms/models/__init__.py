@@ -14,6 +14,7 @@ from .handovers import (
     ParticipantRole,
     Signature,
 )
+from .intake import ResignationEvent, StartRule
 from .pages import ChecklistTemplatePage, TemplateIndexPage
 from .snippets import Department, Role
 
@@ -34,7 +35,9 @@ __all__ = [
     "ItemVersion",
     "Participant",
     "ParticipantRole",
+    "ResignationEvent",
     "Role",
     "Signature",
+    "StartRule",
     "TemplateIndexPage",
 ]

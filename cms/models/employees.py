@@ -68,11 +68,27 @@ class Employee(index.Indexed, models.Model):
         on_delete=models.SET_NULL,
         related_name="employee",
     )
+    backup = models.ForeignKey(
+        "self",
+        verbose_name=_("designated backup"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="backing_up",
+        help_text=_(
+            "Who takes over when this employee (or, for a manager, their team "
+            "member) leaves and a start rule names the team's backup."
+        ),
+    )
+    # field -> {"source": "person" | "directory:<slug>", "at": iso, "by": user id,
+    # "directory_value": what the directory says when a person's value wins}
+    provenance = models.JSONField(_("provenance"), default=dict, blank=True)
 
     panels = [
         FieldRowPanel([FieldPanel("employee_number"), FieldPanel("name")]),
         FieldRowPanel([FieldPanel("department"), FieldPanel("position")]),
         FieldRowPanel([FieldPanel("role"), FieldPanel("manager")]),
+        FieldPanel("backup"),
         FieldRowPanel([FieldPanel("hire_date"), FieldPanel("status")]),
         MultiFieldPanel(
             [

@@ -1,6 +1,7 @@
 """Emails about events on a handover: one per recipient per event, each in the
 recipient's language, with a link to the participant page."""
 
+import datetime
 import logging
 
 from django.contrib.auth import get_user_model
@@ -37,6 +38,8 @@ EVENT_TEMPLATES = {
     "handover.in_review": "handover_in_review",
     "handover.completed": "handover_completed",
     "handover.cancelled": "handover_cancelled",
+    # Intake: a start rule lets the manager pick the successor of a draft.
+    "successor.requested": "successor_requested",
 }
 NOTIFIED_EVENTS = frozenset(EVENT_TEMPLATES)
 ITEM_EVENTS = frozenset(
@@ -97,7 +100,7 @@ def _event_recipients(event, *, item, participants, actor_id, details):
                 and participant.role == details.get("role")
             ),
         )
-    if event == "handover.in_review":
+    if event in ("handover.in_review", "successor.requested"):
         return with_role(participants, ParticipantRole.MANAGER)
     if event == "item.assigned":
         if item.assignee is None:
@@ -118,6 +121,13 @@ def _event_recipients(event, *, item, participants, actor_id, details):
         ]
         return {question.author_id: (question.author, roles)}
     return {}
+
+
+def _iso_date(value):
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _leaver_work(handover: Handover) -> dict:
@@ -194,6 +204,8 @@ def handover_event_send(
         "item_due_date": item.due_date if item else None,
         "actor_name": display_name(actor) if actor else "",
         "reason": details.get("reason", ""),
+        "pick_days": details.get("days"),
+        "pick_by": _iso_date(details.get("pick_by")),
     }
     if template == "welcome" and any(
         ParticipantRole.LEAVER in roles for _user, roles in recipients.values()

@@ -15,7 +15,28 @@ from .discussion import (
     comment_add,
     comment_resolve,
 )
+from .employees import (
+    DirectoryApplyResult,
+    DirectoryValues,
+    employee_record_edit,
+    employees_apply_directory,
+)
 from .handovers import handover_open, handover_start
+from .intake import (
+    BulkRow,
+    BulkRowPlan,
+    EmployeeLookup,
+    IntakeOutcome,
+    ResignationNotice,
+    bulk_preview,
+    bulk_start,
+    intake_user,
+    proposal_dismiss,
+    proposal_start,
+    resignation_receive,
+    resignation_record_malformed,
+    successor_pick,
+)
 from .items import item_content, item_mark_not_applicable, item_submit, item_update
 from .participants import participant_add, participant_remove, participant_replace
 from .provenance import item_ignore_upstream, item_take_upstream
@@ -30,17 +51,31 @@ from .review import (
     handover_reopen,
 )
 from .signing import RequestMeta
+from .start_rules import StartPlan, StartPlanner, start_plan
 from .suggestions import SuccessorSuggestion, suggest_successors, suggest_templates
 from .visibility import item_is_visible, require_shown, visible_items
 
 __all__ = [
     "ALLOWED_UPLOAD_TYPES",
     "INTENT",
+    "BulkRow",
+    "BulkRowPlan",
+    "DirectoryApplyResult",
+    "DirectoryValues",
+    "EmployeeLookup",
+    "IntakeOutcome",
     "RequestMeta",
+    "ResignationNotice",
+    "StartPlan",
+    "StartPlanner",
     "SuccessorSuggestion",
     "attachment_add",
+    "bulk_preview",
+    "bulk_start",
     "comment_add",
     "comment_resolve",
+    "employee_record_edit",
+    "employees_apply_directory",
     "field_answers",
     "handover_advance",
     "handover_approve",
@@ -51,6 +86,7 @@ __all__ = [
     "handover_open",
     "handover_reopen",
     "handover_start",
+    "intake_user",
     "item_accept",
     "item_assign",
     "item_content",
@@ -65,8 +101,14 @@ __all__ = [
     "participant_add",
     "participant_remove",
     "participant_replace",
+    "proposal_dismiss",
+    "proposal_start",
     "require_shown",
+    "resignation_receive",
+    "resignation_record_malformed",
     "resolved_upstream_unsigned",
+    "start_plan",
+    "successor_pick",
     "suggest_successors",
     "suggest_templates",
     "visible_items",

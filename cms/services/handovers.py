@@ -139,12 +139,19 @@ def _item_prototypes(revision) -> list[dict]:
     return prototypes
 
 
-def _materialise_items(handover: Handover, revision, *, single_successor) -> list[Item]:
+def _materialise_items(
+    handover: Handover, revision, *, single_successor, due_offset_days=None
+) -> list[Item]:
+    """One item per item block of the revision. ``due_offset_days`` (a start
+    rule's) makes every item due that many days before the last working day,
+    in place of the template's own offsets."""
     items = []
     for prototype in _item_prototypes(revision):
         if not prototype["materialise"]:
             continue
         offset = prototype["due_offset_days"]
+        if due_offset_days is not None:
+            offset = -due_offset_days
         confirmed_by = prototype["confirmed_by_role"]
         items.append(
             Item(
@@ -187,13 +194,25 @@ def handover_start(
     it_users=(),
     draft=False,
     meta=NO_REQUEST,
+    source: dict | None = None,
+    due_offset_days: int | None = None,
+    successor_pending: bool = False,
 ) -> Handover:
     """Start a handover from the template's published revision. Successors
     default to the best suggestion (a peer before the manager); the manager to
     the employee's. A role the template's items need that nobody was named for
     is taken by its group's members (``BATON_ROLE_GROUPS``), or the start is
     refused naming the role. Nobody starts their own handover, and the leaver
-    takes no other role in it."""
+    takes no other role in it.
+
+    ``source`` (intake: where the start came from, e.g. ``{"source": "webhook",
+    "event": 12}``) goes into the audit event's details. ``due_offset_days``
+    makes every item due that many days before the last working day.
+    ``successor_pending`` starts a draft without a successor, which its
+    manager names later (``intake.successor_pick``)."""
+    if successor_pending:
+        # Nobody takes over yet: the manager picks the successor, then it opens.
+        draft, successors = True, []
     require_hr(actor)
     require_not_leaver(actor, employee, START, field="employee")
     errors = {}
@@ -210,11 +229,11 @@ def handover_start(
         errors["last_working_day"] = [
             gettext("The last working day cannot be before the resignation date.")
         ]
-    if not successors:
+    if not successors and not successor_pending:
         suggestions = suggest_successors(employee=employee)
         successors = [suggestions[0].user] if suggestions else []
     successors = list(successors)
-    if not successors:
+    if not successors and not successor_pending:
         errors["successors"] = [
             gettext(
                 "Name a successor: nobody in the employee's department or reporting "
@@ -226,6 +245,13 @@ def handover_start(
             gettext("The departing employee cannot be their own successor.")
         ]
     manager = manager or _manager_user(employee)
+    if successor_pending and manager is None:
+        errors["manager"] = [
+            gettext(
+                "Name a manager: they are to pick the successor, and nobody in "
+                "the employee's reporting chain can sign in."
+            )
+        ]
     it_users = list(it_users)
     # Segregation of duties: the leaver hands over and nothing else.
     if employee.user_id:
@@ -282,6 +308,7 @@ def handover_start(
         handover,
         revision,
         single_successor=successors[0] if len(successors) == 1 else None,
+        due_offset_days=due_offset_days,
     )
     audit_record(
         handover=handover,
@@ -295,6 +322,7 @@ def handover_start(
             "items": [item.block_id for item in items],
             "participants": sorted([user.pk, role] for user, role in people),
         },
+        details=dict(source) if source else None,
         ip_address=meta.ip_address,
     )
     if not draft:
@@ -310,10 +338,14 @@ def _announce_start(handover, actor):
 
 
 @transaction.atomic
-def handover_open(*, actor, handover, meta=NO_REQUEST) -> Handover:
+def handover_open(
+    *, actor, handover, meta=NO_REQUEST, as_role=ParticipantRole.HR
+) -> Handover:
+    """A draft starts: everyone is told. HR opens drafts; a manager opens the
+    one waiting for them to pick its successor (``as_role``, intake)."""
     handover = lock_handover(getattr(handover, "pk", handover))
     require_not_leaver(actor, handover, MANAGE)
-    require_role(actor, handover, ParticipantRole.HR)
+    role = require_role(actor, handover, as_role)
     require_open(handover, Handover.State.DRAFT)
     handover.state = Handover.State.IN_PROGRESS
     handover.started_at = timezone.now()
@@ -321,7 +353,7 @@ def handover_open(*, actor, handover, meta=NO_REQUEST) -> Handover:
     audit_record(
         handover=handover,
         actor=actor,
-        role=ParticipantRole.HR,
+        role=role,
         action="handover.opened",
         obj=handover,
         ip_address=meta.ip_address,
