@@ -577,8 +577,15 @@ def _access_routes():
     ]
 
 
+def _intake_routes():
+    from .intake.urls import urlpatterns as intake_urls
+
+    return intake_urls
+
+
 urlpatterns = [
     path("hooks/<slug:slug>/", WebhookView.as_view(), name="connector-hook"),
+    *_intake_routes(),
     *_access_routes(),
     *router.urls,
 ]

@@ -7,6 +7,10 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, lock_task
 
+from .intake.tasks import (  # noqa: F401
+    intake_approval_task,
+    intake_approvals_poll_task,
+)
 from .models import BlockSync
 from .services import resync_due
 from .sync import BlockBusy, RetryLater, retry_delay, run_block_sync
@@ -21,6 +25,7 @@ __all__ = [
     "access_run_due_task",
     "access_scan_task",
     "access_tick",
+    "directory_sync_task",
     "resync_connectors",
     "sync_block_task",
     "transfer_task",
@@ -159,3 +164,16 @@ def webhook_deliveries_purge_task():
     from .webhooks import webhook_deliveries_purge
 
     return webhook_deliveries_purge()
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("baton-directory-sync")
+def directory_sync_task():
+    """Every minute: keep employees in step with the directory connectors whose
+    re-sync interval passed, and report their leavers to intake."""
+    from .directory import directory_sync_due
+
+    runs = directory_sync_due()
+    if runs:
+        logger.info("Ran %d directory sync(s).", len(runs))
+    return len(runs)

@@ -9,20 +9,25 @@ database.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, ClassVar
 
 from django.utils.translation import gettext_lazy as _
 
 __all__ = [
+    "DIRECTORY_SYNC",
     "DISCOVER",
+    "INTAKE_MODE",
+    "INTAKE_MODE_CHOICES",
     "REVOKE",
     "TRANSFER",
     "WEBHOOK",
     "AccessState",
     "ConnectorError",
     "ConnectorType",
+    "DirectoryPerson",
     "EmployeeRef",
     "MisconfiguredError",
     "Record",
@@ -77,6 +82,38 @@ class Setting:
     choices: tuple = ()
 
 
+# Settings of directory-capable types (``supports_directory``): whether the
+# directory sync uses the connector, and what a resignation it reports does.
+DIRECTORY_SYNC = Setting(
+    "directory_sync",
+    _("Keep employees in step with this directory"),
+    help_text=_(
+        "Create and update employee records from the people listed here (name, "
+        "department, position, manager, email, status) every re-sync interval. "
+        "What HR typed by hand is kept. Someone who turns leaving or disabled, or "
+        "gains a last working day, becomes a resignation event."
+    ),
+    required=False,
+    default=False,
+    type="boolean",
+)
+INTAKE_MODE_CHOICES = (
+    ("propose", _("Propose to HR for review")),
+    ("start", _("Start the handover at once")),
+)
+INTAKE_MODE = Setting(
+    "intake_mode",
+    _("Resignations reported by this connector"),
+    help_text=_(
+        "Proposed resignations wait in HR's review queue; started ones start "
+        "their handover by the start rules."
+    ),
+    required=False,
+    default="propose",
+    choices=INTAKE_MODE_CHOICES,
+)
+
+
 @dataclass(frozen=True)
 class EmployeeRef:
     """Who the records belong to, as the connector's match setting picks them."""
@@ -89,6 +126,29 @@ class EmployeeRef:
 
     def value(self, match_by: str) -> str:
         return getattr(self, match_by, "") or ""
+
+
+@dataclass(frozen=True)
+class DirectoryPerson:
+    """What a directory says about one person, as ``list_people`` yields it.
+
+    The same fields as ``cms.services.employees.DirectoryValues`` (connectors
+    convert one into the other; cms never imports connectors). Everything but
+    ``directory_id`` is optional; ``status`` is "active", "leaving" or
+    "disabled".
+    """
+
+    directory_id: str
+    employee_number: str = ""
+    name: str = ""
+    email: str = ""
+    department_code: str = ""
+    department_name: str = ""
+    position: str = ""
+    manager_directory_id: str = ""
+    phone: str = ""
+    status: str = "active"
+    last_working_day: date | None = None
 
 
 @dataclass
@@ -140,6 +200,9 @@ class ConnectorType:
     settings: ClassVar[tuple[Setting, ...]] = ()
     # Seconds for each upstream call unless the connector's settings say otherwise.
     default_timeout: ClassVar[float] = 10.0
+    # True when ``list_people`` is implemented: the directory sync
+    # (``connectors.directory``) keeps Employee records in step with it.
+    supports_directory: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -174,6 +237,22 @@ class ConnectorType:
     def setting_specs(cls, *, secret: bool) -> tuple[Setting, ...]:
         return tuple(spec for spec in cls.settings if spec.secret == secret)
 
+    @classmethod
+    def directory_sync_on(cls, settings: Mapping) -> bool:
+        """Whether the directory sync reads this connector's people. A type
+        that offers the ``directory_sync`` setting leaves it to the admin (a
+        connector set up to find accounts does not start creating employees by
+        itself); a directory type without it always takes part."""
+        if not cls.supports_directory:
+            return False
+        for spec in cls.settings:
+            if spec.name == DIRECTORY_SYNC.name:
+                value = settings.get(spec.name)
+                if value is None or value == "":
+                    return bool(spec.default)
+                return value not in (False, "false", "False", "0", 0)
+        return True
+
     # Talking to the system --------------------------------------------------------
 
     def test_connection(self) -> str:
@@ -186,6 +265,12 @@ class ConnectorType:
         """Every record of ``record_kind`` that belongs to ``employee``. Raise
         ConnectorError when the system fails; mark single bad records with
         ``Record.error`` instead of raising."""
+        raise NotImplementedError
+
+    def list_people(self) -> Iterator[DirectoryPerson]:
+        """Every person of the directory (``supports_directory``), paged through
+        the system as it is consumed. Raise ConnectorError when the system
+        fails; skip a single unusable entry rather than failing the listing."""
         raise NotImplementedError
 
     # Write-backs (capability TRANSFER) -----------------------------------------------
@@ -252,6 +337,7 @@ _OUTBOUND_METHODS = (
     "__init__",
     "test_connection",
     "discover",
+    "list_people",
     "describe_transfer",
     "transfer",
     "verify_transfer",

@@ -58,6 +58,7 @@ from ._common import (
     webhook_secret_setting,
 )
 from ._http import HttpTypeMixin, host_of
+from ._intake import intake_settings
 from .base import (
     DISCOVER,
     UNKNOWN_RECORD_KIND,
@@ -69,6 +70,7 @@ from .base import (
     Record,
     Setting,
 )
+from .dingtalk_intake import DingTalkIntakeMixin
 
 __all__ = ["DingTalkConnector"]
 
@@ -117,7 +119,7 @@ def _dingtalk() -> SimpleNamespace:
 
 
 @register
-class DingTalkConnector(HttpTypeMixin, ConnectorType):
+class DingTalkConnector(DingTalkIntakeMixin, HttpTypeMixin, ConnectorType):
     slug = "dingtalk"
     label = _("DingTalk approvals")
     description = _(
@@ -174,10 +176,46 @@ class DingTalkConnector(HttpTypeMixin, ConnectorType):
             required=False,
             default=DEFAULT_OAPI_URL,
         ),
+        *intake_settings(
+            system=_("DingTalk"),
+            employee_help=_(
+                "The name (or id) of the form field naming who resigns (a contact "
+                "field, or a text field with an e-mail address or job number). "
+                "Empty: the applicant."
+            ),
+        ),
+        Setting(
+            "callback_owner_key",
+            _("Events addressed to"),
+            _(
+                "Whom DingTalk encrypts events for: empty for the app key (event "
+                "subscriptions of an internal app), or the corp id for a callback "
+                "registered through the older API."
+            ),
+            required=False,
+            default="",
+        ),
         TIMEOUT,
         Setting("app_secret", _("App secret"), secret=True),
         webhook_secret_setting(
             _("Signs change notifications relayed from DingTalk event subscriptions.")
+        ),
+        Setting(
+            "callback_token",
+            _("Event subscription token"),
+            _(
+                "The token of the app's HTTP event subscription: DingTalk signs "
+                "every event with it. Needed for resignation approval events."
+            ),
+            required=False,
+            secret=True,
+        ),
+        Setting(
+            "callback_aes_key",
+            _("Event subscription aes_key"),
+            _("The 43-character aes_key of the same subscription."),
+            required=False,
+            secret=True,
         ),
     )
 

@@ -46,6 +46,7 @@ from ._common import (
     webhook_secret_setting,
 )
 from ._http import OptionsMixin, host_of
+from ._intake import intake_settings
 from .base import (
     DISCOVER,
     UNKNOWN_RECORD_KIND,
@@ -57,6 +58,7 @@ from .base import (
     Record,
     Setting,
 )
+from .feishu_intake import FeishuIntakeMixin
 
 __all__ = ["FeishuConnector"]
 
@@ -114,7 +116,7 @@ def _lark() -> SimpleNamespace:
 
 
 @register
-class FeishuConnector(OptionsMixin, ConnectorType):
+class FeishuConnector(FeishuIntakeMixin, OptionsMixin, ConnectorType):
     slug = "feishu"
     label = _("Feishu approvals")
     description = _(
@@ -160,10 +162,38 @@ class FeishuConnector(OptionsMixin, ConnectorType):
                 "approvals whose name contains 报销, 费用, reimburse or expense."
             ),
         ),
+        *intake_settings(
+            system=_("Feishu"),
+            employee_help=_(
+                "The name (or id) of the form field naming who resigns (a contact "
+                "field, or a text field with an e-mail address or employee "
+                "number). Empty: the applicant."
+            ),
+        ),
         TIMEOUT,
         Setting("app_secret", _("App secret"), secret=True),
         webhook_secret_setting(
             _("Signs change notifications relayed from Feishu event subscriptions.")
+        ),
+        Setting(
+            "event_verification_token",
+            _("Event verification token"),
+            _(
+                "From the app's Events and Callbacks page: Feishu sends it with "
+                "every event. Needed for resignation approval events."
+            ),
+            required=False,
+            secret=True,
+        ),
+        Setting(
+            "event_encrypt_key",
+            _("Event encrypt key"),
+            _(
+                "From the same page: with it, Feishu encrypts and signs every "
+                "event, and Baton refuses events that are not signed with it."
+            ),
+            required=False,
+            secret=True,
         ),
     )
 

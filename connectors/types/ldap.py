@@ -1,5 +1,5 @@
 """LDAP / Active Directory: the leaving employee's directory account and the
-groups it belongs to.
+groups it belongs to; as a directory, everyone in it (``ldap_directory``).
 
 One read-only connection per instance, opened on first use and bound with the
 configured DN (or anonymously). Searches are paged, filter values escaped, and
@@ -41,6 +41,7 @@ from .base import (
     Setting,
     TransferResult,
 )
+from .ldap_directory import DIRECTORY_SETTINGS, LdapDirectoryMixin
 
 __all__ = ["LdapConnector"]
 
@@ -107,7 +108,7 @@ RETRYABLE_RESULTS = frozenset(
 
 
 @register
-class LdapConnector(ConnectorType):
+class LdapConnector(LdapDirectoryMixin, ConnectorType):
     slug = "ldap"
     label = _("LDAP / Active Directory")
     description = _(
@@ -319,6 +320,7 @@ class LdapConnector(ConnectorType):
             default=10,
             type="integer",
         ),
+        *DIRECTORY_SETTINGS,
     )
 
     def __init__(self, *, settings, secrets, timeout=None):

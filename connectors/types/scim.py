@@ -1,5 +1,6 @@
 """SCIM 2.0 (RFC 7643/7644): the employee's account and group memberships in an
-identity provider such as Okta, Entra ID, Keycloak or authentik."""
+identity provider such as Okta, Entra ID, Keycloak or authentik; as a
+directory, every user in it (``scim_directory``)."""
 
 from __future__ import annotations
 
@@ -26,10 +27,9 @@ from .base import (
     Setting,
     TransferResult,
 )
+from .scim_directory import DIRECTORY_SETTINGS, ENTERPRISE, ScimDirectoryMixin
 
 __all__ = ["ScimConnector", "scim_filter"]
-
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 MATCH_ATTRIBUTES = (
     ("emails.value", _("E-mail address (emails.value)")),
     ("userName", _("User name (userName)")),
@@ -81,7 +81,7 @@ def active_flag(value):
 
 
 @register
-class ScimConnector(HttpTypeMixin, ConnectorType):
+class ScimConnector(ScimDirectoryMixin, HttpTypeMixin, ConnectorType):
     slug = "scim"
     label = _("SCIM 2.0 (Okta, Entra ID, Keycloak, authentik…)")
     description = _(
@@ -159,6 +159,7 @@ class ScimConnector(HttpTypeMixin, ConnectorType):
             required=False,
             secret=True,
         ),
+        *DIRECTORY_SETTINGS,
     )
 
     def __init__(self, *, settings, secrets, timeout=None):
