@@ -14,14 +14,23 @@ from wagtail.snippets.views.snippets import (
 
 from .admin_views.employees import EmployeeViewSet
 from .admin_views.handovers import HandoverViewSet
-from .admin_views.permissions import EmployeePermissionPolicy
+from .admin_views.intake.bulk_actions import StartHandoversBulkAction
+from .admin_views.intake.people import people_search
+from .admin_views.intake.rules import StartRuleViewSet
+from .admin_views.intake.viewset import IntakeViewSet
+from .admin_views.permissions import (
+    EmployeePermissionPolicy,
+    HRAdminOrModelPermissionPolicy,
+)
 from .admin_views.tokens import TokenIndexView
 from .auth.tokens import can_manage_tokens
 from .exports import SafeSpreadsheetExportMixin
-from .models import Department, Employee, Handover, Role
+from .models import Department, Employee, Handover, Role, StartRule
 
 # Before any viewset asks for it, or Wagtail falls back to model permissions.
 register_permission_policy(Employee, EmployeePermissionPolicy(Employee))
+# Start rules decide what intake starts: HR's to set, like the employee archive.
+register_permission_policy(StartRule, HRAdminOrModelPermissionPolicy(StartRule))
 
 
 class OrganisationIndexView(SafeSpreadsheetExportMixin, IndexView):
@@ -59,7 +68,7 @@ class DepartmentViewSet(SnippetViewSet):
 
 
 class OrganisationGroup(SnippetViewSetGroup):
-    items = (EmployeeViewSet, RoleViewSet, DepartmentViewSet)
+    items = (EmployeeViewSet, RoleViewSet, DepartmentViewSet, StartRuleViewSet)
     menu_icon = "site"
     menu_label = _("Organisation")
     menu_name = "organisation"
@@ -73,9 +82,22 @@ def register_handover_viewset():
     return HandoverViewSet()
 
 
+@hooks.register("register_admin_viewset")
+def register_intake_viewset():
+    return IntakeViewSet()
+
+
+hooks.register("register_bulk_action", StartHandoversBulkAction)
+
+
 @hooks.register("register_admin_urls")
 def api_token_admin_urls():
     return [path("api-tokens/", TokenIndexView.as_view(), name="cms_api_tokens")]
+
+
+@hooks.register("register_admin_urls")
+def people_search_urls():
+    return [path("people/search/", people_search, name="cms_people_search")]
 
 
 class TokenAdminMenuItem(MenuItem):

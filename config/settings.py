@@ -378,6 +378,13 @@ for _network in BATON_CONNECTORS_ALLOW_PRIVATE_NETWORKS:
 # Reports and dashboards (issue 15): an open handover with no audited activity
 # for this many days counts as stuck on the HR dashboard.
 BATON_STUCK_DAYS = env.int("BATON_STUCK_DAYS", default=5)
+# Intake (issue 16): resignation events start handovers. The service account
+# that starts them (created on first use, in the HR group, no password), the
+# shared secret of the signed HR webhook, and whether the webhook starts at
+# once ("start") or proposes to HR's review queue ("propose").
+BATON_INTAKE_USER = env.str("BATON_INTAKE_USER", default="baton-intake")
+BATON_INTAKE_WEBHOOK_SECRET = env.str("BATON_INTAKE_WEBHOOK_SECRET", default="")
+BATON_INTAKE_WEBHOOK_MODE = env.str("BATON_INTAKE_WEBHOOK_MODE", default="propose")
 # Demo data of other apps that seed_demo loads before the templates refer to it.
 BATON_DEMO_SEEDERS = ["connectors.demo.seed_connectors"]
 # Modules whose ``urlpatterns`` join /api/v1/ (and its OpenAPI schema).
@@ -387,6 +394,7 @@ BATON_API_V1_EXTENSIONS = ["connectors.api", "reports.api"]
 BATON_PARTICIPANT_PANELS = [
     "connectors.participant.sync_panel",
     "connectors.participant.access_panel",
+    "cms.participant.successor_pick.successor_panel",
 ]
 BATON_LIVE_FINGERPRINTS = ["connectors.participant.fingerprint"]
 # Notes other apps add to item cards: callables(items=, user=) -> {item id: [html]}.

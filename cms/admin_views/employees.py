@@ -1,38 +1,105 @@
 """The employee archive: a snippet listing, and per employee an archive page
 with their handovers and certificates."""
 
+from django.core.exceptions import FieldDoesNotExist
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin import messages
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.snippets.views.snippets import (
+    CreateView,
     DeleteView,
+    EditView,
     IndexView,
     InspectView,
     SnippetViewSet,
 )
 
-from cms import selectors
+from cms import selectors, services
 from cms.exports import SafeSpreadsheetExportMixin
 from cms.models import Certificate, Employee
 from cms.permissions import is_departing_employee, is_hr_admin
 
 from .filters import EmployeeFilterSet
+from .forms import employee_picker, user_picker
 from .links import certificate_url, participant_url
 from .progress import attach_progress
 
 __all__ = [
     "EmployeeArchiveView",
+    "EmployeeCreateView",
     "EmployeeDeleteView",
+    "EmployeeEditView",
     "EmployeeIndexView",
     "EmployeeViewSet",
+    "directory_kept_aside",
 ]
 
 
+def directory_kept_aside(employee: Employee) -> list[dict]:
+    """Fields a person typed where the directory says something else: the
+    directory's value was kept aside, not written (``Employee.provenance``)."""
+    kept = []
+    for name, entry in sorted((employee.provenance or {}).items()):
+        if not isinstance(entry, dict) or "directory_value" not in entry:
+            continue
+        try:
+            field = Employee._meta.get_field(name)
+        except FieldDoesNotExist:
+            label, current = name, ""
+        else:
+            label = capfirst(field.verbose_name)
+            display = getattr(employee, f"get_{name}_display", None)
+            current = display() if callable(display) else getattr(employee, name, "")
+        kept.append(
+            {
+                "field": label,
+                "value": current if current not in (None, "") else "—",
+                "directory_value": entry["directory_value"] or "—",
+            }
+        )
+    return kept
+
+
+class _RecordedByPersonMixin:
+    """What HR types is theirs: the directory will not overwrite those fields
+    (``employee_record_edit``)."""
+
+    def save_instance(self):
+        instance = super().save_instance()
+        services.employee_record_edit(
+            actor=self.request.user,
+            employee=instance,
+            changed_fields=list(self.form.changed_data),
+        )
+        return instance
+
+
+class EmployeeCreateView(_RecordedByPersonMixin, CreateView):
+    pass
+
+
+class EmployeeEditView(_RecordedByPersonMixin, EditView):
+    pass
+
+
 class EmployeeIndexView(SafeSpreadsheetExportMixin, IndexView):
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if is_hr_admin(self.request.user):
+            buttons.append(
+                HeaderButton(
+                    _("Bulk start"), url=reverse("intake:bulk"), icon_name="upload"
+                )
+            )
+        return buttons
+
     def get_list_more_buttons(self, instance):
         """The archive is what HR opens an employee for: name it so."""
         inspect_url = self.get_inspect_url(instance)
@@ -114,6 +181,7 @@ class EmployeeArchiveView(InspectView):
         ]
         context["certificates"] = self.certificates
         context["start_url"] = self.start_url
+        context["directory_kept"] = directory_kept_aside(self.object)
         return context
 
 
@@ -168,6 +236,8 @@ class EmployeeViewSet(SnippetViewSet):
     ordering = "name"
     list_per_page = 50
     index_view_class = EmployeeIndexView
+    add_view_class = EmployeeCreateView
+    edit_view_class = EmployeeEditView
     delete_view_class = EmployeeDeleteView
     copy_view_enabled = False
     inspect_view_enabled = True
@@ -185,6 +255,26 @@ class EmployeeViewSet(SnippetViewSet):
         "work_email",
         "work_phone",
         "user",
+    ]
+    # The model's panels, with people searched as you type: a company of
+    # 20,000 does not fit in a drop-down.
+    panels = [
+        FieldRowPanel([FieldPanel("employee_number"), FieldPanel("name")]),
+        FieldRowPanel([FieldPanel("department"), FieldPanel("position")]),
+        FieldRowPanel(
+            [FieldPanel("role"), FieldPanel("manager", widget=employee_picker())]
+        ),
+        FieldPanel("backup", widget=employee_picker()),
+        FieldRowPanel([FieldPanel("hire_date"), FieldPanel("status")]),
+        MultiFieldPanel(
+            [
+                FieldPanel("work_email"),
+                FieldPanel("work_phone"),
+                FieldPanel("directory_id"),
+                FieldPanel("user", widget=user_picker()),
+            ],
+            heading=_("Contact and sign-in"),
+        ),
     ]
 
     def get_queryset(self, request):

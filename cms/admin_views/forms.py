@@ -10,13 +10,24 @@ from wagtail.admin.widgets import AdminDateInput
 
 from cms import services
 from cms.errors import BatonError
-from cms.models import ChecklistTemplatePage, Employee, Handover
+from cms.models import ChecklistTemplatePage, Employee
+
+from .intake.people import SCOPE_STARTABLE, lazy_search_url, person_label
+from .intake.pickers import PeopleMultiplePicker, PeoplePicker
 
 __all__ = [
     "HandoverCancelForm",
     "HandoverStartForm",
+    "TemplateChoiceField",
+    "UserChoiceField",
+    "UserMultipleChoiceField",
+    "active_users",
     "add_service_errors",
-    "start_suggestions",
+    "employee_picker",
+    "plan_for_display",
+    "start_initial",
+    "user_picker",
+    "users_picker",
 ]
 
 
@@ -30,19 +41,14 @@ def add_service_errors(form: forms.Form, error: BatonError) -> None:
             form.add_error(field if field in form.fields else None, str(message))
 
 
-def _person(user) -> str:
-    full_name = user.get_full_name()
-    return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
-
-
 class UserChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return _person(obj)
+        return person_label(obj)
 
 
 class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return _person(obj)
+        return person_label(obj)
 
 
 class TemplateChoiceField(forms.ModelChoiceField):
@@ -50,7 +56,7 @@ class TemplateChoiceField(forms.ModelChoiceField):
         return f"{obj.title} ({obj.locale.get_display_name()})"
 
 
-def _active_users():
+def active_users():
     return (
         get_user_model()
         .objects.filter(is_active=True)
@@ -58,29 +64,55 @@ def _active_users():
     )
 
 
-def start_suggestions(employee: Employee) -> tuple[dict, list]:
-    """Initial values for the start form once the employee is known (the best
-    template, the best successor, the employee's manager) and every successor
-    suggestion with why it was made, to show beside the field."""
-    templates = services.suggest_templates(employee=employee)
-    successors = services.suggest_successors(employee=employee)
-    manager = employee.manager
-    initial = {
-        "employee": employee.pk,
-        "template": templates[0].pk if templates else None,
-        "successors": [successors[0].user.pk] if successors else [],
-        "manager": manager.user_id if manager is not None else None,
+def user_picker(**kwargs) -> PeoplePicker:
+    return PeoplePicker(search_url=lazy_search_url("user"), **kwargs)
+
+
+def users_picker(**kwargs) -> PeopleMultiplePicker:
+    return PeopleMultiplePicker(search_url=lazy_search_url("user"), **kwargs)
+
+
+def employee_picker(*, scope: str = "", **kwargs) -> PeoplePicker:
+    return PeoplePicker(search_url=lazy_search_url("employee", scope=scope), **kwargs)
+
+
+def start_initial(plan, *, data=None) -> dict:
+    """The start form filled in from a start plan; the dates and IT people
+    already typed (``data``) are kept."""
+    data = data or {}
+    it_users = data.getlist("it_users") if hasattr(data, "getlist") else []
+    return {
+        "employee": plan.employee.pk,
+        "template": getattr(plan.template, "pk", None),
+        "successors": [user.pk for user in plan.successors],
+        "manager": getattr(plan.manager, "pk", None),
+        "it_users": it_users or [user.pk for user in plan.it_users],
+        "resignation_date": data.get("resignation_date", ""),
+        "last_working_day": data.get("last_working_day", ""),
     }
-    return initial, successors
+
+
+def plan_for_display(plan, *, last_working_day_given: bool) -> dict:
+    """What the start form shows of a plan: every decision and why, and what
+    would stop the start (the missing last working day only once it matters)."""
+    problems = [
+        message
+        for field, messages in plan.problems.items()
+        if last_working_day_given or field != "last_working_day"
+        for message in messages
+    ]
+    return {"explanations": plan.explanations, "problems": problems}
 
 
 class HandoverStartForm(forms.Form):
     employee = forms.ModelChoiceField(
         label=_("Employee"),
         queryset=Employee.objects.filter(user__isnull=False).select_related("user"),
+        widget=employee_picker(scope=SCOPE_STARTABLE),
         help_text=_(
-            "Employees who can sign in and have no open handover. Choose one and "
-            "press “Suggest” to fill in the template and people from the org chart."
+            "Type a name, employee number, email or department: employees who can "
+            "sign in and have no open handover are found. Then press “Suggest” to "
+            "see the template and people the start rules give, and why."
         ),
     )
     template = TemplateChoiceField(
@@ -91,23 +123,26 @@ class HandoverStartForm(forms.Form):
     )
     successors = UserMultipleChoiceField(
         label=_("Successors"),
-        queryset=_active_users(),
+        queryset=active_users(),
         required=False,
+        widget=users_picker(),
         help_text=_(
-            "Left empty: the best suggestion takes over (a colleague in the same "
-            "department and role first, the manager only as a last resort)."
+            "Left empty: the start rules decide (without rules, a colleague in the "
+            "same department and role first, the manager only as a last resort)."
         ),
     )
     manager = UserChoiceField(
         label=_("Manager"),
-        queryset=_active_users(),
+        queryset=active_users(),
         required=False,
+        widget=user_picker(),
         help_text=_("Approves the handover. Left empty: the employee's manager."),
     )
     it_users = UserMultipleChoiceField(
         label=_("IT participants"),
-        queryset=_active_users(),
+        queryset=active_users(),
         required=False,
+        widget=users_picker(),
         help_text=_(
             "Revoke or transfer accounts and take back assets. Left empty while "
             "the template has IT items: the members of the IT group take part."
@@ -120,11 +155,20 @@ class HandoverStartForm(forms.Form):
         label=_("Last working day"), widget=AdminDateInput
     )
 
+    # Who and when first: that is what the start rules need to suggest the rest.
+    field_order = [
+        "employee",
+        "resignation_date",
+        "last_working_day",
+        "template",
+        "successors",
+        "manager",
+        "it_users",
+    ]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        employee = self._chosen_employee()
-        self._offer_startable_employees(employee)
-        self._offer_templates_in_suggested_order(employee)
+        self._offer_templates_in_suggested_order(self._chosen_employee())
 
     def _chosen_employee(self):
         value = (
@@ -134,21 +178,6 @@ class HandoverStartForm(forms.Form):
             return self.fields["employee"].clean(value) if value else None
         except forms.ValidationError:
             return None
-
-    def _offer_startable_employees(self, chosen):
-        """The list offers employees without an open handover; the field still
-        accepts any employee with an account, so a handover started meanwhile
-        by someone else is reported by the service, not as a bad choice."""
-        startable = list(
-            self.fields["employee"]
-            .queryset.exclude(handovers__state__in=Handover.OPEN_STATES)
-            .order_by("name")
-        )
-        if chosen is not None and chosen not in startable:
-            startable.insert(0, chosen)
-        self.fields["employee"].choices = [("", "---------")] + [
-            (employee.pk, str(employee)) for employee in startable
-        ]
 
     def _offer_templates_in_suggested_order(self, employee):
         field = self.fields["template"]
@@ -163,6 +192,14 @@ class HandoverStartForm(forms.Form):
     @property
     def chosen_employee(self):
         return self._chosen_employee()
+
+    def chosen_date(self, name):
+        """A date typed in, valid or not yet (None)."""
+        value = self.data.get(name) if self.is_bound else self.initial.get(name)
+        try:
+            return self.fields[name].clean(value) if value else None
+        except forms.ValidationError:
+            return None
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data

@@ -19,20 +19,17 @@ from wagtail.admin.ui.tables import (
 )
 from wagtail.admin.views.generic import IndexView, WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import HeaderButton
 
 from cms import selectors, services
 from cms.errors import BatonError, NotFound
-from cms.models import Employee, Handover
+from cms.models import Handover
 from cms.permissions import is_hr_admin, is_own_handover
 
 from .filters import HandoverFilterSet, overdue_condition
-from .forms import (
-    HandoverCancelForm,
-    HandoverStartForm,
-    add_service_errors,
-    start_suggestions,
-)
+from .forms import HandoverCancelForm, add_service_errors
 from .handover_export import HandoverExportMixin
+from .intake.start import HandoverStartView
 from .links import participant_url
 from .permissions import HRAdminRequiredMixin
 from .progress import attach_progress
@@ -150,101 +147,19 @@ class HandoverIndexView(HRAdminRequiredMixin, HandoverExportMixin, IndexView):
         return _("Start a handover")
 
     @cached_property
+    def header_buttons(self):
+        return [
+            *super().header_buttons,
+            HeaderButton(
+                _("Bulk start"), url=reverse("intake:bulk"), icon_name="upload"
+            ),
+        ]
+
+    @cached_property
     def no_results_message(self):
         if self.is_searching or self.is_filtering:
             return _("No handover matches your search and filters.")
         return _("No handover has been started yet.")
-
-
-class HandoverStartView(HRAdminRequiredMixin, WagtailAdminTemplateMixin, View):
-    """HR starts a handover. Submitting with only the employee (or with
-    “Suggest”) fills in the template and people suggested for them."""
-
-    template_name = "cms/admin/handover_start.html"
-    page_title = _("Start a handover")
-    header_icon = "tasks"
-    index_url_name = None
-    start_url_name = None
-
-    def get_breadcrumbs_items(self):
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse(self.index_url_name), "label": _("Handovers")},
-            {"url": "", "label": self.get_page_title()},
-        ]
-
-    def get(self, request):
-        initial, suggestions = {}, []
-        employee = self._employee_from(request.GET.get("employee"))
-        if employee is not None:
-            initial, suggestions = start_suggestions(employee)
-        return self.render(HandoverStartForm(initial=initial), suggestions=suggestions)
-
-    def post(self, request):
-        form = HandoverStartForm(request.POST)
-        if "suggest" in request.POST or not request.POST.get("template"):
-            return self.suggest(form)
-        if not form.is_valid():
-            messages.error(request, _("The handover could not be started."))
-            return self.render(form, status=400)
-        try:
-            handover = services.handover_start(
-                actor=request.user,
-                meta=services.RequestMeta.from_request(request),
-                **form.service_arguments(),
-            )
-        except NotFound as error:
-            raise Http404 from error
-        except BatonError as error:
-            messages.error(request, str(error.message))
-            add_service_errors(form, error)
-            return self.render(form, status=error.status)
-        messages.success(
-            request,
-            _("Handover %(number)s started for %(name)s.")
-            % {"number": handover.number, "name": handover.employee.name},
-            buttons=[
-                messages.button(participant_url(handover.pk), _("Open")),
-            ],
-        )
-        return redirect(self.index_url_name)
-
-    def suggest(self, form):
-        """Fill in what the org chart suggests; keep the dates and IT people
-        already typed."""
-        employee = form.chosen_employee
-        if employee is None:
-            form.is_valid()
-            return self.render(form, status=400)
-        initial, suggestions = start_suggestions(employee)
-        initial = {
-            **initial,
-            "it_users": self.request.POST.getlist("it_users"),
-            "resignation_date": self.request.POST.get("resignation_date", ""),
-            "last_working_day": self.request.POST.get("last_working_day", ""),
-        }
-        return self.render(HandoverStartForm(initial=initial), suggestions=suggestions)
-
-    def _employee_from(self, value):
-        if not value:
-            return None
-        try:
-            return Employee.objects.select_related("manager").get(pk=int(value))
-        except (Employee.DoesNotExist, ValueError) as error:
-            raise Http404 from error
-
-    def render(self, form, status=200, suggestions=()):
-        context = self.get_context_data(
-            form=form,
-            successor_suggestions=suggestions,
-            action_url=reverse(self.start_url_name),
-            submit_button_label=_("Start handover"),
-            submit_button_active_label=_("Starting…"),
-            media=form.media,
-        )
-        return TemplateResponse(
-            self.request, self.get_template_names(), context, status=status
-        )
 
 
 class HandoverCancelView(HRAdminRequiredMixin, WagtailAdminTemplateMixin, View):

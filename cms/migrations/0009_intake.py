@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         choices=[
                             ("proposed", "Proposed"),
-                            ("started", "Started"),
+                            ("started", "Handover started"),
                             ("dismissed", "Dismissed"),
                             ("refused", "Refused"),
                         ],

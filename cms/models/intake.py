@@ -188,7 +188,7 @@ class ResignationEvent(models.Model):
 
     class State(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
-        STARTED = "started", _("Started")
+        STARTED = "started", _("Handover started")
         DISMISSED = "dismissed", _("Dismissed")
         REFUSED = "refused", _("Refused")
 

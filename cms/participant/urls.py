@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import actions, views
+from . import actions, successor_pick, views
 
 app_name = "participant"
 urlpatterns = [
@@ -10,6 +10,16 @@ urlpatterns = [
     path("<int:handover_id>/declare/", actions.handover_declare, name="declare"),
     path("<int:handover_id>/approve/", actions.handover_approve, name="approve"),
     path("<int:handover_id>/reopen/", actions.handover_reopen, name="reopen"),
+    path(
+        "<int:handover_id>/successor/",
+        successor_pick.successor_pick,
+        name="successor_pick",
+    ),
+    path(
+        "<int:handover_id>/successor/search/",
+        successor_pick.successor_search,
+        name="successor_search",
+    ),
     path(
         "<int:handover_id>/accept-resolved/",
         actions.items_accept_resolved,

@@ -23,14 +23,24 @@ def test_hr_starts_a_handover_from_the_template(journey):
         page.get_by_role("heading", name="Start a handover", level=2)
     ).to_be_visible()
 
-    page.get_by_label("Employee").select_option(label="Chen Fang (E0005)")
-    page.get_by_role("button", name="Suggest template and people").click()
-    # The org chart suggests a template and people; HR picks what fits.
-    page.get_by_label("Template").select_option(label="Shop manager handover (English)")
-    page.get_by_label("Successors").select_option(label="Jing Yang (successor)")
-    page.get_by_label("Manager", exact=True).select_option(label="Wei Zhang (manager)")
+    # The pickers search as HR types (Tom Select): the employee first.
+    expect(page.locator(".ts-wrapper").first).to_be_visible()
+    page.get_by_role("combobox", name=re.compile(r"^Employee")).fill("Chen")
+    page.get_by_role("option", name=re.compile(r"Chen Fang \(E0005\)")).click()
     last_day = datetime.date.today() + datetime.timedelta(days=30)
     page.get_by_label("Last working day").fill(last_day.isoformat())
+    page.get_by_role("button", name="Suggest template and people").press("Enter")
+    # The start rules suggest a template and people; HR picks what fits.
+    expect(page.locator("[data-start-plan]")).to_be_visible()
+    page.get_by_label("Template").select_option(label="Shop manager handover (English)")
+    successors = page.get_by_role("combobox", name=re.compile(r"^Successors"))
+    expect(page.locator(".ts-wrapper", has=successors)).to_contain_text(
+        "Jing Yang (successor)"
+    )
+    manager = page.get_by_role("combobox", name=re.compile(r"^Manager"))
+    expect(page.locator(".ts-wrapper", has=manager)).to_contain_text(
+        "Wei Zhang (manager)"
+    )
     journey.step(hr, "fills in the start form")
     # Typed in, the date's picker stays open over the form's buttons; HR goes
     # on with the keyboard, as people who type dates do.
