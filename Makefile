@@ -56,7 +56,9 @@ chromium:
 # servers and consumers, the browser, the fuzzer) run alongside it in a second
 # pytest process, on a database and a var folder of their own: the suite takes
 # the time of its longer half on two cores. Their output follows the main run's.
-ALONGSIDE = tests/connectors tests/e2e tests/test_api_fuzz.py
+ALONGSIDE = tests/connectors tests/e2e tests/test_api_fuzz.py \
+	tests/intake tests/test_intake_admin.py tests/test_people_search.py \
+	tests/test_demo_history.py
 ALONGSIDE_VAR ?= $(or $(TMPDIR),/tmp)/baton-test-var-alongside
 
 test: translations lint chromium

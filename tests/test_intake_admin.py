@@ -228,8 +228,8 @@ def test_a_decided_event_offers_nothing_more(hr_client, people):
     again = hr_client.post(reverse("intake:start", args=[event.pk]), follow=True)
     change = hr_client.get(reverse("intake:change", args=[event.pk]), follow=True)
 
-    assert "This event is already started." in _text(again)
-    assert "This event is already started." in _text(change)
+    assert "This event was already decided: Handover started." in _text(again)
+    assert "This event was already decided: Handover started." in _text(change)
     assert Handover.objects.filter(employee__employee_number="E0005").count() == 1
 
 

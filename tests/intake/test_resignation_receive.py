@@ -107,7 +107,7 @@ def test_a_duplicate_event_changes_nothing_and_says_so(sales):
     assert again.event.pk == first.event.pk
     assert again.handover == first.handover
     assert again.message.startswith("This event was already received on ")
-    assert again.message.endswith("(started): nothing changed.")
+    assert again.message.endswith("(Handover started): nothing changed.")
     assert ResignationEvent.objects.count() == 1
     assert Handover.objects.filter(employee=sales).count() == 1
     event = ResignationEvent.objects.get()

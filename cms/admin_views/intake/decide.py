@@ -96,8 +96,8 @@ class _EventFormView(_EventMixin, WagtailAdminTemplateMixin, View):
         if self.event.state not in UNDECIDED:
             messages.error(
                 request,
-                _("This event is already %(state)s.")
-                % {"state": self.event.get_state_display().lower()},
+                _("This event was already decided: %(state)s.")
+                % {"state": self.event.get_state_display()},
             )
             return redirect(self.index_url_name)
         return super().dispatch(request, *args, **kwargs)

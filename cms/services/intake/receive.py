@@ -81,7 +81,7 @@ def duplicate_of(event: ResignationEvent) -> IntakeOutcome:
         )
         % {
             "day": day_text(timezone.localdate(event.received_at)),
-            "state": event.get_state_display().lower(),
+            "state": event.get_state_display(),
         },
     )
 

@@ -36,8 +36,8 @@ def _lock_event(event) -> ResignationEvent:
 def _require_undecided(event) -> None:
     if event.state not in (State.PROPOSED, State.REFUSED):
         raise Conflict(
-            _("This event is already %(state)s.")
-            % {"state": event.get_state_display().lower()}
+            _("This event was already decided: %(state)s.")
+            % {"state": event.get_state_display()}
         )
 
 
