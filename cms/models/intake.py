@@ -192,6 +192,9 @@ class ResignationEvent(models.Model):
         DISMISSED = "dismissed", _("Dismissed")
         REFUSED = "refused", _("Refused")
 
+    # HR may still start, change or dismiss these.
+    UNDECIDED_STATES = frozenset({State.PROPOSED, State.REFUSED})
+
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     connector_slug = models.CharField(_("connector"), max_length=100, blank=True)
     external_id = models.CharField(_("event id"), max_length=255)

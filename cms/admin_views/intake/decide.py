@@ -19,7 +19,7 @@ from ..forms import add_service_errors
 from ..links import participant_url
 from ..permissions import HRAdminRequiredMixin
 from .forms import ProposalChangeForm, ProposalDismissForm
-from .queue import UNDECIDED, employee_text, start_by_hand_url
+from .queue import employee_text, start_by_hand_url
 
 __all__ = ["EventChangeView", "EventDismissView", "EventStartView"]
 
@@ -93,12 +93,10 @@ class _EventFormView(_EventMixin, WagtailAdminTemplateMixin, View):
         if not is_hr_admin(request.user):
             raise Http404
         self.event = self.get_event(kwargs["pk"])
-        if self.event.state not in UNDECIDED:
-            messages.error(
-                request,
-                _("This event was already decided: %(state)s.")
-                % {"state": self.event.get_state_display()},
-            )
+        try:
+            services.event_require_undecided(self.event)
+        except BatonError as error:
+            messages.error(request, str(error.message))
             return redirect(self.index_url_name)
         return super().dispatch(request, *args, **kwargs)
 

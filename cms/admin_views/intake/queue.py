@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 State = ResignationEvent.State
-UNDECIDED = (State.PROPOSED, State.REFUSED)
+UNDECIDED = ResignationEvent.UNDECIDED_STATES
 
 
 def proposals_waiting() -> int:

@@ -19,7 +19,12 @@ from .receive import (
     resignation_receive,
     resignation_record_malformed,
 )
-from .review import proposal_dismiss, proposal_start, successor_pick
+from .review import (
+    event_require_undecided,
+    proposal_dismiss,
+    proposal_start,
+    successor_pick,
+)
 
 __all__ = [
     "MODES",
@@ -31,6 +36,7 @@ __all__ = [
     "ResignationNotice",
     "bulk_preview",
     "bulk_start",
+    "event_require_undecided",
     "intake_user",
     "proposal_dismiss",
     "proposal_start",

@@ -17,7 +17,12 @@ from ..start_rules import StartPlanner
 from .notices import IntakeOutcome, active_people, templates_by_id
 from .receive import start_from_plan, started_message
 
-__all__ = ["proposal_dismiss", "proposal_start", "successor_pick"]
+__all__ = [
+    "event_require_undecided",
+    "proposal_dismiss",
+    "proposal_start",
+    "successor_pick",
+]
 
 State = ResignationEvent.State
 
@@ -33,8 +38,9 @@ def _lock_event(event) -> ResignationEvent:
         raise NotFound() from error
 
 
-def _require_undecided(event) -> None:
-    if event.state not in (State.PROPOSED, State.REFUSED):
+def event_require_undecided(event) -> None:
+    """HR decides an event once: started or dismissed, it offers nothing more."""
+    if event.state not in ResignationEvent.UNDECIDED_STATES:
         raise Conflict(
             _("This event was already decided: %(state)s.")
             % {"state": event.get_state_display()}
@@ -57,7 +63,7 @@ def proposal_start(
     ``Conflict`` and leaves the event as it was."""
     require_hr(actor)
     event = _lock_event(event)
-    _require_undecided(event)
+    event_require_undecided(event)
     if event.employee is None:
         raise InvalidInput(
             fields={
@@ -107,7 +113,7 @@ def proposal_dismiss(*, actor, event, reason: str, meta=NO_REQUEST) -> Resignati
     """HR decides a proposed (or refused) event starts nothing."""
     require_hr(actor)
     event = _lock_event(event)
-    _require_undecided(event)
+    event_require_undecided(event)
     event.state = State.DISMISSED
     event.decision_note = reason.strip()
     event.decided_at = timezone.now()
