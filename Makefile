@@ -40,9 +40,11 @@ run: translations
 		$(BIN)/python manage.py run_huey & \
 		$(BIN)/python manage.py runserver $(HOST):$(PORT)'
 
+# The layer contracts (pyproject.toml, docs/architecture.md) with the style.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 chromium:
 	@test -x $(CHROMIUM) || { echo "Installing Debian's chromium for the browser tests"; \

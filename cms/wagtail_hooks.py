@@ -25,7 +25,9 @@ from .admin_views.permissions import (
 from .admin_views.tokens import TokenIndexView
 from .auth.tokens import can_manage_tokens
 from .exports import SafeSpreadsheetExportMixin
+from .hooks import PARTICIPANT_PANELS
 from .models import Department, Employee, Handover, Role, StartRule
+from .participant.successor_pick import successor_panel
 
 # Before any viewset asks for it, or Wagtail falls back to model permissions.
 register_permission_policy(Employee, EmployeePermissionPolicy(Employee))
@@ -110,6 +112,10 @@ def api_tokens_menu_item():
     return TokenAdminMenuItem(
         _("API tokens"), reverse("cms_api_tokens"), icon_name="key", order=900
     )
+
+
+# After the connectors' panels (orders 10 and 20), as the page always showed them.
+hooks.register(PARTICIPANT_PANELS, successor_panel, order=30)
 
 
 @hooks.register("before_delete_page")

@@ -1,32 +1,23 @@
 """Baton settings, read from the environment (12-factor).
 
+Django's own and the libraries' settings are here; Baton's own settings and
+sign-in protection have modules of their own in ``config/settings_parts/``.
+
 Defaults are the embedded ones used by ``make run``: SQLite under ``var/`` and a
 SQLite-backed huey. Production sets ``DATABASE_URL`` (PostgreSQL), ``REDIS_URL``,
 ``SECRET_KEY``, ``DEBUG=0`` and ``ALLOWED_HOSTS``.
 """
 
-import ipaddress
-from datetime import timedelta
 from pathlib import Path
 
-import environ
 from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("BATON_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
-
-env = environ.Env(
-    DEBUG=(bool, False),
-    ALLOWED_HOSTS=(list, ["127.0.0.1", "localhost"]),
-    CSRF_TRUSTED_ORIGINS=(list, []),
-    SECURE_SSL_REDIRECT=(bool, True),
-    SECURE_HSTS_SECONDS=(int, 60 * 60 * 24 * 365),
-)
-if (BASE_DIR / ".env").exists():
-    environ.Env.read_env(BASE_DIR / ".env")
+from .settings_parts.baton import *  # noqa: F403 — BATON_* (signatures … access)
+from .settings_parts.environment import BASE_DIR, VAR_DIR, env
+from .settings_parts.sign_in import *  # noqa: F403 — axes, knox, proxies
+from .settings_parts.sign_in import BATON_TRUSTED_PROXIES
 
 DEBUG = env("DEBUG")
 if DEBUG:
@@ -319,141 +310,8 @@ LOGGING = {
     },
 }
 
-# Signatures: the server's Ed25519 key (PEM) from the environment, or a key file
-# generated on first use. Re-authentication backend for signing.
-BATON_SIGNING_KEY = env.str("BATON_SIGNING_KEY", default="")
-BATON_SIGNING_KEY_FILE = env.str(
-    "BATON_SIGNING_KEY_FILE", default=str(VAR_DIR / "signing-key.pem")
-)
-BATON_SIGNATURE_BACKEND = "cms.services.signing.PasswordReauthentication"
-# Audit tamper evidence (issue 14): the audit trail and its signed checkpoints
-# are append-only, and on PostgreSQL TRUNCATE is refused too, `manage.py flush`
-# included. Only test databases set this, so that the suite can empty tables
-# between transactional tests (it needs a database superuser).
-BATON_AUDIT_FLUSH_ALLOWED = False
-BATON_MAX_UPLOAD_BYTES = env.int("BATON_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
-# The group whose members take a participant role a template needs when HR names
-# nobody for it (role -> group name); a role left out is refused at the start.
-BATON_ROLE_GROUPS = {"it": env.str("BATON_IT_GROUP", default="IT")}
-
-# Connectors: Fernet keys for secrets at rest (comma-separated, newest first);
-# empty in development derives one from SECRET_KEY.
-BATON_SECRETS_KEYS = env.str("BATON_SECRETS_KEYS", default="")
-# Background fill: retries with exponential backoff (base * 2**attempt, capped).
-BATON_SYNC_MAX_RETRIES = env.int("BATON_SYNC_MAX_RETRIES", default=5)
-BATON_SYNC_RETRY_BASE_SECONDS = env.int("BATON_SYNC_RETRY_BASE_SECONDS", default=30)
-BATON_SYNC_RETRY_MAX_SECONDS = env.int("BATON_SYNC_RETRY_MAX_SECONDS", default=3600)
-# Sync runs hold a lease on their block, extended by a heartbeat; a run whose
-# lease passed belongs to a dead worker and is interrupted and retried by the
-# minute tick. Keep it above the longest single upstream request.
-BATON_SYNC_LEASE_SECONDS = env.int("BATON_SYNC_LEASE_SECONDS", default=120)
-# A run that pulled no record for this long stops beating (a wedged worker).
-BATON_SYNC_STALL_SECONDS = env.int("BATON_SYNC_STALL_SECONDS", default=600)
-# Records applied per transaction (each batch shows as progress "n of N").
-BATON_SYNC_BATCH_SIZE = env.int("BATON_SYNC_BATCH_SIZE", default=1000)
-# A block queued this long ago whose task never ran gets its task sent again.
-BATON_SYNC_QUEUED_STALE_SECONDS = env.int(
-    "BATON_SYNC_QUEUED_STALE_SECONDS", default=1800
-)
-# Inbound webhooks: how old a signed timestamp may be.
-BATON_WEBHOOK_TOLERANCE_SECONDS = env.int(
-    "BATON_WEBHOOK_TOLERANCE_SECONDS", default=300
-)
-
-# Outbound connector connections (connectors/types/_network.py): loopback,
-# link-local and private addresses are refused, so a connector URL cannot make
-# Baton probe the internal network. List the networks of on-premises systems
-# Baton must reach (CIDRs, comma-separated), e.g. "10.20.0.0/16,192.168.5.10/32".
-BATON_CONNECTORS_ALLOW_PRIVATE_NETWORKS = env.list(
-    "BATON_CONNECTORS_ALLOW_PRIVATE_NETWORKS", default=[]
-)
-for _network in BATON_CONNECTORS_ALLOW_PRIVATE_NETWORKS:
-    try:
-        ipaddress.ip_network(_network, strict=False)
-    except ValueError as _error:
-        raise ImproperlyConfigured(
-            f"BATON_CONNECTORS_ALLOW_PRIVATE_NETWORKS: {_network!r} is not a "
-            "network (write it like 10.0.0.0/8 or fd00::/8)."
-        ) from _error
-# Reports and dashboards (issue 15): an open handover with no audited activity
-# for this many days counts as stuck on the HR dashboard.
-BATON_STUCK_DAYS = env.int("BATON_STUCK_DAYS", default=5)
-# Intake (issue 16): resignation events start handovers. The service account
-# that starts them (created on first use, in the HR group, no password), the
-# shared secret of the signed HR webhook, and whether the webhook starts at
-# once ("start") or proposes to HR's review queue ("propose").
-BATON_INTAKE_USER = env.str("BATON_INTAKE_USER", default="baton-intake")
-BATON_INTAKE_WEBHOOK_SECRET = env.str("BATON_INTAKE_WEBHOOK_SECRET", default="")
-BATON_INTAKE_WEBHOOK_MODE = env.str("BATON_INTAKE_WEBHOOK_MODE", default="propose")
-# Demo data of other apps that seed_demo loads before the templates refer to it.
-BATON_DEMO_SEEDERS = ["connectors.demo.seed_connectors"]
-# Modules whose ``urlpatterns`` join /api/v1/ (and its OpenAPI schema).
-BATON_API_V1_EXTENSIONS = ["connectors.api", "reports.api"]
-# Panels other apps add to the participant page (callables(request=, handover=)
-# returning HTML) and what they add to its live fingerprint (callables(handover)).
-BATON_PARTICIPANT_PANELS = [
-    "connectors.participant.sync_panel",
-    "connectors.participant.access_panel",
-    "cms.participant.successor_pick.successor_panel",
-]
-BATON_LIVE_FINGERPRINTS = ["connectors.participant.fingerprint"]
-# Notes other apps add to item cards: callables(items=, user=) -> {item id: [html]}.
-BATON_ITEM_NOTES = ["connectors.writeback.item_notes"]
-# What else stops a handover's review: callables(handover) -> [message].
-BATON_HANDOVER_BLOCKERS = ["connectors.participant.blockers"]
-# Access handover: when revocation runs on the last working day (company time),
-# how long a suspended account can be restored, how long "keep" lasts without an
-# end date, the most accounts one delete request may touch, and the days after
-# departure when residual access is checked.
-BATON_ACCESS_REVOKE_AT = env.str("BATON_ACCESS_REVOKE_AT", default="18:00")
-BATON_ACCESS_BUFFER_DAYS = env.int("BATON_ACCESS_BUFFER_DAYS", default=30)
-BATON_ACCESS_KEEP_DAYS = env.int("BATON_ACCESS_KEEP_DAYS", default=30)
-BATON_ACCESS_DELETE_THRESHOLD = env.int("BATON_ACCESS_DELETE_THRESHOLD", default=10)
-BATON_ACCESS_RESIDUAL_DAYS = env.list(
-    "BATON_ACCESS_RESIDUAL_DAYS", cast=int, default=[1, 30]
-)
-# Demo data other apps add to the demo handovers: callables(handover=, actor=).
-BATON_DEMO_HANDOVER_SEEDERS = ["connectors.demo.fill_demo_handover"]
-
-# Sign-in protection and API tokens (docs/security.md).
-# How many reverse proxies stand in front of Baton. Each appends the address it
-# received the request from to X-Forwarded-For, so the client is the entry
-# that many places from the right; with 0 the header is ignored (anyone can
-# send one) and the connection's own address is the client.
-BATON_TRUSTED_PROXIES = env.int("BATON_TRUSTED_PROXIES", default=0)
+# Sign-in protection and API tokens: config/settings_parts/sign_in.py.
 REST_FRAMEWORK["NUM_PROXIES"] = BATON_TRUSTED_PROXIES
-# django-axes: after BATON_LOGIN_FAILURE_LIMIT wrong passwords for one username
-# (from anywhere), or from one client address (for any usernames), sign-in is
-# refused for BATON_LOGIN_COOLOFF_MINUTES after the last failure: the admin
-# login, the token endpoint and the password typed again to sign. A success
-# clears the count.
-AXES_FAILURE_LIMIT = env.int("BATON_LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(
-    minutes=env.int("BATON_LOGIN_COOLOFF_MINUTES", default=15)
-)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
-# Axes' database handler, but a success clears only the signed-in user's own
-# failures (not other usernames' failures from the same address).
-AXES_HANDLER = "cms.auth.lockout.AttemptHandler"
-AXES_CLIENT_IP_CALLABLE = "cms.auth.client_ip.client_ip"
-AXES_LOCKOUT_CALLABLE = "cms.auth.lockout.lockout_response"
-# Failures are in the log and the axes tables; the admin shows them to superusers.
-AXES_VERBOSE = False
-# django-rest-knox: API tokens are stored hashed. A token expires
-# BATON_TOKEN_IDLE after its last use (knox's AUTO_REFRESH moves the expiry on
-# at most once a minute) and never later than BATON_TOKEN_TTL after it was
-# issued (AUTO_REFRESH_MAX_TTL caps the moves).
-BATON_TOKEN_TTL = timedelta(days=env.int("BATON_TOKEN_TTL_DAYS", default=30))
-BATON_TOKEN_IDLE = timedelta(days=env.int("BATON_TOKEN_IDLE_DAYS", default=7))
-REST_KNOX = {
-    "TOKEN_TTL": BATON_TOKEN_IDLE,
-    "AUTO_REFRESH": True,
-    "AUTO_REFRESH_MAX_TTL": BATON_TOKEN_TTL,
-    "AUTH_HEADER_PREFIX": "Token",
-}
-# Besides HR admins, members of these groups see and revoke anyone's tokens.
-BATON_TOKEN_ADMIN_GROUPS = env.list("BATON_TOKEN_ADMIN_GROUPS", default=["IT"])
 
 # API errors and ids (issue 14): every error under /api/ is the API's JSON body,
 # Django's own pages included (cms.api.errors); the schema lists the errors each

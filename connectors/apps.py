@@ -11,8 +11,8 @@ class ConnectorsConfig(AppConfig):
         from checklist_blocks.registry import register_connector_catalog
         from cms.signals import handover_event, handover_started
 
-        from . import types  # noqa: F401 — registers the built-in types
-        from .access import plan_on_accept
+        from . import settings_store, types  # noqa: F401 — types, sample store
+        from .access.planning import plan_on_accept
         from .services import handover_started_receiver
         from .writeback import transfer_queue_on_accept
 

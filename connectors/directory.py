@@ -19,7 +19,6 @@ why a run failed. A failing connector fails its own run only.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import hashlib
 import logging
@@ -30,12 +29,12 @@ from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from cms.services.employees import DirectoryValues, employees_apply_directory
+from cms.services.employees import employees_apply_directory
 from cms.services.intake import EmployeeLookup, ResignationNotice, resignation_receive
 
 from .models import ConnectorConfig, SyncRun
+from .sdk.base import INTAKE_MODE_CHOICES, ConnectorError, MisconfiguredError
 from .sync.runs import WORKER, UnexpectedError, interrupt
-from .types.base import INTAKE_MODE_CHOICES, ConnectorError, MisconfiguredError
 
 __all__ = [
     "DIRECTORY_RUN",
@@ -136,7 +135,8 @@ def directory_sync(
         except Exception as error:  # noqa: BLE001 — unreadable secrets or bad settings
             return _fail(run, MisconfiguredError(str(error)))
         try:
-            people = [_directory_values(person) for person in client.list_people()]
+            # Types list cms's own ``DirectoryValues`` (``sdk.directory``).
+            people = list(client.list_people())
             _beat(run, seen=len(people), total=len(people))
             # cms labels what it writes "directory:<source>" itself (that
             # label is what the employee archive shows): pass the slug alone.
@@ -230,18 +230,6 @@ def _fail(run: SyncRun, error: ConnectorError) -> SyncRun:
         "Directory connector %s failed: %s", run.connector_id, run.errors[-1]["message"]
     )
     return run
-
-
-def _directory_values(person) -> DirectoryValues:
-    """A type's ``DirectoryPerson`` as cms's ``DirectoryValues`` (the same
-    fields: cms cannot import connectors)."""
-    return DirectoryValues(
-        **{
-            field.name: getattr(person, field.name)
-            for field in dataclasses.fields(DirectoryValues)
-            if hasattr(person, field.name)
-        }
-    )
 
 
 # Leavers ---------------------------------------------------------------------------

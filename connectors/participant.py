@@ -19,8 +19,8 @@ from cms.permissions import is_hr_admin, roles_of
 from . import services
 from .models import AccessAction, BlockSync, Transfer
 from .permissions import can_manage_connectors
+from .sdk.base import DISCOVER
 from .sync import UPLOAD
-from .types.base import DISCOVER
 
 __all__ = ["access_panel", "blockers", "fingerprint", "resync", "sync_panel"]
 
@@ -174,7 +174,7 @@ def blockers(handover) -> list[str]:
 def access_panel(*, request, handover) -> str:
     """HR, IT and the manager see every access change the handover will make,
     and when, before anything runs."""
-    from .access import access_dry_run
+    from .access.planning import access_dry_run
     from .models import AccessGrant
 
     roles = roles_of(request.user, handover)

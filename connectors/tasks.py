@@ -96,7 +96,7 @@ def access_scan_task(handover_id):
     """Inventory the leaver's access in every connector that can revoke."""
     from cms.models import Handover
 
-    from .access import access_scan
+    from .access.inventory import access_scan
 
     handover = Handover.objects.select_related("employee__user").get(pk=handover_id)
     return access_scan(handover)
@@ -105,7 +105,7 @@ def access_scan_task(handover_id):
 @db_task(context=False)
 @lock_task("baton-access-run")
 def access_run_due_task():
-    from .access import access_run_due
+    from .access.running import access_run_due
 
     return access_run_due()
 
@@ -116,7 +116,7 @@ def access_tick():
     end of the last working day, kept access at its end date)."""
     from huey.exceptions import TaskLockedException
 
-    from .access import access_run_due
+    from .access.running import access_run_due
 
     try:
         with HUEY.lock_task("baton-access-run"):
@@ -129,7 +129,7 @@ def access_tick():
 @lock_task("baton-access-residual")
 def access_residual_task():
     """Daily: former employees' accounts still active upstream; alert IT."""
-    from .access import access_residual_check
+    from .access.residual import access_residual_check
     from .notifications import residual_alert
 
     findings = [finding for finding in access_residual_check() if finding.active]
@@ -145,7 +145,7 @@ def access_refresh_task():
     groups found upstream become items too)."""
     from cms.models import Handover
 
-    from .access import access_connectors, access_scan
+    from .access.services import access_connectors, access_scan
 
     if not access_connectors():
         return 0

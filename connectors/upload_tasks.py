@@ -7,7 +7,8 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
-from .spreadsheet.uploads import upload_purge, upload_run
+from .spreadsheet.importing import upload_run
+from .spreadsheet.uploads import upload_purge
 
 __all__ = ["upload_import_task", "upload_purge_task"]
 

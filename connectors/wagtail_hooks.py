@@ -5,7 +5,10 @@ from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
-from .access_admin import (
+# First: the admin views below build their connector form from the catalogue
+# of types (the ``baton_connector_types`` hook) when they are imported.
+from . import extensions  # noqa: F401
+from .access.admin_views import (
     AccessAddView,
     AccessQueueView,
     ResidualAccessView,

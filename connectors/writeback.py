@@ -28,8 +28,8 @@ from cms.services.common import announce
 
 from .models import SyncedRecord, Transfer
 from .permissions import can_manage_connectors
+from .sdk.base import TRANSFER, ConnectorError, EmployeeRef, Record
 from .sync import retry_delay
-from .types.base import TRANSFER, ConnectorError, EmployeeRef, Record
 
 __all__ = [
     "item_notes",

@@ -1,5 +1,7 @@
-"""The participant site's link to a manager's team reports: cms's base template
-shows it without naming a reports URL, and no query runs unless a page uses it."""
+"""reports' links on the participant site, so cms's templates show them without
+naming a reports URL (tests/test_layers.py checks they name none): the manager's
+team reports, and the public page that checks a certificate's verification code
+(``?code=`` as its form sends it). No query runs unless a page uses them."""
 
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -16,4 +18,9 @@ def team_reports(request):
             return ""
         return reverse("reports_site_index")
 
-    return {"baton_team_reports_url": SimpleLazyObject(url)}
+    return {
+        "baton_team_reports_url": SimpleLazyObject(url),
+        "baton_certificate_verify_url": SimpleLazyObject(
+            lambda: reverse("reports:verify-form")
+        ),
+    }

@@ -16,6 +16,8 @@ from wagtail.admin.views.home import (
     WhatsNewInWagtailVersionPanel,
 )
 
+from cms.hooks import API_V1_URLS, HANDOVER_LIST_FILTERS
+
 from .admin_views import REPORT_ICONS, ReportIndexView, ReportView
 from .admin_views.presenters import request_scope
 from .figures import REPORTS, dashboard_for
@@ -120,4 +122,12 @@ def no_editor_guide(request, menu_items):
     ]
 
 
-hooks.register("baton_handover_list_filters", handover_list_filters)
+hooks.register(HANDOVER_LIST_FILTERS, handover_list_filters)
+
+
+@hooks.register(API_V1_URLS, order=20)
+def report_api_urls():
+    """/api/v1/reports/ (imported when the URLconf asks for it)."""
+    from .api import urlpatterns
+
+    return urlpatterns

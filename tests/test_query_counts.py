@@ -37,7 +37,7 @@ def _queries(run) -> int:
 
 def _template(people, blocks: int):
     index = TemplateIndexPage.objects.get(locale__language_code="en")
-    return scale._publish_template(
+    return scale.publish_template(
         index,
         slug=f"queries-{blocks}",
         title=f"{blocks} blocks",

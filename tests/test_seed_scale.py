@@ -226,7 +226,7 @@ def _align_sequences():
     """The next id of every table is one past its largest, as the generator
     assumes."""
     with connection.cursor() as cursor:
-        for model in scale._written_models():
+        for model in scale.written_models():
             table = model._meta.db_table
             largest = f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{table}"'  # noqa: S608
             cursor.execute(
@@ -379,6 +379,30 @@ def _difference(generated, expected):
             if mine.get(key) != theirs.get(key):
                 return f"row {index} {key}: {mine.get(key)!r} != {theirs.get(key)!r}"
     return None
+
+
+def test_a_plan_the_services_would_refuse_stops_the_seed(prepared):
+    # given a completed handover whose first acceptance comes before its item
+    # was submitted
+    plan = next(p for p in prepared.plans if p.state == Handover.State.COMPLETED)
+    accept = next(action for action in plan.actions if action[0] == "accept")
+    early = dataclasses.replace(plan, actions=[accept, *plan.actions])
+    handovers = Handover.objects.count()
+
+    # when it is played, then the seed stops, says why, and writes nothing
+    with pytest.raises(scale.PlanRefused, match="accept refused: the item is pending"):
+        scale.play(prepared, [early])
+    assert Handover.objects.count() == handovers
+
+
+def test_a_plan_that_ends_elsewhere_than_planned_stops_the_seed(prepared):
+    # given a handover planned to reach review whose leaver never declares
+    plan = next(p for p in prepared.plans if p.state == Handover.State.IN_REVIEW)
+    actions = [action for action in plan.actions if action[0] != "declare"]
+
+    # when it is played, then the seed stops: the services would not review it
+    with pytest.raises(scale.PlanRefused, match="it ends in_progress"):
+        scale.play(prepared, [dataclasses.replace(plan, actions=actions)])
 
 
 def test_seed_scale_builds_a_company_in_mixed_states_and_runs_once(db):

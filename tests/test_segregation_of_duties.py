@@ -28,7 +28,7 @@ from cms.models import (
     ParticipantRole,
 )
 from cms.permissions import can_confirm, roles_of
-from connectors import access
+from connectors.access import services as access
 from connectors.models import AccessAction
 from tests.fixtures.handovers import (
     PASSWORD,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 
+from cms.hooks import HANDOVER_LIST_FILTERS
 from cms.models import ChecklistTemplatePage, Department, Employee, Handover
 
 __all__ = [
@@ -27,7 +28,7 @@ __all__ = [
     "overdue_condition",
 ]
 
-HANDOVER_LIST_FILTERS_HOOK = "baton_handover_list_filters"
+HANDOVER_LIST_FILTERS_HOOK = HANDOVER_LIST_FILTERS
 
 
 def overdue_condition() -> Q:

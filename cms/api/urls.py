@@ -1,9 +1,8 @@
-from importlib import import_module
-
-from django.conf import settings
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
+
+from cms.hooks import api_v1_urls as hooked_api_v1_urls
 
 from . import common  # noqa: F401  (registers the <id:…> path converter)
 from .handovers import (
@@ -53,12 +52,8 @@ router.register("employees", EmployeeViewSet, basename="employee")
 api_v1_urls = [
     *token_urls,
     path("", include(router.urls)),
-    # Other apps' endpoints (e.g. connectors), named in settings.
-    *(
-        pattern
-        for module in settings.BATON_API_V1_EXTENSIONS
-        for pattern in import_module(module).urlpatterns
-    ),
+    # Other apps' endpoints (e.g. connectors, reports), from their hooks.
+    *hooked_api_v1_urls(),
 ]
 
 # The schema describes the DRF API only (Wagtail's v2 endpoints document

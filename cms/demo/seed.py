@@ -4,12 +4,10 @@ what someone changed (existing users, snippets and templates are left alone)."""
 import datetime
 import logging
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.utils.module_loading import import_string
 from wagtail.models import (
     GroupApprovalTask,
     GroupPagePermission,
@@ -21,6 +19,7 @@ from wagtail.models import (
     WorkflowTask,
 )
 
+from cms.hooks import run_demo_handover_seeders, run_demo_seeders
 from cms.models import (
     ChecklistTemplatePage,
     Department,
@@ -114,9 +113,8 @@ def _seed_basics(*, stdout=None, sales_handover=False):
     indexes = _template_indexes(locales)
     _page_permissions(groups, indexes)
     _workflow(groups, indexes)
-    for seeder in settings.BATON_DEMO_SEEDERS:
-        # Other apps' demo data that templates refer to (e.g. connectors).
-        import_string(seeder)()
+    # Other apps' demo data that templates refer to (e.g. connectors).
+    run_demo_seeders()
     created = _templates(indexes, locales, users["hrhead"])
     employees = _employees(users)
     started = _demo_handover(users, employees)
@@ -352,8 +350,7 @@ def _sales_handover(users, employees):
         manager=users["manager"],
         it_users=[users["it"]],
     )
-    for seeder in settings.BATON_DEMO_HANDOVER_SEEDERS:
-        import_string(seeder)(handover=handover, actor=users["hr"])
+    run_demo_handover_seeders(handover=handover, actor=users["hr"])
     return handover
 
 

@@ -1,21 +1,17 @@
-from .audit import AuditChainCheckpoint, AuditDatabaseCheckpoint
+from .audit import AuditChainCheckpoint, AuditDatabaseCheckpoint, AuditEvent
 from .employees import Employee
 from .handovers import (
-    Attachment,
-    AuditEvent,
     Certificate,
-    Comment,
     Handover,
     HandoverGroupObjectPermission,
     HandoverUserObjectPermission,
-    Item,
-    ItemVersion,
     Participant,
     ParticipantRole,
-    Signature,
 )
 from .intake import ResignationEvent, StartRule
+from .items import Attachment, Comment, Item, ItemVersion
 from .pages import ChecklistTemplatePage, TemplateIndexPage
+from .signatures import Signature
 from .snippets import Department, Role
 
 __all__ = [

@@ -1,14 +1,16 @@
-"""Signed checkpoints of the audit trail: what the server last vouched for, so
-that removing events (a chain's tail, whole chains, the whole table) shows.
+"""The audit trail: its events (``AuditEvent``, append-only and hash-chained
+per handover), and signed checkpoints of it — what the server last vouched
+for, so that removing events (a chain's tail, whole chains, the whole table)
+shows.
 
 On PostgreSQL, triggers (migration cms 0006) refuse DELETE and TRUNCATE on
-both tables, UPDATE on database checkpoints, and any UPDATE of a chain
+both checkpoint tables, UPDATE on database checkpoints, and any UPDATE of a chain
 checkpoint that does not move it forward."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["AuditChainCheckpoint", "AuditDatabaseCheckpoint"]
+__all__ = ["AuditChainCheckpoint", "AuditDatabaseCheckpoint", "AuditEvent"]
 
 
 class AuditChainCheckpoint(models.Model):
@@ -60,3 +62,38 @@ class AuditDatabaseCheckpoint(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.created_at:%Y-%m-%d %H:%M}: {self.events} events"
+
+
+class AuditEvent(models.Model):
+    """Append-only and hash-chained per handover. On PostgreSQL a trigger refuses
+    UPDATE and DELETE; ``manage.py verify_audit`` re-computes the chains."""
+
+    handover = models.ForeignKey(
+        "cms.Handover", on_delete=models.PROTECT, related_name="audit_events"
+    )
+    sequence = models.PositiveIntegerField()
+    # Plain values, not foreign keys: deleting a user must not rewrite history.
+    actor_id = models.BigIntegerField(null=True)
+    actor_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=16, blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=32)
+    object_id = models.CharField(max_length=64)
+    before_hash = models.CharField(max_length=64, blank=True)
+    after_hash = models.CharField(max_length=64, blank=True)
+    details = models.JSONField(default=dict)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["handover", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["handover", "sequence"], name="unique_audit_sequence"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.handover_id}#{self.sequence} {self.action}"

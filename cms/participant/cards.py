@@ -1,5 +1,6 @@
 """One item on the handover page, shaped for ``includes/item.html``: what it
-holds, who may do what with it now, its threads, signatures and history."""
+holds, who may do what with it now (the services' checks say), its threads,
+signatures and history."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -16,24 +17,26 @@ from checklist_blocks.registry import UnknownKind, get_kind
 from cms import selectors
 from cms.models import (
     Comment,
-    Handover,
     Item,
     ItemVersion,
     ParticipantRole,
     Signature,
 )
-from cms.permissions import can_confirm, can_fill
-from cms.services.confirming import INTENT, RESOLVED_INTENT
+from cms.services.assigning import item_assign_check
+from cms.services.confirming import (
+    INTENT,
+    RESOLVED_INTENT,
+    item_accept_check,
+    resolved_upstream_unsigned,
+)
+from cms.services.discussion import comment_add_check, comment_resolve_check
+from cms.services.items import item_update_check
 
 from .content import item_entries, item_history, person_name, split_empty, upstream_rows
 from .item_forms import item_controls
-from .listing import ACCEPT_DECISIONS, FILLABLE_STATES
+from .listing import ACCEPT_DECISIONS
 
 __all__ = ["Failure", "ItemCard", "item_card", "signature_rows", "versions_by_item"]
-
-# Who may split the work between successors, and while the handover allows it
-# (the services' rules, mirrored so the page offers only what would succeed).
-ASSIGNABLE_STATES = (Handover.State.DRAFT, Handover.State.IN_PROGRESS)
 
 
 @dataclass
@@ -177,7 +180,7 @@ def signature_rows(signatures) -> list[dict]:
     ]
 
 
-def _threads(item: Item, user, filler: bool) -> tuple[list, list]:
+def _threads(item: Item, user) -> tuple[list, list]:
     comments = list(item.comment_list)
     answers = {}
     for comment in comments:
@@ -188,7 +191,7 @@ def _threads(item: Item, user, filler: bool) -> tuple[list, list]:
             question=comment,
             answers=answers.get(comment.pk, []),
             can_resolve=comment.resolved_at is None
-            and (comment.author_id == user.pk or filler),
+            and comment_resolve_check(actor=user, comment=comment, item=item) is None,
         )
         for comment in comments
         if comment.is_question
@@ -211,31 +214,28 @@ def item_card(
     versions,
     users,
     failure,
-    assigner,
+    roles,
     team,
 ) -> ItemCard:
+    """``roles``: the viewer's on the handover. What the card offers is what
+    the services' checks allow now (a hidden item: nothing to fill or
+    confirm, it needs no handing over)."""
     item.handover = handover  # shares the permission cache and saves a query
     comments = list(item.comment_list)
     resolved = sum(1 for comment in comments if comment.resolved_at)
     for signature in item.signature_list:
         signature.item = item
     acceptance = _acceptance(item)
-    filler = can_fill(user, item)
-    open_for_work = handover.state == Handover.State.IN_PROGRESS
-    # A hidden item needs no handing over: nothing to fill or confirm.
-    fill_now = visible and filler and open_for_work and item.state in FILLABLE_STATES
-    resolved_unsigned = (
-        bool((item.provenance or {}).get("resolved_upstream"))
-        and item.state == Item.State.NOT_APPLICABLE
-        and acceptance is None
-    )
-    confirm_now = (
+    fill_now = item_update_check(actor=user, item=item, visible=visible) is None
+    resolved_unsigned = resolved_upstream_unsigned(item)
+    confirm_now = item_accept_check(actor=user, item=item, visible=visible) is None
+    # Successors are given the items they confirm, until those are done.
+    assignable = (
         visible
-        and open_for_work
-        and (item.state == Item.State.SUBMITTED or resolved_unsigned)
-        and can_confirm(user, item)
+        and item.confirmed_by_role == ParticipantRole.SUCCESSOR
+        and not item.is_done
     )
-    threads, notes = _threads(item, user, filler)
+    threads, notes = _threads(item, user)
     entries, empty_labels = split_empty(item_entries(item))
     upstream = upstream_rows(item)
     card = ItemCard(
@@ -251,8 +251,7 @@ def item_card(
         condition_text=describe_condition(item.condition),
         can_fill=fill_now,
         can_confirm=confirm_now,
-        can_discuss=visible
-        and handover.state in (Handover.State.IN_PROGRESS, Handover.State.IN_REVIEW),
+        can_discuss=visible and comment_add_check(actor=user, item=item) is None,
         threads=threads,
         notes=notes,
         attachments=list(item.attachment_list),
@@ -260,11 +259,8 @@ def item_card(
         history=item_history(item, versions.get(item.pk, []), users),
         form_version=item.version,
         intents={decision: str(text) for decision, text in INTENT.items()},
-        can_assign=assigner
-        and visible
-        and handover.state in ASSIGNABLE_STATES
-        and item.confirmed_by_role == ParticipantRole.SUCCESSOR
-        and not item.is_done,
+        can_assign=assignable
+        and item_assign_check(actor=user, item=item, roles=roles) is None,
         assign_value=str(item.assignee_id or ""),
         upstream=upstream,
         acceptance=acceptance,

@@ -21,13 +21,13 @@ from django.db.models.fields.json import KeyTransform
 
 from cms.models import Comment, Handover, Item, ParticipantRole, Signature
 from cms.selectors import field_answer_annotations
+from cms.services.items import FILLABLE_STATES
 from cms.services.review import item_is_visible
 
 from .filters import NO_SECTION, ONE_PAGE_UP_TO, PAGE_SIZE, Filters, Pager
 from .forms import ItemFilterForm
 
 __all__ = [
-    "FILLABLE_STATES",
     "Overview",
     "SectionCount",
     "handover_overview",
@@ -35,7 +35,6 @@ __all__ = [
     "resolved_items_to_confirm",
 ]
 
-FILLABLE_STATES = (Item.State.PENDING, Item.State.RETURNED)
 ACCEPT_DECISIONS = Signature.ACCEPT_DECISIONS
 # A condition that matches no row (Django compiles it away).
 NOTHING = Q(pk__in=[])
@@ -217,7 +216,9 @@ def resolved_to_confirm_q(handover, user, roles) -> Q:
 
 def waiting_q(handover: Handover, user, roles) -> Q:
     """Items the viewer can act on now: fill, confirm (or accept what was
-    resolved upstream), or answer a question someone else asked."""
+    resolved upstream), or answer a question someone else asked. The rules of
+    ``item_update_check`` and ``item_accept_check`` in SQL, to count every
+    item of a handover in one query; a card asks the checks themselves."""
     waiting = NOTHING
     if handover.state == Handover.State.IN_PROGRESS:
         waiting |= Q(filled_by_role__in=roles, state__in=FILLABLE_STATES)

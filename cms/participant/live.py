@@ -4,10 +4,9 @@ participant sees of it changes (the state endpoint answers 304 until then)."""
 import hashlib
 import json
 
-from django.conf import settings
 from django.db.models import Count, Max, Sum
-from django.utils.module_loading import import_string
 
+from cms.hooks import live_fingerprints
 from cms.models import Certificate, Comment, Handover, Item, Participant, Signature
 
 __all__ = ["handover_etag"]
@@ -51,10 +50,7 @@ def handover_etag(handover: Handover) -> str:
             participants["count"],
             participants["last"],
             # What other apps show on the page (e.g. connector block status).
-            *(
-                import_string(source)(handover)
-                for source in settings.BATON_LIVE_FINGERPRINTS
-            ),
+            *live_fingerprints(handover),
         ]
     )
     return hashlib.sha256(fingerprint.encode()).hexdigest()[:20]

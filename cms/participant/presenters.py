@@ -1,22 +1,26 @@
 """What the participant pages show: a handover, its sections and one page of
-its items, shaped for the templates. Reads only; every permission comes from
-the selectors and ``cms.permissions``."""
+its items, shaped for the templates. Reads only; what the page offers to do is
+what the services' checks allow (``handover_approve_check``…)."""
 
 import hashlib
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.utils.module_loading import import_string
-
 from cms import selectors
+from cms.hooks import item_notes
 from cms.models import Employee, Handover, ParticipantRole, Signature
 from cms.permissions import roles_of
+from cms.services.approval import handover_approve_check, handover_reopen_check
 from cms.services.confirming import INTENT
+from cms.services.participants import (
+    participant_add_check,
+    participant_remove_check,
+)
 from cms.services.review import (
     APPROVAL_INTENT,
     DECLARATION_INTENT,
     SECTION_APPROVAL_INTENT,
     handover_blockers,
+    handover_declare_check,
     item_is_visible,
 )
 from cms.services.visibility import hidden_reason
@@ -29,8 +33,6 @@ from .listing import Overview, SectionCount, handover_overview, page_item_ids
 from .live import handover_etag
 
 __all__ = ["Failure", "handover_page"]
-
-ASSIGNING_ROLES = frozenset({ParticipantRole.HR, ParticipantRole.MANAGER})
 
 
 @dataclass
@@ -164,7 +166,6 @@ def handover_page(
     versions, users = versions_by_item(ids)
     participants = list(handover.participants.select_related("user").order_by("pk"))
     team = "-".join(str(participant.pk) for participant in participants)
-    assigner = bool(roles & ASSIGNING_ROLES)
     handover_signatures = list(
         handover.signatures.filter(item__isnull=True).select_related("signer")
     )
@@ -183,7 +184,7 @@ def handover_page(
             versions=versions,
             users=users,
             failure=failure,
-            assigner=assigner,
+            roles=roles,
             team=team,
         )
         for item in items
@@ -192,8 +193,8 @@ def handover_page(
         if not card.visible:
             card.hidden_reason = hidden_reason(card.item.condition, overview.labels)
     by_item = {card.item.pk: card for card in cards}
-    for source in settings.BATON_ITEM_NOTES:
-        for item_id, notes in import_string(source)(items=items, user=user).items():
+    for notes_by_item in item_notes(items=items, user=user):
+        for item_id, notes in notes_by_item.items():
             card = by_item[item_id]
             card.extra_notes += notes
             digest = hashlib.sha256("\n".join(notes).encode()).hexdigest()[:8]
@@ -206,22 +207,22 @@ def handover_page(
         for s in handover_signatures
         if s.decision == Signature.Decision.APPROVE and not s.section_block_id
     ]
-    manager = ParticipantRole.MANAGER in roles
+
+    def may(check, **details) -> bool:
+        return check(actor=user, handover=handover, roles=roles, **details) is None
+
     allowed = {
-        "declare": ParticipantRole.LEAVER in roles
-        and handover.state == Handover.State.IN_PROGRESS
-        and not declarations,
-        "approve_sections": manager
-        and handover.state in (Handover.State.IN_PROGRESS, Handover.State.IN_REVIEW),
-        "approve": manager and handover.state == Handover.State.IN_REVIEW,
-        "reopen": manager and handover.state == Handover.State.IN_REVIEW,
-        "participant_add": assigner and handover.is_open,
+        "declare": may(handover_declare_check, declared=bool(declarations)),
+        "approve_sections": may(handover_approve_check, section=True),
+        "approve": may(handover_approve_check),
+        "reopen": may(handover_reopen_check),
+        "participant_add": may(participant_add_check),
         "accept_resolved": overview.resolved_to_confirm > 1,
     }
     panel = _participant_panel(
         participants,
         overview.open_by_assignee,
-        removable=ParticipantRole.HR in roles and handover.is_open,
+        removable=may(participant_remove_check),
     )
     for person in panel["successors"]:
         allowed[person.remove_form] = person.removable

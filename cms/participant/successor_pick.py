@@ -217,7 +217,7 @@ def successor_pick(request, handover_id):
 
 
 def successor_panel(*, request, handover) -> str:
-    """On the participant page (``BATON_PARTICIPANT_PANELS``): the manager of a
+    """On the participant page (hook ``baton_participant_panels``): the manager of a
     handover waiting for its successor is asked to pick one."""
     if not request.user.is_authenticated or not waits_for_successor(handover):
         return ""

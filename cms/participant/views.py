@@ -1,7 +1,6 @@
 """Participant pages that read: my handovers, one handover, its live state, and
 attachment downloads. Writes live in ``actions``."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import (
@@ -15,13 +14,13 @@ from django.http import Http404, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from cms import selectors
 from cms.errors import NotFound
 from cms.files import private_file_response
+from cms.hooks import participant_panels
 from cms.models import Handover, Participant, ParticipantRole
 from cms.permissions import is_hr_admin, is_own_handover
 
@@ -144,10 +143,7 @@ def render_detail(request, handover, *, failure: Failure | None = None, status=2
     )
     certificate = selectors.certificate_for(handover=handover)
     context["certificate"] = certificate if certificate and certificate.pdf else None
-    context["extension_panels"] = [
-        import_string(panel)(request=request, handover=handover)
-        for panel in settings.BATON_PARTICIPANT_PANELS
-    ]
+    context["extension_panels"] = participant_panels(request=request, handover=handover)
     # Live updates refresh this view (filters and page), not the whole handover.
     context["page_url_base"] = reverse("participant:detail", args=[handover.pk])
     context["page_url"] = context["page_url_base"] + context["query"]

@@ -1,10 +1,11 @@
 """Every write to handovers goes through these functions: admin, participant
 pages, API and tasks alike."""
 
+from .approval import handover_approve, handover_reopen
+from .assigning import item_assign
 from .confirming import (
     INTENT,
     item_accept,
-    item_assign,
     item_return,
     items_accept,
     resolved_upstream_unsigned,
@@ -44,12 +45,10 @@ from .provenance import item_ignore_upstream, item_take_upstream
 from .review import (
     field_answers,
     handover_advance,
-    handover_approve,
     handover_blockers,
     handover_cancel,
     handover_content,
     handover_declare,
-    handover_reopen,
 )
 from .signing import RequestMeta
 from .start_rules import StartPlan, StartPlanner, start_plan

@@ -1,28 +1,28 @@
-"""Confirming items: accept, accept with remarks, return, assign — signatures."""
+"""Confirming items: accept, accept with remarks, return — signatures.
+Each action has its check (``item_accept_check``…), asked by the service and
+by every screen that offers the action."""
+
+from functools import partial
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from cms.errors import Conflict, InvalidInput, PermissionDenied
-from cms.models import (
-    Comment,
-    Handover,
-    Item,
-    Participant,
-    ParticipantRole,
-    Signature,
-)
+from cms.errors import Conflict, InvalidInput
+from cms.models import Comment, Item, ParticipantRole, Signature
 
-from .common import ASSIGN, CONFIRM, announce, require_not_leaver, require_open
-from .items import (
-    _audit,
-    _bump,
-    _check_version,
-    _confirm_role,
-    _snapshot,
-    _visible_item,
-    item_content,
+from .common import (
+    CONFIRM,
+    LATEST,
+    Refusal,
+    announce,
+    confirm_refusal,
+    leaver_refusal,
+    open_refusal,
+    require,
+    state_refusal,
+    version_refusal,
 )
+from .items import _audit, _bump, _snapshot, _visible_item, item_content
 from .review import handover_advance
 from .signing import (
     NO_REQUEST,
@@ -30,14 +30,16 @@ from .signing import (
     records_failed_signatures,
     signature_create,
 )
-from .visibility import require_shown
+from .visibility import shown_refusal
 
 __all__ = [
     "INTENT",
     "RESOLVED_INTENT",
     "item_accept",
-    "item_assign",
+    "item_accept_check",
+    "item_confirm_refusal",
     "item_return",
+    "item_return_check",
     "items_accept",
     "resolved_upstream_unsigned",
 ]
@@ -95,20 +97,58 @@ def resolved_upstream_unsigned(item: Item) -> bool:
     )
 
 
-def _confirm_role_of(actor, item) -> str:
-    """The role the actor confirms ``item`` in; never the leaver's own items."""
-    require_not_leaver(actor, item.handover, CONFIRM)
-    return _confirm_role(actor, item)
+# Checks ----------------------------------------------------------------------
+#
+# ``visible``: whether the item's condition shows it, when the caller knows
+# (a page that listed it); otherwise the check reads the answers (one query).
+
+
+def item_confirm_refusal(actor, item: Item) -> Refusal | None:
+    """Whether ``actor`` is the one who confirms ``item`` (never the leaver on
+    their own handover): asked before a signer is asked for their password."""
+    return leaver_refusal(actor, item.handover, CONFIRM) or confirm_refusal(actor, item)
+
+
+def item_accept_check(
+    *, actor, item: Item, visible=None, version=LATEST
+) -> Refusal | None:
+    """May ``actor`` accept ``item`` now? What the handover page and the API
+    call "can confirm". An open question on the item still stops the
+    acceptance itself, with its own message."""
+    return (
+        item_confirm_refusal(actor, item)
+        or open_refusal(item.handover)
+        or shown_refusal(item, visible=visible)
+        or version_refusal(item, version)
+        or _acceptable_refusal(item)
+    )
+
+
+def _acceptable_refusal(item: Item) -> Refusal | None:
+    if item.state == Item.State.SUBMITTED or resolved_upstream_unsigned(item):
+        return None
+    return Refusal(partial(Conflict, _("Only a submitted item can be accepted.")))
+
+
+def item_return_check(
+    *, actor, item: Item, visible=None, version=LATEST
+) -> Refusal | None:
+    """May ``actor`` return ``item`` with a question now?"""
+    return (
+        item_confirm_refusal(actor, item)
+        or open_refusal(item.handover)
+        or shown_refusal(item, visible=visible)
+        or version_refusal(item, version)
+        or state_refusal(
+            item, {Item.State.SUBMITTED}, _("Only a submitted item can be returned.")
+        )
+    )
 
 
 def _accept_one(*, actor, item, version, remarks, method, meta) -> Item:
-    role = _confirm_role_of(actor, item)
-    require_open(item.handover)
-    require_shown(item)
-    _check_version(item, version)
+    require(item_accept_check(actor=actor, item=item, version=version))
+    role = item.confirmed_by_role
     resolved = resolved_upstream_unsigned(item)
-    if item.state != Item.State.SUBMITTED and not resolved:
-        raise Conflict(_("Only a submitted item can be accepted."))
     if item.comments.filter(is_question=True, resolved_at__isnull=True).exists():
         raise Conflict(_("An open question on this item must be resolved first."))
     decision = (
@@ -171,7 +211,7 @@ def item_accept(
 ) -> Item:
     """Accept (or accept with remarks): a signature over the content shown."""
     item, _roles = _visible_item(actor, item)
-    _confirm_role_of(actor, item)
+    require(item_confirm_refusal(actor, item))
     method = reauthenticate(
         user=actor,
         credentials=credentials or {"password": password},
@@ -207,7 +247,7 @@ def items_accept(
     locked = []
     for item_id, version in items:
         item, _roles = _visible_item(actor, item_id)
-        _confirm_role_of(actor, item)
+        require(item_confirm_refusal(actor, item))
         locked.append((item, version))
     method = reauthenticate(
         user=actor,
@@ -245,9 +285,8 @@ def item_return(
 ) -> Item:
     """Return with a question: a signature, and an open question on the item."""
     item, _roles = _visible_item(actor, item)
-    role = _confirm_role_of(actor, item)
-    require_open(item.handover)
-    require_shown(item)
+    require(item_return_check(actor=actor, item=item, version=version))
+    role = item.confirmed_by_role
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(fields={"reason": [_("Say what is missing or unclear.")]})
@@ -257,9 +296,6 @@ def item_return(
         meta=meta,
         handover=item.handover,
     )
-    _check_version(item, version)
-    if item.state != Item.State.SUBMITTED:
-        raise Conflict(_("Only a submitted item can be returned."))
     before = _snapshot(item)
     signature = _sign(
         actor=actor,
@@ -294,48 +330,4 @@ def item_return(
         item=item,
         details={"reason": reason},
     )
-    return item
-
-
-@transaction.atomic
-def item_assign(*, actor, item, successor, version=None, meta=NO_REQUEST) -> Item:
-    """Give an item to one of the handover's successors (HR or the manager).
-    With ``version``, a concurrent change to the item is refused (409)."""
-    item, roles = _visible_item(actor, item)
-    require_not_leaver(actor, item.handover, ASSIGN)
-    if not roles & {ParticipantRole.HR, ParticipantRole.MANAGER}:
-        raise PermissionDenied(_("Only HR or the manager can assign items."))
-    require_open(item.handover, Handover.State.DRAFT, Handover.State.IN_PROGRESS)
-    if version is not None:
-        _check_version(item, version)
-    if (
-        successor is not None
-        and not Participant.objects.filter(
-            handover=item.handover, user=successor, role=ParticipantRole.SUCCESSOR
-        ).exists()
-    ):
-        raise InvalidInput(
-            fields={"successor": [_("Choose one of this handover's successors.")]}
-        )
-    before = _snapshot(item)
-    previous = item.assignee_id
-    item.assignee = successor
-    _bump(
-        item,
-        actor=actor,
-        action="assign",
-        changes={"assignee": [previous, getattr(successor, "pk", None)]},
-    )
-    _audit(
-        item,
-        actor=actor,
-        role=ParticipantRole.HR
-        if ParticipantRole.HR in roles
-        else ParticipantRole.MANAGER,
-        action="item.assigned",
-        before=before,
-        meta=meta,
-        details={"assignee": getattr(successor, "pk", None)},
-    )
-    announce(item.handover, "item.assigned", actor=actor, item=item)
     return item

@@ -1,7 +1,9 @@
-"""Questions, answers and attachments on items."""
+"""Questions, answers and attachments on items. Each action has its check
+(``comment_add_check``…), asked by the service and by the pages."""
 
 import hashlib
 import mimetypes
+from functools import partial
 from pathlib import PurePath
 
 from django.conf import settings
@@ -10,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cms.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from cms.errors import InvalidInput, NotFound, PermissionDenied
 from cms.models import (
     Attachment,
     Comment,
@@ -20,15 +22,27 @@ from cms.models import (
 from cms.permissions import can_fill
 
 from .audit import audit_record
-from .common import announce, require_open, require_visible
-from .items import _audit, _bump, _fill_role, _snapshot, _visible_item
+from .common import (
+    FILLABLE_STATES,
+    Refusal,
+    announce,
+    fill_refusal,
+    open_refusal,
+    require,
+    require_visible,
+    state_refusal,
+)
+from .items import _audit, _bump, _snapshot, _visible_item
 from .signing import NO_REQUEST
 
 __all__ = [
     "ALLOWED_UPLOAD_TYPES",
     "attachment_add",
+    "attachment_add_check",
     "comment_add",
+    "comment_add_check",
     "comment_resolve",
+    "comment_resolve_check",
 ]
 
 ALLOWED_UPLOAD_TYPES = {
@@ -62,6 +76,45 @@ _SIGNATURES = {
     ".zip": (b"PK\x03\x04", b"PK\x05\x06"),
 }
 
+# Checks ------------------------------------------------------------------------
+
+
+def comment_add_check(*, actor, item: Item) -> Refusal | None:
+    """May ``actor`` ask or answer a question on ``item`` now? Everyone who
+    sees the handover, while it is in progress or in review."""
+    return open_refusal(
+        item.handover, Handover.State.IN_PROGRESS, Handover.State.IN_REVIEW
+    )
+
+
+def comment_resolve_check(*, actor, comment: Comment, item=None) -> Refusal | None:
+    """May ``actor`` mark ``comment`` resolved? A question, by its asker or by
+    whoever fills the item (``item``: the comment's, when the caller has it)."""
+    if not comment.is_question:
+        return Refusal(partial(InvalidInput, _("Only questions can be resolved.")))
+    if actor.pk == comment.author_id or can_fill(actor, item or comment.item):
+        return None
+    return Refusal(
+        partial(
+            PermissionDenied,
+            _("Only the asker or the person who fills the item can resolve it."),
+        )
+    )
+
+
+def attachment_add_check(*, actor, item: Item) -> Refusal | None:
+    """May ``actor`` attach a file to ``item`` now? Its filler, while filling."""
+    return (
+        fill_refusal(actor, item)
+        or open_refusal(item.handover)
+        or state_refusal(
+            item,
+            FILLABLE_STATES,
+            _("Attachments can be added while the item is being filled."),
+        )
+    )
+
+
 # Questions and attachments -------------------------------------------------------
 
 
@@ -70,7 +123,7 @@ def comment_add(
     *, actor, item, body: str, question=None, is_question=False, meta=NO_REQUEST
 ) -> Comment:
     item, roles = _visible_item(actor, item)
-    require_open(item.handover, Handover.State.IN_PROGRESS, Handover.State.IN_REVIEW)
+    require(comment_add_check(actor=actor, item=item))
     body = (body or "").strip()
     if not body:
         raise InvalidInput(fields={"body": [_("Write something first.")]})
@@ -124,14 +177,9 @@ def comment_resolve(*, actor, comment, meta=NO_REQUEST) -> Comment:
     except Comment.DoesNotExist as error:
         raise NotFound() from error
     roles = require_visible(actor, comment.item.handover)
-    if not comment.is_question:
-        raise InvalidInput(_("Only questions can be resolved."))
-    if comment.resolved_at is not None:
+    if comment.resolved_at is not None and comment.is_question:
         return comment
-    if actor.pk != comment.author_id and not can_fill(actor, comment.item):
-        raise PermissionDenied(
-            _("Only the asker or the person who fills the item can resolve it.")
-        )
+    require(comment_resolve_check(actor=actor, comment=comment))
     comment.resolved_at = timezone.now()
     comment.resolved_by = actor
     comment.save(update_fields=["resolved_at", "resolved_by"])
@@ -159,10 +207,8 @@ def _safe_filename(name: str) -> str:
 def attachment_add(*, actor, item, uploaded_file, meta=NO_REQUEST) -> Attachment:
     """Store an upload privately after checking its size, extension and content."""
     item, _roles = _visible_item(actor, item)
-    role = _fill_role(actor, item)
-    require_open(item.handover)
-    if item.state not in (Item.State.PENDING, Item.State.RETURNED):
-        raise Conflict(_("Attachments can be added while the item is being filled."))
+    require(attachment_add_check(actor=actor, item=item))
+    role = item.filled_by_role
     filename = _safe_filename(uploaded_file.name)
     extension = PurePath(filename).suffix.lower()
     if extension not in ALLOWED_UPLOAD_TYPES:

@@ -1,4 +1,6 @@
-"""Filling items: answers, submission, "not applicable"; shared item helpers."""
+"""Filling items: answers, submission, "not applicable"; shared item helpers.
+Each action has its check (``item_update_check``…): the one place its rules
+live, asked by the service and by every screen that offers the action."""
 
 import jsonschema
 from django.db import transaction
@@ -7,29 +9,39 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from checklist_blocks.registry import get_kind, schema_for_field
-from cms.errors import Conflict, InvalidInput, PermissionDenied
-from cms.models import (
-    Item,
-    ItemVersion,
-    ParticipantRole,
-)
-from cms.permissions import can_confirm, can_fill
+from cms.errors import InvalidInput
+from cms.models import Item, ItemVersion
 
 from .audit import audit_record
-from .common import announce, lock_item, require_open, require_visible
+from .common import (
+    FILLABLE_STATES,
+    LATEST,
+    Refusal,
+    announce,
+    fill_refusal,
+    lock_item,
+    open_refusal,
+    require,
+    require_visible,
+    state_refusal,
+    version_refusal,
+)
 from .merge_patch import changed_paths, merge_patch
 from .signing import NO_REQUEST
-from .visibility import require_shown
-
-# Reads that shape what a signer sees ------------------------------------------
-
+from .visibility import shown_refusal
 
 __all__ = [
+    "FILLABLE_STATES",
     "item_content",
     "item_mark_not_applicable",
+    "item_mark_not_applicable_check",
     "item_submit",
+    "item_submit_check",
     "item_update",
+    "item_update_check",
 ]
+
+# Reads that shape what a signer sees ------------------------------------------
 
 
 def item_content(item: Item) -> dict:
@@ -54,23 +66,7 @@ def _snapshot(item: Item) -> dict:
 
 
 def _check_version(item: Item, version) -> None:
-    try:
-        version = int(version)
-    except (TypeError, ValueError) as error:
-        raise InvalidInput(
-            _("The item version is missing."),
-            fields={"version": [_("Send the version you last saw.")]},
-        ) from error
-    if item.version != version:
-        raise Conflict(
-            _(
-                "Someone changed this item since you opened it (you had version "
-                "%(yours)d, it is now %(current)d). Review the current content and "
-                "try again."
-            )
-            % {"yours": version, "current": item.version},
-            extra={"current_version": item.version},
-        )
+    require(version_refusal(item, version))
 
 
 def _bump(item: Item, *, actor, action: str, changes: dict) -> None:
@@ -108,21 +104,67 @@ def _visible_item(actor, item_id_or_item) -> tuple[Item, set[str]]:
 
 
 def _fill_role(actor, item: Item) -> str:
-    if not can_fill(actor, item):
-        raise PermissionDenied(
-            _("This item is filled by the %(role)s.")
-            % {"role": ParticipantRole(item.filled_by_role).label.lower()}
-        )
+    require(fill_refusal(actor, item))
     return item.filled_by_role
 
 
-def _confirm_role(actor, item: Item) -> str:
-    if not can_confirm(actor, item):
-        raise PermissionDenied(
-            _("This item is confirmed by its %(role)s.")
-            % {"role": ParticipantRole(item.confirmed_by_role).label.lower()}
+# Checks ----------------------------------------------------------------------
+#
+# ``visible``: whether the item's condition shows it, when the caller knows
+# (a page that listed it); otherwise the check reads the answers (one query).
+
+SUBMITTED_NOT_CHANGED = _(
+    "This item was submitted; it can be changed again once it is returned."
+)
+
+
+def item_update_check(
+    *, actor, item: Item, visible=None, version=LATEST
+) -> Refusal | None:
+    """May ``actor`` change ``item``'s answers now? What the handover page
+    and the API call "can fill": the forms to fill, submit, mark not
+    applicable and attach are offered when this allows it."""
+    return (
+        fill_refusal(actor, item)
+        or open_refusal(item.handover)
+        or shown_refusal(item, visible=visible)
+        or state_refusal(item, FILLABLE_STATES, SUBMITTED_NOT_CHANGED)
+        or version_refusal(item, version)
+    )
+
+
+def item_submit_check(
+    *, actor, item: Item, visible=None, version=LATEST
+) -> Refusal | None:
+    """May ``actor`` submit ``item`` now (what it still misses aside)?"""
+    return (
+        fill_refusal(actor, item)
+        or open_refusal(item.handover)
+        or shown_refusal(item, visible=visible)
+        or version_refusal(item, version)
+        or state_refusal(
+            item,
+            FILLABLE_STATES,
+            _("Only an item to fill or a returned item can be submitted."),
         )
-    return item.confirmed_by_role
+    )
+
+
+def item_mark_not_applicable_check(
+    *, actor, item: Item, visible=None, version=LATEST
+) -> Refusal | None:
+    """May ``actor`` propose that ``item`` does not apply, now?"""
+    return (
+        fill_refusal(actor, item)
+        or open_refusal(item.handover)
+        or shown_refusal(item, visible=visible)
+        or version_refusal(item, version)
+        or state_refusal(
+            item,
+            FILLABLE_STATES,
+            _("Only an item to fill or a returned item can be marked."),
+        )
+    )
 
 
 # Filling ---------------------------------------------------------------------
@@ -189,14 +231,8 @@ def item_update(*, actor, item, version, data: dict, meta=NO_REQUEST) -> Item:
     provenance. Keeps a version with each changed field's old and new value and
     marks only those fields as typed by a person, so no sync overwrites them."""
     item, _roles = _visible_item(actor, item)
-    role = _fill_role(actor, item)
-    require_open(item.handover)
-    require_shown(item)
-    if item.state not in (Item.State.PENDING, Item.State.RETURNED):
-        raise Conflict(
-            _("This item was submitted; it can be changed again once it is returned.")
-        )
-    _check_version(item, version)
+    require(item_update_check(actor=actor, item=item, version=version))
+    role = item.filled_by_role
     merged = _validate_data(item, data)
     changes = _changes(item, merged)
     if not changes:
@@ -239,12 +275,8 @@ def _missing_for_submit(item: Item) -> list[str]:
 @transaction.atomic
 def item_submit(*, actor, item, version, meta=NO_REQUEST) -> Item:
     item, _roles = _visible_item(actor, item)
-    role = _fill_role(actor, item)
-    require_open(item.handover)
-    require_shown(item)
-    _check_version(item, version)
-    if item.state not in (Item.State.PENDING, Item.State.RETURNED):
-        raise Conflict(_("Only an item to fill or a returned item can be submitted."))
+    require(item_submit_check(actor=actor, item=item, version=version))
+    role = item.filled_by_role
     problems = _missing_for_submit(item)
     if problems:
         raise InvalidInput(problems[0], fields={"item": problems})
@@ -269,15 +301,11 @@ def item_mark_not_applicable(*, actor, item, version, reason: str, meta=NO_REQUE
     """The filler says the item does not apply; the confirmer confirms it like
     any other submission."""
     item, _roles = _visible_item(actor, item)
-    role = _fill_role(actor, item)
-    require_open(item.handover)
-    require_shown(item)
-    _check_version(item, version)
+    require(item_mark_not_applicable_check(actor=actor, item=item, version=version))
+    role = item.filled_by_role
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(fields={"reason": [_("Say why this item does not apply.")]})
-    if item.state not in (Item.State.PENDING, Item.State.RETURNED):
-        raise Conflict(_("Only an item to fill or a returned item can be marked."))
     before = _snapshot(item)
     item.state = Item.State.SUBMITTED
     item.not_applicable_reason = reason

@@ -1,6 +1,7 @@
 """Managing a handover's participants. A successor's open work follows the
 successor changes: it moves to whoever takes over, audited, one item version
-each."""
+each. Each action has its check (``participant_add_check``…), asked by the
+service and by the pages."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,16 +14,49 @@ from cms.permissions import grant_role, is_own_handover, revoke_role
 from .audit import audit_record
 from .common import (
     MANAGE,
+    Refusal,
     announce,
+    leaver_refusal,
     lock_handover,
-    require_not_leaver,
-    require_open,
+    open_refusal,
+    require,
     require_role,
+    role_refusal,
 )
 from .roles import role_name
 from .signing import NO_REQUEST
 
-__all__ = ["participant_add", "participant_remove", "participant_replace"]
+__all__ = [
+    "ASSIGNING_ROLES",
+    "participant_add",
+    "participant_add_check",
+    "participant_remove",
+    "participant_remove_check",
+    "participant_replace",
+]
+
+# Who adds successors and splits the successor items between them.
+ASSIGNING_ROLES = frozenset({ParticipantRole.HR, ParticipantRole.MANAGER})
+
+
+def participant_add_check(*, actor, handover, roles=None) -> Refusal | None:
+    """May ``actor`` add people to ``handover`` now (HR in any role, the
+    manager successors)? ``roles``: the actor's roles, when the caller has
+    them."""
+    return (
+        leaver_refusal(actor, handover, MANAGE)
+        or role_refusal(actor, handover, ASSIGNING_ROLES, roles=roles)
+        or open_refusal(handover, *Handover.OPEN_STATES)
+    )
+
+
+def participant_remove_check(*, actor, handover, roles=None) -> Refusal | None:
+    """May ``actor`` remove or replace people on ``handover`` now (HR)?"""
+    return (
+        leaver_refusal(actor, handover, MANAGE)
+        or role_refusal(actor, handover, {ParticipantRole.HR}, roles=roles)
+        or open_refusal(handover, *Handover.OPEN_STATES)
+    )
 
 
 def _name(user) -> str:
@@ -161,11 +195,10 @@ def participant_add(
     """Add someone in a role. A successor who is now the only one takes every
     successor item nobody has."""
     handover = lock_handover(getattr(handover, "pk", handover))
-    require_not_leaver(actor, handover, MANAGE)
+    require(participant_add_check(actor=actor, handover=handover))
     acting_role = require_role(
         actor, handover, ParticipantRole.HR, ParticipantRole.MANAGER
     )
-    require_open(handover, *Handover.OPEN_STATES)
     _check_new(handover, user=user, role=role, acting_role=acting_role)
     participant = _create(
         actor=actor,
@@ -194,9 +227,8 @@ def participant_remove(*, actor, handover, user, role: str, meta=NO_REQUEST) -> 
     successor when exactly one remains, else to nobody (a blocker says so);
     what they accepted stays theirs."""
     handover = lock_handover(getattr(handover, "pk", handover))
-    require_not_leaver(actor, handover, MANAGE)
-    acting_role = require_role(actor, handover, ParticipantRole.HR)
-    require_open(handover, *Handover.OPEN_STATES)
+    require(participant_remove_check(actor=actor, handover=handover))
+    acting_role = ParticipantRole.HR
     if role == ParticipantRole.LEAVER:
         raise InvalidInput(
             fields={"role": [_("The departing employee cannot be removed.")]}
@@ -247,9 +279,8 @@ def participant_replace(
     replacement gets the role and, for a successor, every item of ``user`` not
     accepted yet."""
     handover = lock_handover(getattr(handover, "pk", handover))
-    require_not_leaver(actor, handover, MANAGE)
-    acting_role = require_role(actor, handover, ParticipantRole.HR)
-    require_open(handover, *Handover.OPEN_STATES)
+    require(participant_remove_check(actor=actor, handover=handover))
+    acting_role = ParticipantRole.HR
     if role == ParticipantRole.LEAVER:
         raise InvalidInput(
             fields={"role": [_("The departing employee cannot be replaced.")]}

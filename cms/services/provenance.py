@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from cms.errors import Conflict, InvalidInput
 from cms.models import Item
 
-from .common import announce, require_open
+from .common import FILLABLE_STATES, announce, require_open
 from .items import _audit, _bump, _check_version, _fill_role, _snapshot, _visible_item
 from .signing import NO_REQUEST
 
@@ -32,7 +32,7 @@ def item_take_upstream(*, actor, item, version, field: str, meta=NO_REQUEST) -> 
     role = _fill_role(actor, item)
     require_open(item.handover)
     _check_version(item, version)
-    if item.state not in (Item.State.PENDING, Item.State.RETURNED):
+    if item.state not in FILLABLE_STATES:
         raise Conflict(
             _("This item was submitted; it can be changed again once it is returned.")
         )

@@ -1,32 +1,35 @@
-"""Progress, the final declaration, review and completion of handovers."""
+"""Progress, the final declaration, moving to review, cancelling; what a
+declaration or an approval signs. Each action has its check
+(``handover_declare_check``…), asked by the service and by the handover page.
+The manager's decisions (approve, reopen) are in ``approval``."""
 
-from django.conf import settings
+from functools import partial
+
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cms.errors import Conflict, InvalidInput
+from cms.hooks import handover_blockers as hooked_blockers
 from cms.models import (
     Comment,
-    Employee,
     Handover,
-    Item,
     ParticipantRole,
     Signature,
 )
 
 from .audit import audit_record
 from .common import (
-    APPROVE,
+    FILLABLE_STATES,
     MANAGE,
-    REOPEN,
+    Refusal,
     announce,
+    leaver_refusal,
     lock_handover,
-    require_not_leaver,
-    require_open,
-    require_role,
+    open_refusal,
+    require,
+    role_refusal,
 )
 from .roles import missing_role_message, missing_roles
 from .signing import (
@@ -43,12 +46,12 @@ __all__ = [
     "SECTION_APPROVAL_INTENT",
     "field_answers",
     "handover_advance",
-    "handover_approve",
     "handover_blockers",
     "handover_cancel",
+    "handover_cancel_check",
     "handover_content",
     "handover_declare",
-    "handover_reopen",
+    "handover_declare_check",
     "item_is_visible",
 ]
 
@@ -100,8 +103,7 @@ def handover_blockers(handover: Handover, items=None) -> list[str]:
         )
     # What other apps know is missing (e.g. a required block not filled yet by
     # its connector).
-    for source in settings.BATON_HANDOVER_BLOCKERS:
-        blockers += import_string(source)(handover)
+    blockers += hooked_blockers(handover)
     return blockers
 
 
@@ -149,6 +151,44 @@ def _handover_signature(
     )
 
 
+# Checks ----------------------------------------------------------------------
+#
+# ``roles``: the actor's roles on the handover, when the caller has them (and so
+# knows the actor sees it); otherwise the check reads them.
+
+
+def handover_declare_check(
+    *, actor, handover: Handover, roles=None, declared=None
+) -> Refusal | None:
+    """May ``actor`` sign the final declaration now? The leaver, once, while
+    the handover is in progress (whether everything they fill is submitted is
+    said when they sign). ``declared``: whether it is signed already, when the
+    caller knows (else one query)."""
+    refusal = role_refusal(
+        actor, handover, {ParticipantRole.LEAVER}, roles=roles
+    ) or open_refusal(handover)
+    if refusal:
+        return refusal
+    if declared is None:
+        declared = handover.signatures.filter(
+            decision=Signature.Decision.DECLARE
+        ).exists()
+    if declared:
+        return Refusal(
+            partial(Conflict, _("You have already signed the final declaration."))
+        )
+    return None
+
+
+def handover_cancel_check(*, actor, handover: Handover, roles=None) -> Refusal | None:
+    """May ``actor`` cancel ``handover`` now (HR, while it is open)?"""
+    return (
+        leaver_refusal(actor, handover, MANAGE)
+        or role_refusal(actor, handover, {ParticipantRole.HR}, roles=roles)
+        or open_refusal(handover, *Handover.OPEN_STATES)
+    )
+
+
 @records_failed_signatures
 @transaction.atomic
 def handover_declare(
@@ -156,8 +196,7 @@ def handover_declare(
 ) -> Signature:
     """The leaver's final declaration, once everything they fill is submitted."""
     handover = lock_handover(getattr(handover, "pk", handover))
-    require_role(actor, handover, ParticipantRole.LEAVER)
-    require_open(handover)
+    require(handover_declare_check(actor=actor, handover=handover))
     method = reauthenticate(
         user=actor,
         credentials=credentials or {"password": password},
@@ -171,7 +210,7 @@ def handover_declare(
         for item in items
         if item.filled_by_role == ParticipantRole.LEAVER
         and item_is_visible(item, answers)
-        and item.state in (Item.State.PENDING, Item.State.RETURNED)
+        and item.state in FILLABLE_STATES
         and item.required
     ]
     if unfinished:
@@ -179,8 +218,6 @@ def handover_declare(
             _("Submit every item you fill before signing: %(count)d still open.")
             % {"count": len(unfinished)}
         )
-    if handover.signatures.filter(decision=Signature.Decision.DECLARE).exists():
-        raise Conflict(_("You have already signed the final declaration."))
     signature = _handover_signature(
         actor=actor,
         handover=handover,
@@ -224,118 +261,10 @@ def handover_advance(*, handover) -> Handover:
     return handover
 
 
-@records_failed_signatures
-@transaction.atomic
-def handover_approve(
-    *,
-    actor,
-    handover,
-    password="",
-    remarks="",
-    section_block_id="",
-    meta=NO_REQUEST,
-    credentials=None,
-):
-    """The manager approves a section (a signature) or the whole handover, which
-    completes it; the certificate follows."""
-    handover = lock_handover(getattr(handover, "pk", handover))
-    require_not_leaver(actor, handover, APPROVE)
-    require_role(actor, handover, ParticipantRole.MANAGER)
-    method = reauthenticate(
-        user=actor,
-        credentials=credentials or {"password": password},
-        meta=meta,
-        handover=handover,
-    )
-    if section_block_id:
-        require_open(handover, Handover.State.IN_PROGRESS, Handover.State.IN_REVIEW)
-        if not handover.items.filter(section_block_id=section_block_id).exists():
-            raise InvalidInput(fields={"section": [_("There is no such section.")]})
-        signature = _handover_signature(
-            actor=actor,
-            handover=handover,
-            role=ParticipantRole.MANAGER,
-            decision=Signature.Decision.APPROVE,
-            intent=SECTION_APPROVAL_INTENT,
-            remarks=(remarks or "").strip(),
-            method=method,
-            meta=meta,
-            section_block_id=section_block_id,
-        )
-        audit_record(
-            handover=handover,
-            actor=actor,
-            role=ParticipantRole.MANAGER,
-            action="section.approved",
-            obj=handover,
-            details={"section": section_block_id, "signature": signature.pk},
-            ip_address=meta.ip_address,
-        )
-        announce(handover, "section.approved", actor=actor)
-        return signature
-    require_open(handover, Handover.State.IN_REVIEW)
-    blockers = handover_blockers(handover)
-    if blockers:
-        raise Conflict(blockers[0], extra={"blockers": blockers})
-    signature = _handover_signature(
-        actor=actor,
-        handover=handover,
-        role=ParticipantRole.MANAGER,
-        decision=Signature.Decision.APPROVE,
-        intent=APPROVAL_INTENT,
-        remarks=(remarks or "").strip(),
-        method=method,
-        meta=meta,
-    )
-    handover.state = Handover.State.COMPLETED
-    handover.completed_at = timezone.now()
-    handover.save(update_fields=["state", "completed_at", "updated_at"])
-    Employee.objects.filter(
-        pk=handover.employee_id, status=Employee.Status.ACTIVE
-    ).update(status=Employee.Status.LEAVING)
-    audit_record(
-        handover=handover,
-        actor=actor,
-        role=ParticipantRole.MANAGER,
-        action="handover.completed",
-        obj=handover,
-        details={"signature": signature.pk, "content_hash": signature.content_hash},
-        ip_address=meta.ip_address,
-    )
-    announce(handover, "handover.completed", actor=actor)
-    return signature
-
-
-@transaction.atomic
-def handover_reopen(*, actor, handover, reason: str, meta=NO_REQUEST) -> Handover:
-    handover = lock_handover(getattr(handover, "pk", handover))
-    require_not_leaver(actor, handover, REOPEN)
-    require_role(actor, handover, ParticipantRole.MANAGER)
-    require_open(handover, Handover.State.IN_REVIEW)
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(fields={"reason": [_("Say why the handover is reopened.")]})
-    handover.state = Handover.State.IN_PROGRESS
-    handover.save(update_fields=["state", "updated_at"])
-    audit_record(
-        handover=handover,
-        actor=actor,
-        role=ParticipantRole.MANAGER,
-        action="handover.reopened",
-        obj=handover,
-        details={"reason": reason},
-        ip_address=meta.ip_address,
-    )
-    announce(handover, "handover.reopened", actor=actor, details={"reason": reason})
-    return handover
-
-
 @transaction.atomic
 def handover_cancel(*, actor, handover, reason: str, meta=NO_REQUEST) -> Handover:
     handover = lock_handover(getattr(handover, "pk", handover))
-    require_not_leaver(actor, handover, MANAGE)
-    require_role(actor, handover, ParticipantRole.HR)
-    require_open(handover, *Handover.OPEN_STATES)
+    require(handover_cancel_check(actor=actor, handover=handover))
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(fields={"reason": [_("Say why the handover is cancelled.")]})

@@ -2,10 +2,14 @@
 whose condition on a form field is not met is hidden: nobody fills, confirms or
 counts it, and it is not handed over."""
 
+from functools import partial
+
 from django.utils.translation import gettext
 
 from cms.errors import Conflict
 from cms.models import Item
+
+from .common import Refusal, require
 
 __all__ = [
     "condition_is_met",
@@ -14,6 +18,7 @@ __all__ = [
     "hidden_reason",
     "item_is_visible",
     "require_shown",
+    "shown_refusal",
     "visible_items",
 ]
 
@@ -86,12 +91,29 @@ def hidden_reason(condition: dict, labels: dict) -> str:
     return gettext("This item is hidden because %(reason)s.") % {"reason": reason}
 
 
-def require_shown(item: Item) -> None:
+def shown_refusal(item: Item, *, visible: bool | None = None) -> Refusal | None:
     """Conflict (409) when ``item`` is hidden by its condition: it can be
-    neither filled nor confirmed until the answer it depends on changes."""
-    condition = item.condition
-    if not condition:
-        return
-    answers, labels = handover_answers(item.handover_id)
-    if not condition_is_met(condition, answers):
-        raise Conflict(hidden_reason(condition, labels), extra={"hidden": True})
+    neither filled nor confirmed until the answer it depends on changes.
+    ``visible``: what the caller already knows of it (else one query). An
+    item list may have left its definition unread: it is read only to say why."""
+    if visible:
+        return None
+    if visible is None:
+        condition = item.condition
+        if not condition:
+            return None
+        answers, labels = handover_answers(item.handover_id)
+        if condition_is_met(condition, answers):
+            return None
+        reason = hidden_reason(condition, labels)
+        return Refusal(partial(Conflict, reason, extra={"hidden": True}))
+
+    def error():
+        _answers, labels = handover_answers(item.handover_id)
+        return Conflict(hidden_reason(item.condition, labels), extra={"hidden": True})
+
+    return Refusal(error)
+
+
+def require_shown(item: Item) -> None:
+    require(shown_refusal(item))

@@ -2,7 +2,7 @@
 write-only), a "test connection" page, the sync log and the write-backs."""
 
 from .configs import (
-    ConnectorForm,
+    ConnectorFormBase,
     ConnectorIndexView,
     ConnectorTestView,
     ConnectorViewSet,
@@ -16,7 +16,7 @@ from .runs import (
 )
 
 __all__ = [
-    "ConnectorForm",
+    "ConnectorFormBase",
     "ConnectorIndexView",
     "ConnectorPermissionPolicy",
     "ConnectorTestView",

@@ -24,7 +24,7 @@ from ..permissions import can_manage_connectors
 from ..registry import type_choices, types
 
 __all__ = [
-    "ConnectorForm",
+    "ConnectorFormBase",
     "ConnectorIndexView",
     "ConnectorTestView",
     "ConnectorViewSet",
@@ -165,9 +165,6 @@ def _connector_form_class():
     return type("ConnectorForm", (ConnectorFormBase,), fields)
 
 
-ConnectorForm = _connector_form_class()
-
-
 class ConnectorIndexView(SafeSpreadsheetExportMixin, IndexView):
     def get_list_more_buttons(self, instance):
         buttons = list(super().get_list_more_buttons(instance))
@@ -222,24 +219,29 @@ class ConnectorViewSet(SnippetViewSet):
     list_per_page = 50
     index_view_class = ConnectorIndexView
     copy_view_enabled = False
-    edit_handler = ObjectList(
-        [
-            FieldRowPanel([FieldPanel("name"), FieldPanel("slug")]),
-            FieldRowPanel([FieldPanel("type"), FieldPanel("enabled")]),
-            FieldRowPanel(
-                [FieldPanel("match_by"), FieldPanel("sync_interval_minutes")]
-            ),
-            FieldPanel("settings"),
-            MultiFieldPanel(
-                [
-                    *(FieldPanel(f"secret_{name}") for name in sorted(_secret_specs())),
-                    FieldPanel("forget_secrets"),
-                ],
-                heading=_("Secrets (write-only)"),
-            ),
-        ],
-        base_form_class=ConnectorForm,
-    )
+
+    def get_edit_handler(self):
+        # Built when the admin's URLs are, after every app's hooks have listed
+        # their types: one password field per secret any of them declares.
+        secrets = sorted(_secret_specs())
+        return ObjectList(
+            [
+                FieldRowPanel([FieldPanel("name"), FieldPanel("slug")]),
+                FieldRowPanel([FieldPanel("type"), FieldPanel("enabled")]),
+                FieldRowPanel(
+                    [FieldPanel("match_by"), FieldPanel("sync_interval_minutes")]
+                ),
+                FieldPanel("settings"),
+                MultiFieldPanel(
+                    [
+                        *(FieldPanel(f"secret_{name}") for name in secrets),
+                        FieldPanel("forget_secrets"),
+                    ],
+                    heading=_("Secrets (write-only)"),
+                ),
+            ],
+            base_form_class=_connector_form_class(),
+        ).bind_to_model(self.model)
 
 
 class ConnectorTestView(WagtailAdminTemplateMixin, View):

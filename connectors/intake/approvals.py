@@ -23,8 +23,8 @@ from cms.services.intake import (
 )
 
 from ..models import ConnectorConfig
-from ..types._common import clean_text
-from ..types._intake import WATERMARK_SETTING, ApprovedResignation
+from ..sdk.common import clean_text
+from ..types.approvals.intake import WATERMARK_SETTING, ApprovedResignation
 
 logger = logging.getLogger(__name__)
 
@@ -221,7 +221,7 @@ def approvals_poll_due(*, now: datetime.datetime | None = None) -> dict[str, obj
     """Poll every intake connector whose poll interval has passed. A failing
     connector is logged and does not stop the others; what each did is
     returned by slug (a ``PollResult``, or the error's message)."""
-    from ..types.base import ConnectorError
+    from ..sdk.base import ConnectorError
 
     now = now or timezone.now()
     results = {}

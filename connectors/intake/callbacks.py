@@ -41,7 +41,7 @@ from rest_framework.views import APIView
 from cms.errors import InvalidInput, NotFound
 
 from ..models import ConnectorConfig
-from ..types._common import clean_text, object_dict
+from ..sdk.common import clean_text, object_dict
 from .crypto import (
     CallbackCryptoError,
     dingtalk_decrypt,

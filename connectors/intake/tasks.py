@@ -19,7 +19,7 @@ def intake_approval_task(connector_id, instance_code):
     retried; a misconfigured connector is logged, and the poll makes up for
     the event once it is fixed."""
     from ..models import ConnectorConfig
-    from ..types.base import MisconfiguredError
+    from ..sdk.base import MisconfiguredError
     from .approvals import approval_receive
 
     connector = ConnectorConfig.objects.filter(pk=connector_id, enabled=True).first()

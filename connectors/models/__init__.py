@@ -1,12 +1,9 @@
-"""Configured connectors, what they brought into handovers, and their runs."""
+"""Configured connectors, what they brought into handovers, and their runs.
 
-from .access import (
-    AccessAction,
-    AccessGrant,
-    ResidualAccess,
-    Transfer,
-    UpstreamChange,
-)
+Access handover keeps its models in its own package (``connectors.access.models``);
+they are imported here so they stay models of this app, as before."""
+
+from ..access.models import AccessAction, AccessGrant, ResidualAccess
 from .configs import ConnectorConfig, MatchBy
 from .sync import (
     BlockSync,
@@ -17,6 +14,7 @@ from .sync import (
     _private_storage,
     _upload_path,
 )
+from .writeback import Transfer, UpstreamChange
 
 __all__ = [
     "AccessAction",

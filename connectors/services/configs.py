@@ -12,7 +12,8 @@ from cms.errors import InvalidInput, PermissionDenied
 
 from ..models import ConnectorConfig
 from ..permissions import can_manage_connectors
-from ..types.base import ConnectorError
+from ..sdk.base import ConnectorError
+from ..sdk.settings import settings_errors
 
 __all__ = ["connector_save", "connector_test", "require_hr_or_it"]
 
@@ -49,53 +50,10 @@ def require_hr_or_it(actor) -> None:
 
 # Saving a connector (admin form and API) ------------------------------------------
 
-_JSON_TYPES = {
-    "string": str,
-    "integer": int,
-    "number": (int, float),
-    "boolean": bool,
-    "array": list,
-    "object": dict,
-}
 
-
-def _settings_errors(type_class, settings: dict) -> dict:
-    errors = {}
-    if not isinstance(settings, dict):
-        return {"settings": [gettext("Send the settings as an object.")]}
-    known = {spec.name: spec for spec in type_class.settings if not spec.secret}
-    for name in settings:
-        if name not in known and name not in ("timeout",):
-            errors.setdefault("settings", []).append(
-                gettext("Unknown setting “%(name)s”. Known settings: %(known)s.")
-                % {"name": name, "known": ", ".join(sorted(known)) or "—"}
-            )
-    for name, spec in known.items():
-        value = settings.get(name)
-        if value in (None, ""):
-            if spec.required and spec.default in (None, ""):
-                errors.setdefault("settings", []).append(
-                    gettext("The setting “%(name)s” is required.") % {"name": name}
-                )
-            continue
-        expected = _JSON_TYPES.get(spec.type, object)
-        wrong = not isinstance(value, expected) or (
-            spec.type in ("integer", "number") and isinstance(value, bool)
-        )
-        if wrong:
-            errors.setdefault("settings", []).append(
-                gettext("The setting “%(name)s” must be of type %(type)s.")
-                % {"name": name, "type": spec.type}
-            )
-        elif spec.choices and value not in [choice[0] for choice in spec.choices]:
-            errors.setdefault("settings", []).append(
-                gettext("The setting “%(name)s” must be one of: %(choices)s.")
-                % {
-                    "name": name,
-                    "choices": ", ".join(str(choice[0]) for choice in spec.choices),
-                }
-            )
-    return errors
+def _settings_errors(type_class, settings) -> dict:
+    errors = settings_errors(type_class, settings)
+    return {"settings": errors} if errors else {}
 
 
 @transaction.atomic

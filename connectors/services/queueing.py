@@ -18,8 +18,8 @@ from cms.services.common import require_hr, require_open
 from cms.services.signing import NO_REQUEST
 
 from ..models import BlockSync, ConnectorConfig, MatchBy
+from ..sdk.base import DISCOVER
 from ..sync import UPLOAD, block_sync_for, connector_blocks, sync_recover_stranded
-from ..types.base import DISCOVER
 
 __all__ = [
     "handover_fill_queue",
@@ -132,7 +132,7 @@ def handover_started_receiver(sender, *, handover_id, **kwargs):
     handover = Handover.objects.select_related("template_revision").get(pk=handover_id)
     with transaction.atomic():
         handover_fill_queue(handover)
-    from ..access import access_connectors
+    from ..access.common import access_connectors
     from ..tasks import access_scan_task
 
     if access_connectors():

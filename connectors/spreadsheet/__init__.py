@@ -1,8 +1,9 @@
 """Spreadsheet uploads: reading a CSV or Excel file row by row (``files``,
 ``csv_files``, ``excel_files``), the item properties a column can fill
-(``properties``), guessing the columns (``mapping``), rows to records
-(``records``), and the stored uploads imported in the background
-(``uploads``: the services the pages and the huey task call)."""
+(``properties``), guessing the columns (``mapping``), cells to item values
+(``cells``), rows to records (``records``), and the stored uploads
+(``uploads``: arrival, preview, housekeeping) imported in the background
+(``importing``): the services the pages and the huey task call."""
 
 from .files import (
     MAX_COLUMNS,

@@ -1,33 +1,25 @@
 """From a sheet's rows to records: each row's cells converted to the item
-property its column fills, an id for each row, and a reason for every row that
-cannot be imported ("Row 12: …"). Rows stream through: a 50,000-row file is
-never held as records all at once."""
+property its column fills (``cells``), an id for each row, and a reason for
+every row that cannot be imported ("Row 12: …"). Rows stream through: a
+50,000-row file is never held as records all at once."""
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
-from checklist_blocks.blocks.spec import URL, Choice, Date, Email, Integer
-from checklist_blocks.blocks.spec import Decimal as DecimalSpec
+from checklist_blocks.blocks.spec import Choice
 from cms.errors import InvalidInput
 
-from ..types.base import Record
+from ..sdk.base import Record
+from .cells import BadValue, choice_lookup, convert_cell
 from .files import Table
-from .mapping import normalise
 from .properties import (
     TITLE_PROPERTIES,
-    Property,
     item_properties,
     list_group,
     target_kind,
@@ -41,149 +33,6 @@ __all__ = [
 ]
 
 MAX_EXTERNAL_ID_LENGTH = 200
-
-
-class _BadValue(Exception):
-    pass
-
-
-def _choice_lookup(spec: Choice) -> dict[str, str]:
-    lookup = {}
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            for value, label in spec.choices:
-                lookup.setdefault(normalise(str(label)), value)
-    for value, _label in spec.choices:
-        lookup[normalise(value)] = value
-    return lookup
-
-
-def _decimal_text(text: str) -> str:
-    cleaned = re.sub(r"[\s\u00a0'¥￥$€£元]", "", text)
-    cleaned = cleaned.replace("\uff0c", ",")
-    if "," in cleaned and "." in cleaned:
-        if cleaned.rfind(",") > cleaned.rfind("."):
-            cleaned = cleaned.replace(".", "").replace(",", ".")
-        else:
-            cleaned = cleaned.replace(",", "")
-    elif "," in cleaned:
-        whole, _sep, fraction = cleaned.rpartition(",")
-        if cleaned.count(",") == 1 and 1 <= len(fraction) <= 2:
-            cleaned = f"{whole}.{fraction}"
-        else:
-            cleaned = cleaned.replace(",", "")
-    return cleaned
-
-
-DATE_FORMATS = (
-    "%Y-%m-%d",
-    "%Y/%m/%d",
-    "%Y.%m.%d",
-    "%Y年%m月%d日",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y/%m/%d %H:%M:%S",
-)
-
-
-def _convert(prop: Property, text: str, lookups: dict):
-    """The item data value for cell ``text``; raises _BadValue with a reason."""
-    spec = prop.spec
-    if isinstance(spec, Choice):
-        value = lookups[prop.path].get(normalise(text))
-        if value is None:
-            raise _BadValue(
-                gettext("%(property)s “%(value)s” is not one of: %(choices)s")
-                % {
-                    "property": prop.label,
-                    "value": text,
-                    "choices": ", ".join(str(label) for _value, label in spec.choices),
-                }
-            )
-        return value
-    if isinstance(spec, DecimalSpec):
-        try:
-            number = Decimal(_decimal_text(text))
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
-            raise _BadValue(
-                gettext("%(property)s “%(value)s” is not a number")
-                % {"property": prop.label, "value": text}
-            )
-        if number < 0:
-            raise _BadValue(
-                gettext("%(property)s “%(value)s” is negative")
-                % {"property": prop.label, "value": text}
-            )
-        number = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        if number >= Decimal(10) ** (spec.max_digits - spec.decimal_places):
-            raise _BadValue(
-                gettext("%(property)s “%(value)s” is too large")
-                % {"property": prop.label, "value": text}
-            )
-        return format(number, "f")
-    if isinstance(spec, Integer):
-        try:
-            number = Decimal(_decimal_text(text.rstrip("%\uff05")))
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
-            raise _BadValue(
-                gettext("%(property)s “%(value)s” is not a number")
-                % {"property": prop.label, "value": text}
-            )
-        number = int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-        if (spec.min_value is not None and number < spec.min_value) or (
-            spec.max_value is not None and number > spec.max_value
-        ):
-            raise _BadValue(
-                gettext(
-                    "%(property)s “%(value)s” is not between %(minimum)s and "
-                    "%(maximum)s"
-                )
-                % {
-                    "property": prop.label,
-                    "value": text,
-                    "minimum": spec.min_value,
-                    "maximum": spec.max_value,
-                }
-            )
-        return number
-    if isinstance(spec, Date):
-        for date_format in DATE_FORMATS:
-            try:
-                return datetime.datetime.strptime(text, date_format).date().isoformat()
-            except ValueError:
-                continue
-        raise _BadValue(
-            gettext("%(property)s “%(value)s” is not a date (write it as 2025-03-31)")
-            % {"property": prop.label, "value": text}
-        )
-    if isinstance(spec, Email):
-        try:
-            validate_email(text)
-        except ValidationError:
-            raise _BadValue(
-                gettext("%(property)s “%(value)s” is not an email address")
-                % {"property": prop.label, "value": text}
-            ) from None
-        return text
-    if isinstance(spec, URL):
-        if not re.match(URL.pattern, text):
-            raise _BadValue(
-                gettext("%(property)s “%(value)s” is not a web address (https://…)")
-                % {"property": prop.label, "value": text}
-            )
-        return text
-    max_length = getattr(spec, "max_length", None)
-    if max_length and len(text) > max_length:
-        raise _BadValue(
-            gettext("%(property)s is longer than %(count)d characters")
-            % {"property": prop.label, "count": max_length}
-        )
-    return text
 
 
 def _split_many(text: str) -> list[str]:
@@ -332,7 +181,7 @@ def _records(rows, *, columns, mapping, record_kind, id_column, namespace):
     by_path = {prop.path: prop for prop in properties}
     index_of = {column: index for index, column in enumerate(columns)}
     lookups = {
-        prop.path: _choice_lookup(prop.spec)
+        prop.path: choice_lookup(prop.spec)
         for prop in properties
         if prop.path in mapping and isinstance(prop.spec, Choice)
     }
@@ -360,11 +209,11 @@ def _records(rows, *, columns, mapping, record_kind, id_column, namespace):
             try:
                 if prop.many:
                     value = [
-                        _convert(prop, part, lookups) for part in _split_many(text)
+                        convert_cell(prop, part, lookups) for part in _split_many(text)
                     ]
                 else:
-                    value = _convert(prop, text, lookups)
-            except _BadValue as bad:
+                    value = convert_cell(prop, text, lookups)
+            except BadValue as bad:
                 problems.append(str(bad))
                 continue
             if prop.list_name:

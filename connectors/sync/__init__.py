@@ -20,7 +20,8 @@ twice.
 - ``mapping``: filter, field mapping, schema;
 - ``apply``: the batch upsert (items locked, person's values kept);
 - ``bulk``: set-based updates linear in the rows;
-- ``runs``: claiming, batches and heartbeats, the end;
+- ``runs``: claiming, batches and heartbeats;
+- ``outcome``: how a run ends (the log, the block, the audit trail);
 - ``stranded``: runs whose worker died (the minute tick);
 - ``fill``: a block filled from its connector (the huey task's body);
 - ``uploads``: spreadsheet imports and their preview.

@@ -20,7 +20,7 @@ from cms.errors import InvalidInput
 from cms.models import Item, ItemVersion
 
 from ..models import SyncedRecord, SyncRun
-from ..types.base import Record
+from ..sdk.base import Record
 from .blocks import BlockInfo
 from .bulk import bulk_update_rows
 from .items import (

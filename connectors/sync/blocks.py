@@ -12,7 +12,7 @@ from cms.errors import NotFound
 from cms.models import Handover
 
 from ..models import BlockSync, ConnectorConfig
-from ..types.base import EmployeeRef
+from ..sdk.base import EmployeeRef
 
 __all__ = [
     "BlockInfo",

@@ -11,18 +11,17 @@ from django.utils.translation import gettext
 from cms.models import Handover, ParticipantRole
 
 from ..models import BlockSync, SyncRun
-from ..types.base import DISCOVER, ConnectorError, MisconfiguredError
+from ..sdk.base import DISCOVER, ConnectorError, MisconfiguredError
 from .apply import BatchContext
 from .blocks import block_sync_for, employee_ref, find_block
 from .heartbeat import Heartbeat
+from .outcome import run_fail, run_finish
 from .runs import (
     SYNC_ACTOR_ROLE,
     LeaseLost,
     UnexpectedError,
     run_claim,
     run_execute,
-    run_fail,
-    run_finish,
 )
 
 __all__ = ["run_block_sync"]

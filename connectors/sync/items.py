@@ -12,7 +12,7 @@ from checklist_blocks.registry import get_kind
 from cms.models import Item, ItemVersion, ParticipantRole
 
 from ..models import SyncedRecord
-from ..types.base import Record
+from ..sdk.base import Record
 from .blocks import BlockInfo
 
 __all__ = [

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from checklist_blocks.blocks.items import DOMAIN_BLOCK_CLASSES
 from cms.errors import InvalidInput
 
-from ..types.base import Record
+from ..sdk.base import Record
 from .blocks import BlockInfo
 
 __all__ = ["block_mapping", "filter_matches", "map_record"]

@@ -17,15 +17,8 @@ from cms.services.signing import NO_REQUEST
 from ..models import SyncedRecord, SyncRun, UploadImport
 from .apply import BatchContext
 from .blocks import block_sync_for, find_block
-from .runs import (
-    BlockBusy,
-    UnexpectedError,
-    role_of_actor,
-    run_claim,
-    run_execute,
-    run_fail,
-    run_finish,
-)
+from .outcome import role_of_actor, run_fail, run_finish
+from .runs import BlockBusy, UnexpectedError, run_claim, run_execute
 
 __all__ = ["UPLOAD", "import_preview", "import_records"]
 

@@ -1,4 +1,6 @@
-"""Built-in connector types. Importing this package registers them."""
+"""Built-in connector types, one module or package each, built on
+``connectors.sdk``. ``connectors.extensions`` lists them in the
+``baton_connector_types`` hook."""
 
 from . import (  # noqa: F401
     dingtalk,

@@ -1,6 +1,7 @@
 """What the CRM connectors (HubSpot, Tryton) share: the limits of a client
-item's fields, money amounts as the item holds them, and finding people by the
-connector's ``match_by`` setting."""
+item's fields, money amounts, open deals, contact persons and the last quote as
+the item holds them, and finding people by the connector's ``match_by``
+setting."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from decimal import Decimal, InvalidOperation
 
 from checklist_blocks.blocks.items import CURRENCY_CHOICES
 
-from .base import EmployeeRef
+from ..sdk.base import EmployeeRef
+from ..sdk.people import FindsPeople
 
 __all__ = [
     "CURRENCIES",
@@ -16,7 +18,10 @@ __all__ = [
     "PHONE_LIMIT",
     "TEXT_LIMIT",
     "MatchByMixin",
+    "contact_person",
     "money",
+    "open_deal",
+    "quote_summary",
 ]
 
 CURRENCIES = frozenset(code for code, _label in CURRENCY_CHOICES)
@@ -42,15 +47,50 @@ def money(value) -> str | None:
     return str(amount)
 
 
-class MatchByMixin:
+def open_deal(*, title: str, amount, currency: str, stage: str, next_step="") -> dict:
+    """One entry of a client item's open deals. The item holds a few currencies
+    only: an amount in another one stays readable in the title instead."""
+    amount = money(amount)
+    if amount is not None and currency and currency not in CURRENCIES:
+        title, amount = f"{title} ({amount} {currency})", None
+    known = currency in CURRENCIES and amount is not None
+    deal = {
+        "title": title[:TEXT_LIMIT],
+        "amount": amount,
+        "currency": currency if known else None,
+        "stage": stage[:TEXT_LIMIT],
+    }
+    if next_step:
+        deal["next_step"] = next_step[:TEXT_LIMIT]
+    return deal
+
+
+def contact_person(*, name="", title="", email="", phone="") -> dict:
+    """A client item's contact person: the details given, cut to its limits."""
+    values = {"name": name, "title": title, "email": email, "phone": phone}
+    return {
+        key: str(value)[: PHONE_LIMIT if key == "phone" else TEXT_LIMIT]
+        for key, value in values.items()
+        if value
+    }
+
+
+def quote_summary(message, details: dict) -> dict:
+    """A client item's last quote: ``message`` filled from ``details`` (an
+    unknown amount shows as "?") as its text, the details kept beside it."""
+    text = message % {**details, "amount": details["amount"] or "?"}
+    return {"text": str(text)[:TEXT_LIMIT], "details": details}
+
+
+class MatchByMixin(FindsPeople):
     """People are looked up by the employee value the ``match_by`` setting
-    names (one of ``match_by_choices``)."""
+    names (one of ``match_by_choices``), as ``FindsPeople`` does."""
 
     match_by_choices: tuple = ()
 
     def _match_value(self, person: EmployeeRef) -> str:
-        return person.value(str(self.option("match_by") or "email")).strip()
+        return self.match_value(person)
 
     def _match_label(self) -> str:
-        match_by = str(self.option("match_by") or "email")
+        match_by = self.match_by()
         return str(dict(self.match_by_choices).get(match_by, match_by)).lower()

@@ -3,15 +3,21 @@ that export a fixed list. Settings::
 
     {"records": {"<employee match value>": {"<record kind>": [
         {"id": "...", "title": "...", "fields": {...}}, ...]}}}
+
+A write-back changes those settings, yet a type never touches the database
+(the layer contracts in pyproject.toml): the engine hands the type a
+``SettingsStore`` (``connectors.settings_store``) that reads and changes them.
 """
+
+from collections.abc import Callable
+from typing import ClassVar, Protocol, TypeVar
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from checklist_blocks.blocks.connector import RECORD_KINDS
 
-from ..registry import register
-from .base import (
+from ..sdk.base import (
     DISCOVER,
     TRANSFER,
     WEBHOOK,
@@ -22,14 +28,29 @@ from .base import (
     TransferResult,
 )
 
+T = TypeVar("T")
 
-@register
+
+class SettingsStore(Protocol):
+    """A connector's own stored settings, kept by the engine for the type."""
+
+    def read(self, connector_id: int) -> dict:
+        """The stored settings as they are now."""
+
+    def change(self, connector_id: int, change: Callable[[dict], T]) -> T:
+        """Run ``change`` on the stored settings (it edits them in place) with
+        the row locked, save them if they changed, and return what it returned;
+        an error leaves them as they were."""
+
+
 class SampleConnector(ConnectorType):
     slug = "sample"
     label = _("Built-in sample records")
     description = _("Records stored in the connector's settings, per employee.")
     capabilities = frozenset({DISCOVER, TRANSFER, WEBHOOK})
     default_mappings = {kind: {} for kind in RECORD_KINDS}
+    # Set by connectors.settings_store, imported when the connectors app is ready.
+    store: ClassVar[SettingsStore | None] = None
     settings = (
         Setting(
             "records",
@@ -116,32 +137,26 @@ class SampleConnector(ConnectorType):
             "successor": self._key(successor) or successor.name,
         }
 
-    def _stored(self):
-        from connectors.models import ConnectorConfig
-
-        return ConnectorConfig.objects.select_for_update().get(
-            pk=self.config["connector_id"]
-        )
+    def _store(self) -> SettingsStore:
+        if self.store is None:
+            raise RuntimeError("No settings store: import connectors.settings_store.")
+        return self.store
 
     def transfer(self, *, record, owner, successor, note):
-        from django.db import transaction
-
         target = self._key(successor)
         if not target:
             raise MisconfiguredError(
                 gettext("The successor has no value to match in the sample records.")
             )
-        with transaction.atomic():
-            stored = self._stored()
-            records = stored.settings.setdefault("records", {})
+
+        def move(settings: dict) -> dict:
+            records = settings.setdefault("records", {})
             source = records.get(self._key(owner), {}).get(record.kind, [])
             moving = [row for row in source if str(row.get("id")) == record.external_id]
             held = records.get(target, {}).get(record.kind, [])
             if any(str(row.get("id")) == record.external_id for row in held):
                 # Already moved (a retry after a lost answer): nothing to do.
-                return TransferResult(
-                    response={"moved": record.external_id, "to": target}
-                )
+                return records
             if not moving:
                 raise MisconfiguredError(
                     gettext("The record %(id)s is not among %(owner)s's records.")
@@ -150,15 +165,12 @@ class SampleConnector(ConnectorType):
             source.remove(moving[0])
             moving[0].setdefault("notes", []).append(note)
             records.setdefault(target, {}).setdefault(record.kind, []).append(moving[0])
-            stored.save(update_fields=["settings", "updated_at"])
-        self.records = stored.settings["records"]
+            return records
+
+        self.records = self._store().change(self.config["connector_id"], move)
         return TransferResult(response={"moved": record.external_id, "to": target})
 
     def verify_transfer(self, *, record, successor):
-        from connectors.models import ConnectorConfig
-
-        records = ConnectorConfig.objects.get(pk=self.config["connector_id"]).settings[
-            "records"
-        ]
+        records = self._store().read(self.config["connector_id"])["records"]
         rows = records.get(self._key(successor), {}).get(record.kind, [])
         return any(str(row.get("id")) == record.external_id for row in rows)

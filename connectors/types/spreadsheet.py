@@ -14,8 +14,7 @@ from checklist_blocks.blocks.connector import RECORD_KIND_TARGETS, RECORD_KINDS
 from checklist_blocks.blocks.items import DOMAIN_BLOCK_CLASSES
 
 from .. import spreadsheet
-from ..registry import register
-from .base import ConnectorError, ConnectorType, MisconfiguredError, Setting
+from ..sdk.base import ConnectorError, ConnectorType, MisconfiguredError, Setting
 
 __all__ = ["UPLOAD", "SpreadsheetConnector"]
 
@@ -28,7 +27,6 @@ def _identity_mapping(record_kind: str) -> dict[str, str]:
     return {spec.name: spec.name for spec in target.domain_fields}
 
 
-@register
 class SpreadsheetConnector(ConnectorType):
     slug = "spreadsheet"
     label = _("Spreadsheet (CSV / Excel)")

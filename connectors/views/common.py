@@ -21,8 +21,8 @@ from cms.permissions import roles_of
 
 from .. import spreadsheet
 from ..models import UploadImport
+from ..sdk.base import ConnectorError
 from ..sync import connector_blocks
-from ..types.base import ConnectorError
 from ..types.spreadsheet import SpreadsheetConnector
 
 __all__ = [

@@ -11,7 +11,8 @@ from cms.errors import BatonError, NotFound
 from .. import spreadsheet
 from ..forms import MappingForm, property_field_name
 from ..models import UploadImport
-from ..spreadsheet.uploads import choices_key, upload_preview, upload_start
+from ..spreadsheet.importing import upload_start
+from ..spreadsheet.uploads import choices_key, upload_preview
 from .common import (
     Refused,
     base_context,

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from cms.errors import BatonError, NotFound
 
 from ..models import UploadImport
-from ..spreadsheet.uploads import upload_retry
+from ..spreadsheet.importing import upload_retry
 from .common import (
     Refused,
     base_context,

@@ -1,6 +1,6 @@
 """A fake GitLab REST API (v4) on pytest-httpserver: users, personal and group
 projects, direct and inherited members, memberships (administrators only),
-X-Next-Page / Link pagination and ``X-Request-Id`` on every answer."""
+X-Next-Page and Link header pagination and ``X-Request-Id`` on every answer."""
 
 from __future__ import annotations
 
@@ -137,7 +137,19 @@ class FakeGitLab:
             "X-Total": str(len(entries)),
             "X-Next-Page": str(page + 1) if more else "",
         }
+        # GitLab sends the same as RFC 8288 links too (what its clients follow).
+        last = max(1, (len(entries) + per_page - 1) // per_page)
+        links = {"first": 1, "last": last, **({"next": page + 1} if more else {})}
+        headers["Link"] = ", ".join(
+            f'<{self._page_url(request, number, per_page)}>; rel="{rel}"'
+            for rel, number in links.items()
+        )
         return self._answer(chunk, headers=headers)
+
+    def _page_url(self, request, page, per_page):
+        args = {**request.args.to_dict(), "page": str(page), "per_page": str(per_page)}
+        query = "&".join(f"{key}={value}" for key, value in args.items())
+        return f"{self.base_url}{request.path}?{query}"
 
     def _levels(self, project):
         """Every member's access level: direct, inherited from the group, owner."""

@@ -14,10 +14,10 @@ from django.utils import timezone
 from cms import services
 from cms.errors import Conflict, InvalidInput
 from cms.models import ChecklistTemplatePage, Employee, Item
-from connectors import access
+from connectors.access import services as access
 from connectors.models import AccessAction, AccessGrant, ConnectorConfig
 from connectors.registry import register, unregister
-from connectors.types.base import (
+from connectors.sdk.base import (
     DISCOVER,
     REVOKE,
     AccessState,

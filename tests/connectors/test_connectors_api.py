@@ -7,7 +7,7 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
-from connectors.api import webhook_signature
+from connectors.api.webhooks import webhook_signature
 from connectors.models import BlockSync, ConnectorConfig, SyncRun
 from tests.connectors.helpers import crm_block, deals, set_deals, sync
 

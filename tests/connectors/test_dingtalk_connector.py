@@ -6,7 +6,7 @@ import threading
 import pytest
 from werkzeug import Response
 
-from connectors.types.base import ConnectorError, EmployeeRef, MisconfiguredError
+from connectors.sdk.base import ConnectorError, EmployeeRef, MisconfiguredError
 from connectors.types.dingtalk import DingTalkConnector
 
 from .fake_dingtalk import (

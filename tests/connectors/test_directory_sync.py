@@ -16,12 +16,8 @@ from connectors import tasks
 from connectors.directory import directory_due, directory_sync, directory_sync_due
 from connectors.models import ConnectorConfig, SyncRun
 from connectors.registry import register, unregister
-from connectors.types.base import (
-    ConnectorError,
-    ConnectorType,
-    DirectoryPerson,
-    MisconfiguredError,
-)
+from connectors.sdk.base import ConnectorError, ConnectorType, MisconfiguredError
+from connectors.sdk.directory import DirectoryValues
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +62,7 @@ def directory(slug, people=(), **fields):
 
 
 def person(number, **values):
-    return DirectoryPerson(
+    return DirectoryValues(
         directory_id=f"id-{number}",
         employee_number=number,
         name=values.pop("name", f"Person {number}"),
@@ -263,7 +259,7 @@ def crowd(count):
     """``count`` people in 20 departments, every tenth one the manager of the
     nine after them."""
     return [
-        DirectoryPerson(
+        DirectoryValues(
             directory_id=f"p{number}",
             employee_number=f"P{number:05d}",
             name=f"Person {number}",

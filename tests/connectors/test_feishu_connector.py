@@ -10,8 +10,8 @@ from werkzeug import Response
 
 from cms.models import Employee, Item
 from connectors.models import BlockSync, ConnectorConfig
+from connectors.sdk.base import ConnectorError, EmployeeRef, MisconfiguredError
 from connectors.sync import employee_ref, run_block_sync
-from connectors.types.base import ConnectorError, EmployeeRef, MisconfiguredError
 from connectors.types.feishu import FeishuConnector
 from tests.connectors.helpers import connector_template, start_handover
 

@@ -7,7 +7,7 @@ import threading
 import pytest
 from werkzeug import Response
 
-from connectors.types.base import (
+from connectors.sdk.base import (
     ConnectorError,
     EmployeeRef,
     MisconfiguredError,
@@ -345,6 +345,19 @@ def test_the_rate_limit_is_retryable(github, connect):
 
     assert caught.value.retryable is True
     assert "is limiting how often Baton may call it (HTTP 403)" in str(caught.value)
+
+
+def test_a_token_that_may_not_do_this_is_a_misconfiguration(github, connect):
+    github.fail = (403, {"message": "Resource not accessible by integration"}, {})
+
+    with pytest.raises(MisconfiguredError) as caught:
+        connect().discover(employee=SALES, record_kind="repository")
+
+    assert str(caught.value) == (
+        "The GitHub token may not do this (HTTP 403): Resource not accessible by "
+        "integration"
+    )
+    assert caught.value.request_id.startswith("C0DE:")
 
 
 def test_a_server_error_is_retryable_with_the_request_id(github, connect):

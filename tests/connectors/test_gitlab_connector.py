@@ -8,7 +8,7 @@ import threading
 import pytest
 from werkzeug import Response
 
-from connectors.types.base import (
+from connectors.sdk.base import (
     ConnectorError,
     EmployeeRef,
     MisconfiguredError,
@@ -236,6 +236,18 @@ def test_an_unknown_group_is_named(connect):
     assert str(caught.value) == (
         "GitLab has no group acme-typo, or the token cannot see it."
     )
+
+
+def test_a_token_that_may_not_do_this_is_a_misconfiguration(gitlab, connect):
+    gitlab.fail = (403, {"message": "403 Forbidden"})
+
+    with pytest.raises(MisconfiguredError) as caught:
+        connect().discover(employee=SALES, record_kind="account")
+
+    assert str(caught.value) == (
+        "The GitLab token may not do this (HTTP 403): 403 Forbidden"
+    )
+    assert caught.value.request_id.startswith("01JBATON")
 
 
 def test_a_server_error_is_retryable_with_the_request_id(gitlab, connect):

@@ -9,7 +9,7 @@ import connectors.types.hubspot  # noqa: F401  (registers the type)
 from cms.models import Item
 from connectors.models import BlockSync, ConnectorConfig
 from connectors.registry import get_type
-from connectors.types.base import (
+from connectors.sdk.base import (
     ConnectorError,
     EmployeeRef,
     MisconfiguredError,

@@ -11,7 +11,7 @@ import pytest
 import connectors.types.jira  # noqa: F401  (registers the type)
 from cms.models import Item
 from connectors.models import BlockSync, ConnectorConfig, SyncRun
-from connectors.types.base import (
+from connectors.sdk.base import (
     ConnectorError,
     EmployeeRef,
     MisconfiguredError,

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from connectors.models import ConnectorConfig
 from connectors.registry import get_type
-from connectors.types._network import PrivateAddressRefused, address_refused
-from connectors.types.base import ConnectorError
+from connectors.sdk.base import ConnectorError
+from connectors.sdk.network import PrivateAddressRefused, address_refused
 
 REFUSED = "Baton does not connect to private or loopback addresses"
 

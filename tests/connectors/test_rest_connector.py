@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from werkzeug import Response
 
-from connectors.types.base import ConnectorError, EmployeeRef, MisconfiguredError
+from connectors.sdk.base import ConnectorError, EmployeeRef, MisconfiguredError
 from connectors.types.rest import RestConnector
 
 from .scim.server import scim_server  # noqa: F401  (session fixture)

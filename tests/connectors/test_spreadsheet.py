@@ -18,8 +18,8 @@ from cms.models import ChecklistTemplatePage, Employee, Handover, Item
 from connectors import spreadsheet
 from connectors.models import ConnectorConfig, SyncRun, UploadImport
 from connectors.registry import get_type
+from connectors.sdk.base import ConnectorError, MisconfiguredError
 from connectors.spreadsheet import read_table, rows_to_records, suggest_mapping
-from connectors.types.base import ConnectorError, MisconfiguredError
 from connectors.types.spreadsheet import SpreadsheetConnector
 
 CLIENTS_CSV = (

@@ -11,9 +11,9 @@ from django.utils import timezone
 from cms.models import Item
 from connectors import tasks
 from connectors.models import BlockSync, ConnectorConfig, SyncedRecord, SyncRun
+from connectors.sdk.base import Record
 from connectors.services import resync_due
 from connectors.sync import import_preview, import_records
-from connectors.types.base import Record
 from connectors.types.sample import SampleConnector
 from tests.connectors.helpers import (
     connector_template,

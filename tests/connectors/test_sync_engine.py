@@ -7,7 +7,7 @@ from django.db import connection
 from cms import services
 from cms.models import Item, ItemVersion
 from connectors.models import BlockSync, ConnectorConfig, SyncedRecord, SyncRun
-from connectors.types.base import ConnectorError
+from connectors.sdk.base import ConnectorError
 from tests.connectors.helpers import crm_block, deals, set_deals, sync
 
 pytestmark = pytest.mark.django_db
@@ -229,7 +229,7 @@ def test_an_upstream_failure_is_retried_with_backoff_and_loses_nothing(
 
 
 def test_wrong_configuration_is_not_retried(started, monkeypatch):
-    from connectors.types.base import MisconfiguredError
+    from connectors.sdk.base import MisconfiguredError
     from connectors.types.sample import SampleConnector
 
     def refused(self, **kwargs):

@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from connectors.api import webhook_signature
+from connectors.api.webhooks import webhook_signature
 from connectors.models import ConnectorConfig, WebhookDelivery
 from connectors.tasks import webhook_deliveries_purge_task
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from cms import services
 from connectors import tasks
 from connectors.models import ConnectorConfig, Transfer
-from connectors.types.base import ConnectorError
+from connectors.sdk.base import ConnectorError
 from connectors.types.sample import SampleConnector
 from tests.connectors.helpers import admin_user, deals
 from tests.fixtures.handovers import PASSWORD

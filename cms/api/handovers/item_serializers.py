@@ -1,14 +1,14 @@
-"""Serializers of items, signatures, questions and attachments."""
+"""Serializers of items, signatures, questions and attachments as the API
+shows them; what item actions read from a request is in ``item_inputs``."""
 
 from functools import cached_property
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cms import permissions, selectors
+from cms import selectors
 from cms.models import (
     Attachment,
     ChecklistTemplatePage,
@@ -20,15 +20,13 @@ from cms.models import (
     Signature,
 )
 from cms.services.audit import content_hash
-from cms.services.confirming import resolved_upstream_unsigned
-from cms.services.items import item_content
+from cms.services.confirming import item_accept_check, resolved_upstream_unsigned
+from cms.services.items import item_content, item_update_check
 
-from ..common import IdField, IdRelatedField
 from ..errors import ErrorSerializer
 
 User = get_user_model()
 
-FILLABLE_STATES = frozenset({Item.State.PENDING, Item.State.RETURNED})
 ACCEPT_DECISIONS = Signature.ACCEPT_DECISIONS
 
 
@@ -252,20 +250,12 @@ class ItemSerializer(serializers.ModelSerializer):
         return item.visible
 
     def get_can_fill(self, item) -> bool:
-        return (
-            item.handover.state == Handover.State.IN_PROGRESS
-            and item.state in FILLABLE_STATES
-            and self.get_visible(item)
-            and permissions.can_fill(self._user(), item)
-        )
+        visible = self.get_visible(item)
+        return item_update_check(actor=self._user(), item=item, visible=visible) is None
 
     def get_can_confirm(self, item) -> bool:
-        return (
-            item.handover.state == Handover.State.IN_PROGRESS
-            and (item.state == Item.State.SUBMITTED or resolved_upstream_unsigned(item))
-            and self.get_visible(item)
-            and permissions.can_confirm(self._user(), item)
-        )
+        visible = self.get_visible(item)
+        return item_accept_check(actor=self._user(), item=item, visible=visible) is None
 
     @cached_property
     def _attachments(self):
@@ -362,82 +352,6 @@ class BatchConflictSerializer(ErrorSerializer):
     )
 
 
-@extend_schema_field(
-    {
-        "type": "object",
-        "additionalProperties": True,
-        "description": "A JSON Merge Patch (RFC 7396) of the item's data.",
-    }
-)
-class MergePatchField(serializers.JSONField):
-    """Any JSON: the service checks it is an object and validates the merged
-    result against the item kind's schema, naming each bad field."""
-
-
-class ItemUpdateSerializer(serializers.Serializer):
-    version = serializers.IntegerField(help_text="The version you last saw.")
-    data = MergePatchField(
-        help_text="A JSON Merge Patch (RFC 7396) of the item's data: objects merge "
-        "member by member, `null` removes a member (a required one, like a form "
-        "field's `value`, becomes null: not answered), anything else replaces the "
-        "value; members left out keep their value and who set it. Connector "
-        'records keep their fields under `data`: `{"data": {"notes": "x"}}` '
-        "changes only `notes`."
-    )
-
-
-class ItemVersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(help_text="The version you last saw.")
-
-
-class _PasswordField(serializers.CharField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("style", {"input_type": "password"})
-        kwargs.setdefault("trim_whitespace", False)
-        kwargs.setdefault("help_text", _("Your password: signing re-authenticates."))
-        super().__init__(**kwargs)
-
-
-class ItemAcceptSerializer(ItemVersionSerializer):
-    password = _PasswordField()
-    remarks = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class ItemReturnSerializer(ItemVersionSerializer):
-    password = _PasswordField()
-    reason = serializers.CharField(
-        help_text="What is missing or unclear; it opens a question."
-    )
-
-
-class ItemNotApplicableSerializer(ItemVersionSerializer):
-    reason = serializers.CharField()
-
-
-class ItemAssignSerializer(serializers.Serializer):
-    successor = IdRelatedField(
-        queryset=User.objects.filter(is_active=True),
-        allow_null=True,
-        help_text="User id of one of the handover's successors; null unassigns.",
-    )
-    version = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        help_text="The version you last saw; a changed item is refused with 409.",
-    )
-
-
-class BatchItemSerializer(serializers.Serializer):
-    id = IdField()
-    version = serializers.IntegerField()
-
-
-class BatchAcceptSerializer(serializers.Serializer):
-    items = BatchItemSerializer(many=True, allow_empty=False)
-    password = _PasswordField()
-    remarks = serializers.CharField(required=False, allow_blank=True, default="")
-
-
 class BatchAcceptResultSerializer(serializers.Serializer):
     items = ItemSerializer(many=True)
 
@@ -471,15 +385,3 @@ class CommentSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
-
-
-class CommentCreateSerializer(serializers.Serializer):
-    body = serializers.CharField()
-    question = IdField(
-        required=False, allow_null=True, help_text="Id of the question this answers."
-    )
-    is_question = serializers.BooleanField(required=False, default=False)
-
-
-class AttachmentUploadSerializer(serializers.Serializer):
-    file = serializers.FileField()

@@ -29,22 +29,24 @@ from .common import (
     _meta,
     _parse,
 )
-from .item_serializers import (
-    AttachmentSerializer,
+from .item_inputs import (
     AttachmentUploadSerializer,
-    BatchAcceptResultSerializer,
     BatchAcceptSerializer,
-    BatchConflictSerializer,
     CommentCreateSerializer,
-    CommentSerializer,
-    ConflictSerializer,
     ItemAcceptSerializer,
     ItemAssignSerializer,
     ItemNotApplicableSerializer,
     ItemReturnSerializer,
-    ItemSerializer,
     ItemUpdateSerializer,
     ItemVersionSerializer,
+)
+from .item_serializers import (
+    AttachmentSerializer,
+    BatchAcceptResultSerializer,
+    BatchConflictSerializer,
+    CommentSerializer,
+    ConflictSerializer,
+    ItemSerializer,
 )
 
 # Items -----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from cms.models import (
 )
 
 from ..common import IdRelatedField
+from .item_inputs import _PasswordField
 from .item_serializers import (
     EmployeeSummarySerializer,
     HandoverStateField,
@@ -26,7 +27,6 @@ from .item_serializers import (
     User,
     UserSummarySerializer,
     _absolute,
-    _PasswordField,
 )
 
 # Handovers -------------------------------------------------------------------------

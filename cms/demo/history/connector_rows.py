@@ -124,7 +124,8 @@ def _actions(played):
 
 
 def _finish(action, *, ok: bool, actor=None):
-    """What ``connectors.access._finish`` records for a change that ran."""
+    """What ``connectors.access.running.finish_action`` records for a change
+    that ran."""
     from connectors.models import AccessAction, AccessGrant
 
     now = timezone.now()
@@ -186,7 +187,7 @@ def _retry(played):
 
 
 def _residual_check(played, days: int):
-    """What ``connectors.access.access_residual_check`` finds ``days`` after
+    """What ``connectors.access.residual.access_residual_check`` finds ``days`` after
     the last working day: the account is still active unless suspended."""
     from connectors.models import AccessGrant, ResidualAccess
 
@@ -252,7 +253,7 @@ def _by_hand(played, *, end):
     """Access in a system with no connector, recorded by IT through the
     service; the manager confirms the decision, which plans the change for
     the end of the last working day: a by-hand task waiting in IT's queue."""
-    from connectors.access import access_grant_add
+    from connectors.access.inventory import access_grant_add
     from connectors.models import AccessGrant
 
     it = played.cast.it

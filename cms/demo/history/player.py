@@ -318,6 +318,7 @@ class _Story:
             started_at=utc(self.started),
             step=timedelta(0),
             actions=[action for _moment, action in timeline],
+            state=self.story.outcome,
         )
         spreadsheets = {
             slug

@@ -4,12 +4,10 @@ write) as the history needs it, and the insert of its rows."""
 
 from dataclasses import replace
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 from django.db import connection
 
 from cms.models import ParticipantRole
-from cms.services.signing import server_sign, signature_payload
 
 from ..scale import Player, Rows
 from .clock import SeededSignature
@@ -18,9 +16,13 @@ __all__ = ["HistoryPlayer", "insert", "utc"]
 
 
 class HistoryPlayer(Player):
-    """``Player`` with each step at the moment the story gives it, spreadsheet
-    blocks waiting for their upload (as the real fill leaves them), and the
-    company directory's access inventory and plan."""
+    """``Player`` with each step at the moment the story gives it, signatures
+    given the way the history's people sign (``SeededSignature``: no password
+    was typed, and the signatures say so), spreadsheet blocks waiting for their
+    upload (as the real fill leaves them), and the company directory's access
+    inventory and plan."""
+
+    auth_method = SeededSignature.method
 
     def play_at(self, plan, moments, *, spreadsheets):
         self.moments = iter(moments)
@@ -29,21 +31,6 @@ class HistoryPlayer(Player):
 
     def _tick(self):
         self.clock = next(self.moments)
-
-    def _sign(self, *, item=None, **kwargs) -> dict:
-        """Signed the way the history's people sign (``SeededSignature``),
-        and said so: no password was typed."""
-        signature = super()._sign(item=item, **kwargs)
-        signature["auth_method"] = SeededSignature.method
-        record = signature_payload(
-            SimpleNamespace(
-                **signature,
-                handover=SimpleNamespace(number=self.handover["number"]),
-                item=item,
-            )
-        )
-        signature["server_signature"], signature["key_id"] = server_sign(record)
-        return signature
 
     def _connector_fill(self, info, plan):
         from connectors.models import BlockSync

@@ -28,7 +28,7 @@ import time
 from django.apps import apps
 from django.db import connection, transaction
 
-from cms.demo.scale import Copier, ScaleInfo, _reset_sequences, _table_ids
+from cms.demo.scale import Copier, ScaleInfo, reset_sequences, table_ids
 from cms.models import AuditChainCheckpoint, Certificate, Comment, Handover, Item
 from cms.services.certificates import _ALPHABET
 
@@ -75,7 +75,7 @@ def seed_history(info: ScaleInfo, *, stdout=None) -> dict:
             .values(*HANDOVER_FIELDS)
         )
         people = people_of([handover["id"] for handover in handovers])
-        ids = _table_ids(models)
+        ids = table_ids(models)
         directory = ConnectorConfig.objects.get(slug=info.directory_connector_slug)
         with connection.cursor() as cursor:
             copier = Copier(cursor.cursor)
@@ -87,7 +87,7 @@ def seed_history(info: ScaleInfo, *, stdout=None) -> dict:
             copier.copy(AccessAction, actions)
             copier.copy(ResidualAccess, residual)
             copier.copy(Comment, _answers(info, handovers, people, ids[Comment]))
-        _reset_sequences(models)
+        reset_sequences(models)
     # As after the seed: planner statistics and the visibility map, now.
     command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
     with connection.cursor() as cursor:

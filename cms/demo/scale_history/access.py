@@ -51,7 +51,7 @@ def access_history(info: ScaleInfo, handovers, people, ids, directory_id):
     """Grants, their changes and residual checks of handovers with no grants yet.
     (The grants stand alone: the templates' own account items are checklist
     items, not this inventory.)"""
-    # Through the app registry: cms never imports connectors, not even its demo.
+    # Through the app registry: its models are all the history needs of connectors.
     Grant = apps.get_model("connectors", "AccessGrant")
     inventoried = set(
         Grant.objects.filter(handover_id__in=[h["id"] for h in handovers]).values_list(

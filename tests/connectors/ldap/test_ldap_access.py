@@ -16,7 +16,7 @@ import pytest
 from django.utils import translation
 from ldap3.core import exceptions as ldap_errors
 
-from connectors.types.base import (
+from connectors.sdk.base import (
     REVOKE,
     ConnectorError,
     EmployeeRef,

@@ -7,7 +7,7 @@ import pytest
 
 from cms import services
 from cms.models import ChecklistTemplatePage, Employee, Item
-from connectors import access
+from connectors.access import services as access
 from connectors.models import AccessAction, AccessGrant, ConnectorConfig
 from tests.fixtures.handovers import PASSWORD
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import translation
 
 from connectors.registry import get_type
-from connectors.types.base import ConnectorError, EmployeeRef, MisconfiguredError
+from connectors.sdk.base import ConnectorError, EmployeeRef, MisconfiguredError
 from connectors.types.ldap import LdapConnector
 
 from ..servers import free_port

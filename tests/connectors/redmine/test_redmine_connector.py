@@ -4,7 +4,7 @@ reassigning to the successor and reading it back, and the errors people see."""
 
 import pytest
 
-from connectors.types.base import (
+from connectors.sdk.base import (
     ConnectorError,
     EmployeeRef,
     MisconfiguredError,

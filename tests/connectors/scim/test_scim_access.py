@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from connectors.types.base import (
+from connectors.sdk.base import (
     REVOKE,
     ConnectorError,
     EmployeeRef,

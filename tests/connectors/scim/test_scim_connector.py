@@ -11,7 +11,7 @@ import requests
 from django.utils import translation
 from werkzeug import Response
 
-from connectors.types.base import ConnectorError, EmployeeRef, MisconfiguredError
+from connectors.sdk.base import ConnectorError, EmployeeRef, MisconfiguredError
 from connectors.types.scim import ScimConnector, scim_filter
 
 from ..servers import free_port

@@ -5,7 +5,7 @@ are told when the server, the password or the successor is wrong."""
 import pytest
 
 from connectors.registry import get_type
-from connectors.types.base import (
+from connectors.sdk.base import (
     ConnectorError,
     EmployeeRef,
     MisconfiguredError,

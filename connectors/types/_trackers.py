@@ -1,0 +1,359 @@
+"""What issue trackers (Jira, Redmine) have in common, written once.
+
+A tracker lists the employee's open issues (record kinds "issue" and "task":
+the same issues, for blocks that call them either) and their projects. An issue
+is handed over by reassigning it to the successor with Baton's note — unless it
+already is theirs (a retry after a lost answer) or someone else took it over
+meanwhile — and read back; a project the tracker's own way. People are found
+through the connector's id map, else searched by the values the tracker can
+search by; a successor needs an active account.
+
+``TrackerConnector`` does all that; a type declares its messages and implements
+what only it knows:
+
+- ``search_account(value=, match_by=, active_only=)``: an account id, or None;
+- ``issues_of(account, record_kind, status_map)`` and ``projects_of(account)``;
+- ``assignee_of(issue_id)`` and ``reassign(issue_id, successor_id, note, key=)``;
+- ``transfer_project(record, owner, successor)`` and
+  ``project_transferred(project_id, successor_id)``.
+
+Account ids are what the tracker's API writes (Jira: text, Redmine: numbers);
+they are compared as text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, ClassVar
+from urllib.parse import urlsplit
+
+from django.utils.translation import gettext_lazy as _
+from pydantic import BeforeValidator
+
+from ..sdk.base import (
+    UNKNOWN_RECORD_KIND,
+    ConnectorError,
+    MisconfiguredError,
+    Record,
+    Setting,
+    TransferResult,
+)
+from ..sdk.common import (
+    due_on,
+    match_label,
+    next_version_step,
+    read_status_map,
+    who,
+)
+from ..sdk.http import HttpConnector, dig
+from ..sdk.payloads import Payload, TextList, parse
+from ..sdk.people import FindsPeople
+
+__all__ = [
+    "Assignee",
+    "Percent",
+    "Refusal",
+    "TrackerConnector",
+    "first_due",
+    "id_map_setting",
+    "page_size_setting",
+    "status_map_setting",
+    "unreadable",
+]
+
+
+def _percent(value):
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return value if number and 0 <= value <= 100 else None
+
+
+# A share of work done: a number from 0 to 100, anything else None.
+Percent = Annotated[int | float | None, BeforeValidator(_percent)]
+
+
+class Refusal(Payload):
+    """A tracker's error envelope: Jira's ``errorMessages`` and ``errors``
+    (field → message), Redmine's ``errors`` (a list)."""
+
+    errorMessages: TextList = []
+    errors: Any = None
+
+    def texts(self) -> list[str]:
+        errors = self.errors
+        if isinstance(errors, dict):
+            errors = list(errors.values())
+        if not isinstance(errors, list):
+            errors = []
+        found = [str(error).strip() for error in errors if isinstance(error, str)]
+        return [*self.errorMessages, *filter(None, found)]
+
+
+def unreadable(kind: str, external_id: str, error) -> Record:
+    """A record the engine skips and reports (``error`` says why)."""
+    return Record(external_id=external_id, kind=kind, title="", error=str(error))
+
+
+@dataclass(frozen=True)
+class Assignee:
+    """Who an issue is assigned to now; ``key`` is how messages name the issue."""
+
+    key: str
+    id: str = ""
+    name: str = ""
+
+
+def first_due(versions) -> tuple[str, str] | None:
+    """The (name, due date) of the version due first, one without a date last."""
+    versions = list(versions)
+    if not versions:
+        return None
+    return min(versions, key=lambda version: (not version[1], version[1]))
+
+
+def status_map_setting(help_text) -> Setting:
+    return Setting(
+        "status_map",
+        _("Status mapping"),
+        help_text,
+        required=False,
+        default={},
+        type="object",
+    )
+
+
+def id_map_setting(name: str, label, help_text) -> Setting:
+    """The map of employee values to account ids (``people_map_setting``)."""
+    return Setting(name, label, help_text, required=False, default={}, type="object")
+
+
+def page_size_setting(default: int, help_text="") -> Setting:
+    return Setting(
+        "page_size",
+        _("Page size"),
+        help_text,
+        required=False,
+        default=default,
+        type="integer",
+    )
+
+
+class TrackerConnector(FindsPeople, HttpConnector):
+    """The shared part of an issue tracker (see the module docstring)."""
+
+    # Names the tracker in the records' "system" field (not translated).
+    system_name: ClassVar[str] = ""
+    default_status_map: ClassVar[dict] = {}
+    issue_kinds: ClassVar[tuple] = ("issue", "task")
+    # What ``match_by`` values the tracker can search people by.
+    searchable_by: ClassVar[tuple] = ("email",)
+    # The key of the successor's id in a reassignment's summary.
+    assignee_field: ClassVar[str] = "assignee"
+    max_page_size: ClassVar[int] = 100
+    # Both trackers answer an overload with a Retry-After far longer than a
+    # quick retry waits, and a reassignment's PUT adds its note again when it
+    # is repeated: the sync engine's backoff retries the run instead.
+    retries = 0
+    # Joins the reasons of a refusal.
+    reason_separator: ClassVar[str] = " "
+
+    # The tracker's own words: for a 404 of a path (``%(url)s``, ``%(path)s``);
+    # an employee without the value to match by, a ``match_by`` the tracker
+    # cannot search by (``%(value)s``); a successor without an active account
+    # (``%(person)s``, ``%(field)s``, ``%(value)s``); an issue assigned to
+    # someone else now (``%(key)s`` or ``%(id)s``, ``%(assignee)s``,
+    # ``%(owner)s``); an external id that is not the tracker's (``%(id)s``); an
+    # issue without an id, one without a title (``%(key)s`` or ``%(id)s``).
+    unknown_path_message: ClassVar[Any] = None
+    no_value_message: ClassVar[Any] = None
+    search_by_message: ClassVar[Any] = None
+    no_successor_message: ClassVar[Any] = None
+    moved_on_message: ClassVar[Any] = None
+    not_an_id_message: ClassVar[Any] = None
+    no_id_message: ClassVar[Any] = None
+    untitled_message: ClassVar[Any] = None
+
+    # The contract -------------------------------------------------------------------
+
+    def discover(self, *, employee, record_kind):
+        if record_kind not in self.default_mappings:
+            raise MisconfiguredError(UNKNOWN_RECORD_KIND % {"kind": record_kind})
+        status_map = read_status_map(self.option("status_map"), self.default_status_map)
+        account = self.account_id(employee)
+        if account is None:
+            # No account there: nothing of theirs to hand over.
+            return []
+        if record_kind == "project":
+            return self.projects_of(account)
+        return self.issues_of(account, record_kind, status_map)
+
+    def transfer(self, *, record, owner, successor, note) -> TransferResult:
+        if record.kind == "project":
+            return self.transfer_project(record, owner, successor)
+        if record.kind not in self.issue_kinds:
+            raise MisconfiguredError(UNKNOWN_RECORD_KIND % {"kind": record.kind})
+        issue_id = self.record_id(record)
+        successor_id = self.successor_account(successor)
+        current = self.assignee_of(issue_id)
+        done = {"issue": current.key, self.assignee_field: successor_id}
+        if current.id == str(successor_id):
+            # Already done (a retry after a lost answer): change nothing twice.
+            return TransferResult(response=done)
+        if current.id:
+            owner_id = self.account_id(owner)
+            if owner_id is not None and current.id != str(owner_id):
+                raise ConnectorError(
+                    self.moved_on_message
+                    % {
+                        "key": current.key,
+                        "id": issue_id,
+                        "assignee": current.name or current.id,
+                        "owner": who(owner),
+                    },
+                    retryable=False,
+                )
+        response, more = self.reassign(issue_id, successor_id, note, key=current.key)
+        return TransferResult(
+            response={**done, "status": response.status_code, **more},
+            request_id=self.request_id(response),
+        )
+
+    def verify_transfer(self, *, record, successor) -> bool:
+        successor_id = str(self.successor_account(successor))
+        if record.kind == "project":
+            return self.project_transferred(self.record_id(record), successor_id)
+        return self.assignee_of(self.record_id(record)).id == successor_id
+
+    # People -------------------------------------------------------------------------
+
+    def account_id(self, person, *, active_only: bool = False):
+        """The account id of ``person``, or None when the tracker has no such
+        (active, with ``active_only``) account."""
+        value = self.match_value(person)
+        if not value:
+            raise ConnectorError(
+                self.no_value_message % {"value": match_label(self.match_by())},
+                retryable=False,
+            )
+        mapped = self.mapped_person(value)
+        if mapped:
+            return mapped
+        if self.match_by() not in self.searchable_by:
+            raise MisconfiguredError(self.search_by_message % {"value": value})
+        found = self.__dict__.setdefault("_accounts", {})
+        key = (self.match_by(), value.casefold(), active_only)
+        if key not in found:
+            found[key] = self.search_account(
+                value=value, match_by=self.match_by(), active_only=active_only
+            )
+        return found[key]
+
+    def successor_account(self, successor):
+        """The successor's active account; without one only an admin can help."""
+        found = self.account_id(successor, active_only=True)
+        if found is None:
+            raise MisconfiguredError(
+                self.no_successor_message
+                % {
+                    "person": who(successor),
+                    "field": match_label(self.match_by()),
+                    "value": successor.value(self.match_by()),
+                }
+            )
+        return found
+
+    # Records ------------------------------------------------------------------------
+
+    def issue_record(self, kind, *, issue_id, key, title, description, due, fields):
+        """An issue as a record (reported, not imported, without id or title)."""
+        if not issue_id:
+            return unreadable(kind, "", self.no_id_message)
+        if not title:
+            return unreadable(
+                kind, issue_id, self.untitled_message % {"key": key, "id": issue_id}
+            )
+        return Record(
+            external_id=issue_id,
+            kind=kind,
+            title=title,
+            fields={
+                "id": issue_id,
+                "description": description,
+                "details": f"{title}\n\n{description}" if description else title,
+                "due_date": due,
+                "next_step": due_on(due),
+                "system": self.system(),
+                **fields,
+            },
+        )
+
+    def project_fields(self, *, total: int, done: int, version, url, document):
+        """The fields every tracker project has: progress by closed issues, the
+        next version, the project's page."""
+        name, due = version or ("", "")
+        return {
+            "stage": "in_progress",
+            "progress_percent": round(100 * done / total) if total else None,
+            "next_version": name,
+            "next_version_due": due,
+            "next_step": next_version_step(
+                {"name": name, "due": due} if version else {}, "due"
+            ),
+            "documents": [{"title": str(document), "location": url}],
+            "url": url,
+            "system": self.system(),
+        }
+
+    def system(self) -> str:
+        return f"{self.system_name} ({self.host})"
+
+    def record_id(self, record) -> str:
+        value = str(record.external_id or "").strip()
+        if not value.isdigit():
+            raise MisconfiguredError(self.not_an_id_message % {"id": value[:50]})
+        return value
+
+    # Requests -----------------------------------------------------------------------
+
+    def pages(self, pagination=None, **changes):
+        """``pagination`` (the type's by default) with the ``page_size`` setting
+        (1 to ``max_page_size``)."""
+        try:
+            size = int(self.option("page_size"))
+        except (TypeError, ValueError):
+            size = next(s.default for s in self.settings if s.name == "page_size")
+        size = max(1, min(size, self.max_page_size))
+        return replace(pagination or self.pagination, size=size, **changes)
+
+    def read(self, model, path: str, key: str | None = None, **kwargs):
+        """A GET answer (the object at ``key`` of it) as ``model``."""
+        return parse(model, dig(self.get(path, **kwargs), key), system=self.host)
+
+    def call(self, method: str, path: str, *, refusals: dict, **kwargs):
+        """``request``, with the tracker's own words for the statuses in
+        ``refusals`` (status → message, or a function of the response giving
+        one): only an admin or the successor's rights can fix those."""
+        response = self.request(method, path, allow=tuple(refusals), **kwargs)
+        explain = refusals.get(response.status_code)
+        if explain is None:
+            return response
+        message = explain(response) if callable(explain) else explain
+        raise MisconfiguredError(message, request_id=self.request_id(response))
+
+    def check_response(self, response, *, not_found=None) -> None:
+        if response.status_code == 404 and not_found is None:
+            not_found = self.unknown_path_message % {
+                "url": self.base_url,
+                "path": urlsplit(response.url).path,
+            }
+        super().check_response(response, not_found=not_found)
+
+    def reasons(self, response) -> str:
+        """Why the tracker refused, as it says it; else the status."""
+        try:
+            texts = Refusal.model_validate(response.json()).texts()
+        except ValueError:  # not JSON, or not an error envelope
+            texts = []
+        text = self.reason_separator.join(texts) or self.http.detail_of(response)
+        return self.http.scrub(text) or str(
+            _("HTTP %(status)s") % {"status": response.status_code}
+        )

@@ -1,0 +1,273 @@
+"""What the Feishu and DingTalk types share for resignation approvals: the
+settings HR fills in (the approval code and which form field holds what),
+reading one approval's form with them (``read_resignation``), and the neutral
+shape a type reports an approval in (``ApprovedResignation``), read into a
+``ResignationNotice`` by ``connectors.intake.approvals``.
+
+Types import this module; it imports nothing of cms, so listing approvals
+needs no database.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from ...sdk.base import DIRECTORY_SYNC, INTAKE_MODE, Setting
+from ...sdk.common import clean_text
+from .forms import ATTACHMENT, FormField, local_day, moment_of
+
+__all__ = [
+    "ApprovedResignation",
+    "PersonRef",
+    "field_matches",
+    "intake_settings",
+    "person_from_text",
+    "read_resignation",
+]
+
+WATERMARK_SETTING = "resignation_polled_until"
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """Who an approval names: any of these may be empty."""
+
+    user_id: str = ""
+    email: str = ""
+    employee_number: str = ""
+    name: str = ""
+
+    def __bool__(self):
+        return bool(self.user_id or self.email or self.employee_number)
+
+
+@dataclass(frozen=True)
+class ApprovedResignation:
+    """One instance of the resignation approval, as a type reads it. Dates are
+    the form's values as read (None when the field is empty or unreadable)."""
+
+    instance_code: str
+    approval_code: str
+    status: str  # "approved", "pending", "rejected", "other"
+    employee: PersonRef
+    last_working_day: datetime.date | None = None
+    resignation_date: datetime.date | None = None
+    reason: str = ""
+    submitted_on: datetime.date | None = None
+    finished_at: datetime.datetime | None = None
+    # Field name -> why it could not be read (shown to HR with the event).
+    problems: dict = field(default_factory=dict)
+    # What the vendor returned, for HR's event log (form values, ids, status).
+    summary: dict = field(default_factory=dict)
+
+    @property
+    def approved(self) -> bool:
+        return self.status == "approved"
+
+
+def field_matches(configured: str, *names) -> bool:
+    """Whether a form field (its id, name or label) is the configured one;
+    case and surrounding spaces do not matter."""
+    wanted = clean_text(configured).casefold()
+    return bool(wanted) and any(
+        clean_text(name).casefold() == wanted for name in names if name
+    )
+
+
+FIELD_SETTINGS = (
+    "resignation_field_last_working_day",
+    "resignation_field_resignation_date",
+    "resignation_field_reason",
+    "resignation_field_employee",
+)
+DATE_SETTINGS = FIELD_SETTINGS[:2]
+
+
+def read_resignation(
+    connector,
+    *,
+    instance_code: str,
+    approval_code: str,
+    status: str,
+    form: list[FormField],
+    submitted,
+    finished,
+    applicant: str,
+    summary: dict,
+) -> ApprovedResignation:
+    """One resignation approval, its form read with the connector's field
+    settings. ``submitted``/``finished`` are the vendor's moments, ``status``
+    already one of ``ApprovedResignation``'s; the connector provides
+    ``option``, ``person(user_id)`` and ``contact_ids(field)``."""
+    problems, found = {}, {}
+    for setting in FIELD_SETTINGS:
+        configured = clean_text(connector.option(setting))
+        if not configured:
+            continue
+        widget = next(
+            (
+                widget
+                for widget in form
+                if field_matches(configured, widget.id, widget.name, widget.label)
+            ),
+            None,
+        )
+        if widget is None:
+            problems[setting] = gettext(
+                "The approval form has no field “%(field)s”."
+            ) % {"field": configured}
+        else:
+            found[setting] = widget
+    dates = {
+        setting: _day(found.get(setting), setting, problems)
+        for setting in DATE_SETTINGS
+    }
+    if "resignation_field_employee" in found:
+        employee = _form_person(connector, found["resignation_field_employee"])
+    elif "resignation_field_employee" in problems:
+        employee = PersonRef()  # HR named a field the form lacks: nobody
+    else:
+        employee = connector.person(applicant) if applicant else PersonRef()
+    reason = found.get("resignation_field_reason")
+    return ApprovedResignation(
+        instance_code=instance_code,
+        approval_code=approval_code,
+        status=status,
+        employee=employee,
+        last_working_day=dates["resignation_field_last_working_day"],
+        resignation_date=dates["resignation_field_resignation_date"],
+        reason=reason.text()[:2000] if reason else "",
+        submitted_on=local_day(moment_of(submitted)),
+        finished_at=moment_of(finished) if status != "pending" else None,
+        problems=problems,
+        summary={
+            **summary,
+            "form": {
+                widget.name or widget.id: widget.value
+                for widget in form
+                if widget.kind != ATTACHMENT
+            },
+        },
+    )
+
+
+def _day(widget: FormField | None, setting: str, problems: dict):
+    """The date a field holds; a field that holds something else is a problem."""
+    day = widget.day() if widget is not None else None
+    if day is None and widget is not None and widget.value not in (None, "", [], {}):
+        problems[setting] = gettext(
+            "The form field “%(field)s” holds no date Baton can read: %(value)s."
+        ) % {"field": widget.name or widget.id, "value": str(widget.value)[:100]}
+    return day
+
+
+def _form_person(connector, widget: FormField) -> PersonRef:
+    """A contact field names users by id; a text field holds an e-mail
+    address or an employee number."""
+    ids = connector.contact_ids(widget)
+    if ids is None:
+        return person_from_text(widget.value)
+    return connector.person(ids[0]) if ids else PersonRef()
+
+
+def person_from_text(value) -> PersonRef:
+    """A person typed into a text field: an e-mail address, else an employee
+    number."""
+    text = clean_text(value)
+    if not text:
+        return PersonRef()
+    if "@" in text:
+        return PersonRef(email=text)
+    return PersonRef(employee_number=text)
+
+
+def intake_settings(*, system, employee_help) -> tuple[Setting, ...]:
+    """The settings of resignation intake, the same for both approval types
+    (``system`` names the vendor in help texts)."""
+    return (
+        Setting(
+            "resignation_approval_code",
+            _("Resignation approval code"),
+            format_lazy(
+                _(
+                    "The code of the {system} approval definition employees resign "
+                    "with. When one of its instances is approved, a handover starts "
+                    "(or is proposed). Empty: resignations are not taken from "
+                    "{system}."
+                ),
+                system=system,
+            ),
+            required=False,
+            default="",
+        ),
+        Setting(
+            "resignation_field_last_working_day",
+            _("Form field: last working day"),
+            _("The name (or id) of the form field holding the last working day."),
+            required=False,
+            default="最后工作日",
+        ),
+        Setting(
+            "resignation_field_resignation_date",
+            _("Form field: resignation date"),
+            _(
+                "The name (or id) of the form field holding the resignation date. "
+                "Empty, or empty in the form: the day the approval was submitted."
+            ),
+            required=False,
+            default="离职日期",
+        ),
+        Setting(
+            "resignation_field_reason",
+            _("Form field: reason"),
+            _("The name (or id) of the form field holding the reason."),
+            required=False,
+            default="离职原因",
+        ),
+        Setting(
+            "resignation_field_employee",
+            _("Form field: employee"),
+            employee_help,
+            required=False,
+            default="",
+        ),
+        INTAKE_MODE,
+        Setting(
+            "resignation_poll_minutes",
+            _("Look for missed approvals every (minutes)"),
+            format_lazy(
+                _(
+                    "Approvals whose event never arrived are found by asking "
+                    "{system} this often. 0 turns the poll off."
+                ),
+                system=system,
+            ),
+            required=False,
+            default=10,
+            type="integer",
+        ),
+        Setting(
+            "resignation_lookback_days",
+            _("Resignation approvals submitted within (days)"),
+            _("How far back the poll looks for approvals submitted but decided late."),
+            required=False,
+            default=30,
+            type="integer",
+        ),
+        Setting(
+            WATERMARK_SETTING,
+            _("Approvals looked for until"),
+            _(
+                "Set by Baton after each poll (ISO date and time). Clear it to look "
+                "back one day again."
+            ),
+            required=False,
+            default="",
+        ),
+        DIRECTORY_SYNC,
+    )

@@ -1,0 +1,194 @@
+"""The records approvals and reimbursements become, the same for every
+approval system, and ``ApprovalsConnector``: ``discover`` for a type that
+lists what an employee raised and what awaits them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import chain
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from checklist_blocks.blocks.items import CURRENCY_CHOICES
+
+from ...sdk.base import UNKNOWN_RECORD_KIND, MisconfiguredError, Record, Setting
+from .forms import CURRENCIES, FormField, form_amount, form_date, form_reason
+
+__all__ = ["Approval", "ApprovalsConnector", "expense_settings"]
+
+# Words in an approval's name that make it a reimbursement when no codes are set.
+EXPENSE_KEYWORDS = ("报销", "费用", "reimburse", "expense")
+
+
+def expense_settings(*, codes_label, codes_help):
+    """The settings both approval types use to find reimbursements."""
+    return (
+        Setting(
+            "expense_codes",
+            codes_label,
+            codes_help,
+            required=False,
+            default=[],
+            type="array",
+        ),
+        Setting(
+            "expenses_in_approvals",
+            _("List reimbursements among the approvals too"),
+            _(
+                "Off: a pending reimbursement is listed only as an expense, so a "
+                "template with both blocks does not show it twice."
+            ),
+            required=False,
+            default=False,
+            type="boolean",
+        ),
+        Setting(
+            "default_currency",
+            _("Currency when the form names none"),
+            required=False,
+            default="CNY",
+            choices=CURRENCY_CHOICES,
+        ),
+    )
+
+
+@dataclass
+class Approval:
+    """One pending approval instance as a type read it."""
+
+    reference: str
+    name: str = ""
+    # The serial number people know it by (Feishu) or its business id (DingTalk).
+    serial: str = ""
+    upstream_status: str = ""
+    started_on: str | None = None
+    form: list[FormField] = field(default_factory=list)
+    initiator: str = ""
+    # Record fields of the vendor's own (serial number, link…).
+    extra: dict = field(default_factory=dict)
+    # Set when the instance cannot be imported: the reason people see.
+    error: str = ""
+
+
+class ApprovalsConnector:
+    """``discover`` for approval types (mixed in before ``ConnectorType``).
+
+    A type implements ``_user_id(employee)``, ``_raised(user_id, expenses=)``
+    and ``_awaiting(user_id)`` (its entries, whatever they are),
+    ``_is_expense(entry)`` and ``_approval(entry, direction=)`` (an
+    ``Approval``, or None when it was decided meanwhile); it has a ``system``
+    name.
+    """
+
+    default_mappings = {
+        "approval": {
+            "system": "system",
+            "reference": "reference",
+            "title": "title",
+            "direction": "direction",
+            "amount": "amount",
+            "status": "status",
+        },
+        "expense": {
+            "description": "description",
+            "amount": "amount",
+            "currency": "currency",
+            "incurred_on": "incurred_on",
+            "status": "status",
+            "reference": "reference",
+        },
+    }
+
+    def discover(self, *, employee, record_kind: str):
+        if record_kind not in self.default_mappings:
+            raise MisconfiguredError(UNKNOWN_RECORD_KIND % {"kind": record_kind})
+        user_id = self._user_id(employee)
+        if record_kind == "expense":
+            raised = self._raised(user_id, expenses=True)
+            found = (self._record(e) for e in raised if self._is_expense(e))
+            return [record for record in found if record is not None]
+        with_expenses = self.option("expenses_in_approvals") is True
+        raised = (
+            (entry, "raised_by_me")
+            for entry in self._raised(user_id, expenses=False)
+            if with_expenses or not self._is_expense(entry)
+        )
+        awaiting = ((entry, "awaiting_my_action") for entry in self._awaiting(user_id))
+        records = {}
+        # Awaiting action wins over raised: something must be done.
+        for entry, direction in chain(raised, awaiting):
+            record = self._record(entry, direction)
+            if record is not None:
+                records[record.external_id or id(record)] = record
+        return list(records.values())
+
+    def is_expense(self, *, code: str, name: str) -> bool:
+        """Whether an approval of definition ``code`` named ``name`` is a
+        reimbursement: one of the configured codes, or, when none are
+        configured, a name with a reimbursement word in it."""
+        codes = self.option("expense_codes") or ()
+        configured = [str(entry).strip() for entry in codes if str(entry).strip()]
+        if configured:
+            return code in configured
+        return any(word in (name or "").casefold() for word in EXPENSE_KEYWORDS)
+
+    def _record(self, entry, direction: str = "") -> Record | None:
+        """An approval raised by the employee or awaiting them
+        (``direction``), else an unpaid reimbursement."""
+        approval = self._approval(entry, direction=direction)
+        kind = "approval" if direction else "expense"
+        if approval is None:
+            return None
+        if approval.error:
+            return problem(approval.reference, kind, approval.error)
+        amount, currency = form_amount(approval.form)
+        currency = currency or str(self.option("default_currency") or "CNY").upper()
+        # The title names the serial number people know the approval by.
+        suffix = f" — {approval.serial}" if approval.serial else ""
+        fields = {"system": self.system, "reference": approval.reference}
+        fields.update(approval.extra, upstream_status=approval.upstream_status)
+        if direction:
+            return Record(
+                external_id=approval.reference,
+                kind=kind,
+                title=approval.name + suffix,
+                fields={
+                    **fields,
+                    "title": approval.name,
+                    "direction": direction,
+                    "amount": amount,
+                    "currency": currency,
+                    "status": "pending",
+                    "started_on": approval.started_on,
+                    "initiator": approval.initiator,
+                },
+            )
+        if currency not in CURRENCIES:
+            message = gettext(
+                "%(reference)s is in %(currency)s, a currency Baton cannot record yet."
+            )
+            values = {"reference": approval.reference, "currency": currency}
+            return problem(approval.reference, kind, message % values)
+        reason = form_reason(approval.form)
+        return Record(
+            external_id=approval.reference,
+            kind=kind,
+            title=(reason or approval.name) + suffix,
+            fields={
+                **fields,
+                "description": f"{approval.name}: {reason}"
+                if reason
+                else approval.name,
+                "amount": amount,
+                "currency": currency,
+                "incurred_on": form_date(approval.form) or approval.started_on,
+                "submitted_on": approval.started_on,
+                "status": "submitted",
+            },
+        )
+
+
+def problem(external_id: str, kind: str, message) -> Record:
+    """A record that cannot be imported, with the reason people see."""
+    return Record(external_id=external_id, kind=kind, title="", error=str(message))

@@ -1,0 +1,315 @@
+"""DingTalk approvals (OA 审批): the approvals an employee raised or must act on
+that are still running, and the reimbursements they raised that are not paid.
+
+DingTalk has no lookup by e-mail: the employee is searched by name and the
+match confirmed by e-mail (or by job number when employees are matched by
+employee number). With the directory id or user name as match setting, that
+value is taken as the DingTalk user id itself.
+
+DingTalk lists started instances only per approval template and time window,
+so the templates to look at are settings. Finished instances (agreed, refused,
+withdrawn; a reimbursement once its payment node completes) are not returned,
+and the sync engine marks their items "resolved upstream".
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from pydantic import Field
+
+from ...sdk.base import (
+    DISCOVER,
+    WEBHOOK,
+    ConnectorError,
+    ConnectorType,
+    EmployeeRef,
+    MisconfiguredError,
+    Setting,
+)
+from ...sdk.client import HttpTypeMixin, host_of
+from ...sdk.common import TIMEOUT, match_label, webhook_secret_setting
+from ...sdk.payloads import Payload, Text, TextList, parse, parse_each
+from ..approvals.forms import date_of
+from ..approvals.intake import intake_settings
+from ..approvals.records import Approval, ApprovalsConnector, expense_settings
+from .intake import DingTalkIntake
+from .payloads import Detail
+from .platform import DAY_MS, DingTalkPlatform
+
+__all__ = ["DingTalkConnector"]
+
+RUNNING = ("NEW", "RUNNING")
+SEARCH_SIZE = 20
+TODO_PAGE = 50
+
+
+class DingTalkConnector(
+    ApprovalsConnector, DingTalkIntake, DingTalkPlatform, HttpTypeMixin, ConnectorType
+):
+    slug = "dingtalk"
+    label = _("DingTalk approvals")
+    description = _(
+        "Running approvals the employee raised or must act on, and reimbursements "
+        "they raised that are not paid yet, from DingTalk OA approval."
+    )
+    capabilities = frozenset({DISCOVER, WEBHOOK})
+    settings = (
+        Setting(
+            "app_key",
+            _("App key"),
+            _("Of an internal app allowed to read approvals and the address book."),
+            missing=_("Enter the app key of the DingTalk app."),
+        ),
+        Setting(
+            "process_codes",
+            _("Approval template codes"),
+            _(
+                "Process codes (PROC-…) of the templates whose running instances the "
+                "employee started are listed. Approvals awaiting the employee are "
+                "listed whatever their template."
+            ),
+            required=False,
+            default=[],
+            type="array",
+        ),
+        *expense_settings(
+            codes_label=_("Reimbursement template codes"),
+            codes_help=_(
+                "Process codes of the reimbursement templates. Empty: instances of "
+                "the templates above whose title contains 报销, 费用, reimburse or "
+                "expense."
+            ),
+        ),
+        Setting(
+            "lookback_days",
+            _("Look back (days)"),
+            _("How far back to look for instances the employee started."),
+            required=False,
+            default=365,
+            type="integer",
+        ),
+        Setting(
+            "api_base_url",
+            _("API URL"),
+            _("The server API, https://api.dingtalk.com unless a proxy is used."),
+            required=False,
+            default="https://api.dingtalk.com",
+        ),
+        Setting(
+            "oapi_base_url",
+            _("Older API URL"),
+            _("For user details, https://oapi.dingtalk.com unless a proxy is used."),
+            required=False,
+            default="https://oapi.dingtalk.com",
+        ),
+        *intake_settings(
+            system=_("DingTalk"),
+            employee_help=_(
+                "The name (or id) of the form field naming who resigns (a contact "
+                "field, or a text field with an e-mail address or job number). "
+                "Empty: the applicant."
+            ),
+        ),
+        Setting(
+            "callback_owner_key",
+            _("Events addressed to"),
+            _(
+                "Whom DingTalk encrypts events for: empty for the app key (event "
+                "subscriptions of an internal app), or the corp id for a callback "
+                "registered through the older API."
+            ),
+            required=False,
+            default="",
+        ),
+        TIMEOUT,
+        Setting(
+            "app_secret",
+            _("App secret"),
+            secret=True,
+            missing=_("Enter the app secret of the DingTalk app."),
+        ),
+        webhook_secret_setting(
+            _("Signs change notifications relayed from DingTalk event subscriptions.")
+        ),
+        Setting(
+            "callback_token",
+            _("Event subscription token"),
+            _(
+                "The token of the app's HTTP event subscription: DingTalk signs "
+                "every event with it. Needed for resignation approval events."
+            ),
+            required=False,
+            secret=True,
+        ),
+        Setting(
+            "callback_aes_key",
+            _("Event subscription aes_key"),
+            _("The 43-character aes_key of the same subscription."),
+            required=False,
+            secret=True,
+        ),
+    )
+
+    def __init__(self, *, settings, secrets, timeout=None):
+        super().__init__(settings=settings, secrets=secrets, timeout=timeout)
+        self.api_url = self.url_option("api_base_url")
+        self.oapi_url = self.url_option("oapi_base_url")
+        self.host = host_of(self.api_url) or self.api_url
+        # Named in item data, in the language of the run.
+        self.system = gettext("DingTalk")
+        self.http = self.make_http(
+            headers={"Accept": "application/json"},
+            secrets=(self.secrets.get("app_secret"),),
+        )
+
+    def test_connection(self) -> str:
+        self._access_token()
+        return gettext("Connected to DingTalk at %(host)s as app %(app)s.") % {
+            "host": self.host,
+            "app": self._app_key(),
+        }
+
+    # Finding the person -----------------------------------------------------------
+
+    def _user_id(self, employee: EmployeeRef) -> str:
+        """By name, confirmed by e-mail or job number (DingTalk has no lookup
+        by either); any other match value is the DingTalk user id."""
+        match_by = self.config.get("match_by") or "email"
+        value = employee.value(match_by).strip()
+        if not value:
+            raise ConnectorError(
+                _("The employee has no %(value)s to look up in DingTalk.")
+                % {"value": match_label(match_by)},
+                retryable=False,
+            )
+        if match_by not in ("email", "employee_number"):
+            return value
+        name = (employee.name or "").strip()
+        if not name:
+            raise ConnectorError(
+                _(
+                    "DingTalk finds people by name: the employee has no name to "
+                    "search for."
+                ),
+                retryable=False,
+            )
+        for candidate in self._search(name):
+            user = self._user(candidate)
+            if user is None:
+                continue
+            if match_by == "email":
+                if value.casefold() in (
+                    user.email.casefold(),
+                    user.org_email.casefold(),
+                ):
+                    return candidate
+            elif user.job_number == value:
+                return candidate
+        if match_by == "email":
+            message = _("No DingTalk user named %(name)s has the e-mail %(value)s.")
+        else:
+            message = _("No DingTalk user named %(name)s has the job number %(value)s.")
+        raise ConnectorError(message % {"name": name, "value": value}, retryable=False)
+
+    def _search(self, name: str) -> list[str]:
+        found = []
+        for _page in range(100):
+            body = self._call(
+                "contact",
+                "search_user",
+                query_word=name,
+                offset=len(found),
+                size=SEARCH_SIZE,
+                full_match_field=1,
+            )
+            page = parse(_Search, body, system=self.system)
+            found.extend(page.entries)
+            if not page.has_more or not page.entries:
+                break
+        return found
+
+    # Listing records --------------------------------------------------------------
+
+    def _raised(self, user_id: str, *, expenses: bool):
+        """(template, id, detail) of the running instances the employee
+        started, template by template (reimbursement templates, if set)."""
+        codes = self._codes("process_codes")
+        if expenses:
+            codes = self._codes("expense_codes") or codes
+        now = int(time.time() * 1000)
+        since = now - self._lookback_days() * DAY_MS
+        for code in codes:
+            for instance_id in self._instance_ids(
+                code, since, now, user_ids=[user_id], statuses=["RUNNING"]
+            ):
+                detail = self._running(instance_id)
+                if detail is not None:
+                    yield code, instance_id, detail
+
+    def _awaiting(self, user_id: str):
+        """(None, id, detail) of the running instances with a task waiting
+        for the employee."""
+        todo = self._listed(
+            "list_todo_work_records", user_id=user_id, max_results=TODO_PAGE, status=0
+        )
+        waiting = (task.instance_id for task in parse_each(_Task, todo))
+        for instance_id in dict.fromkeys(filter(None, waiting)):
+            detail = self._running(instance_id)
+            if detail is not None:
+                yield None, instance_id, detail
+
+    def _running(self, instance_id: str) -> Detail | None:
+        """A running instance's details; None once it is finished."""
+        detail = self._detail(instance_id)
+        return detail if detail.status.upper() in RUNNING else None
+
+    def _is_expense(self, entry) -> bool:
+        code, _instance_id, detail = entry
+        return self.is_expense(code=code, name=detail.title)
+
+    def _approval(self, entry, *, direction: str) -> Approval:
+        _code, instance_id, detail = entry
+        return Approval(
+            reference=instance_id,
+            name=detail.title or instance_id,
+            serial=detail.business_id,
+            upstream_status=detail.status.upper(),
+            started_on=date_of(detail.create_time),
+            form=detail.form_component_values,
+            initiator=detail.originator_user_id,
+            extra={"business_id": detail.business_id},
+        )
+
+    def _codes(self, setting) -> list[str]:
+        value = self.option(setting) or []
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list):
+            raise MisconfiguredError(
+                _("The setting “%(setting)s” must be a list.") % {"setting": setting}
+            )
+        return list(dict.fromkeys(filter(None, (str(v).strip() for v in value))))
+
+    def _lookback_days(self) -> int:
+        try:
+            days = int(self.option("lookback_days"))
+        except (TypeError, ValueError):
+            days = 0
+        if days < 1:
+            raise MisconfiguredError(
+                _("Look back at least one day for started instances.")
+            )
+        return days
+
+
+class _Search(Payload):
+    entries: TextList = Field([], alias="list")
+    has_more: Any = Field(False, alias="hasMore")
+
+
+class _Task(Payload):
+    instance_id: Text = Field("", alias="instanceId")

@@ -1,0 +1,272 @@
+"""Feishu (Lark) Approval: the approvals an employee raised or must act on that
+are still pending, and the reimbursements they raised that are not paid yet.
+
+The employee is found by e-mail (contact v3 ``batch_get_id``); with another
+match setting, the matched value is taken as the Feishu user id itself.
+
+Only pending instances are returned: once an approval is approved, rejected or
+withdrawn, or finance pays a reimbursement (the last node approves it), it is
+no longer listed and the sync engine marks its item "resolved upstream".
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from ...sdk.base import (
+    DISCOVER,
+    WEBHOOK,
+    ConnectorError,
+    ConnectorType,
+    EmployeeRef,
+    Setting,
+)
+from ...sdk.client import OptionsMixin, host_of
+from ...sdk.common import TIMEOUT, match_label, webhook_secret_setting
+from ...sdk.payloads import Nested, Payload, Text, parse_each
+from ...sdk.people import FindsPeople
+from ..approvals.forms import date_of
+from ..approvals.intake import intake_settings
+from ..approvals.records import Approval, ApprovalsConnector, expense_settings
+from .intake import FeishuIntake, User
+from .platform import USER_ID_TYPES, FeishuPlatform, _lark, built
+
+__all__ = ["FeishuConnector"]
+
+DEFAULT_BASE_URL = "https://open.feishu.cn"
+PAGE_SIZE = 100
+PENDING = "PENDING"
+
+
+class FeishuConnector(
+    ApprovalsConnector,
+    FeishuIntake,
+    FeishuPlatform,
+    FindsPeople,
+    OptionsMixin,
+    ConnectorType,
+):
+    slug = "feishu"
+    label = _("Feishu approvals")
+    description = _(
+        "Pending approvals the employee raised or must act on, and reimbursements "
+        "they raised that are not paid yet, from Feishu (Lark) Approval."
+    )
+    capabilities = frozenset({DISCOVER, WEBHOOK})
+    settings = (
+        Setting(
+            "base_url",
+            _("Open platform URL"),
+            _(
+                "https://open.feishu.cn for Feishu, "
+                "https://open.larksuite.com for Lark."
+            ),
+            required=False,
+            default=DEFAULT_BASE_URL,
+        ),
+        Setting(
+            "app_id",
+            _("App ID"),
+            _(
+                "Of a custom app allowed to read Approval and Contacts "
+                "(e.g. cli_a1b2c3d4e5f6a7b8)."
+            ),
+            missing=_("Enter the App ID of the Feishu app."),
+        ),
+        Setting(
+            "user_id_type",
+            _("Feishu user id type"),
+            _(
+                "The kind of user id Baton asks for. With a match setting other "
+                "than e-mail, the employee's value must be an id of this kind."
+            ),
+            required=False,
+            default="open_id",
+            choices=USER_ID_TYPES,
+        ),
+        *expense_settings(
+            codes_label=_("Reimbursement approval codes"),
+            codes_help=_(
+                "Codes of the approval definitions that are reimbursements. Empty: "
+                "approvals whose name contains 报销, 费用, reimburse or expense."
+            ),
+        ),
+        *intake_settings(
+            system=_("Feishu"),
+            employee_help=_(
+                "The name (or id) of the form field naming who resigns (a contact "
+                "field, or a text field with an e-mail address or employee "
+                "number). Empty: the applicant."
+            ),
+        ),
+        TIMEOUT,
+        Setting(
+            "app_secret",
+            _("App secret"),
+            secret=True,
+            missing=_("Enter the App secret of the Feishu app."),
+        ),
+        webhook_secret_setting(
+            _("Signs change notifications relayed from Feishu event subscriptions.")
+        ),
+        Setting(
+            "event_verification_token",
+            _("Event verification token"),
+            _(
+                "From the app's Events and Callbacks page: Feishu sends it with "
+                "every event. Needed for resignation approval events."
+            ),
+            required=False,
+            secret=True,
+        ),
+        Setting(
+            "event_encrypt_key",
+            _("Event encrypt key"),
+            _(
+                "From the same page: with it, Feishu encrypts and signs every "
+                "event, and Baton refuses events that are not signed with it."
+            ),
+            required=False,
+            secret=True,
+        ),
+    )
+
+    def __init__(self, *, settings, secrets, timeout=None):
+        super().__init__(settings=settings, secrets=secrets, timeout=timeout)
+        self.base_url = str(self.option("base_url") or "").strip().rstrip("/")
+        self.host = host_of(self.base_url) or self.base_url
+        # Named in messages and item data, in the language of the run.
+        self.system = "Lark" if "larksuite" in self.host else gettext("Feishu")
+
+    def test_connection(self) -> str:
+        self._tenant_token()
+        return gettext("Connected to %(system)s at %(host)s as app %(app)s.") % {
+            "system": self.system,
+            "host": self.host,
+            "app": self._app_id(),
+        }
+
+    # Finding the person -----------------------------------------------------------
+
+    def _user_id(self, employee: EmployeeRef) -> str:
+        if not self.match_value(employee):
+            raise ConnectorError(
+                _("The employee has no %(value)s to look up in %(system)s.")
+                % {"value": match_label(self.match_by()), "system": self.system},
+                retryable=False,
+            )
+        return self.person_id(employee)
+
+    def find_person(self, *, value: str, match_by: str) -> str | None:
+        if match_by != "email":
+            return value
+        sdk = _lark().contact
+        request = built(
+            sdk.BatchGetIdUserRequest,
+            user_id_type=self._id_type(),
+            request_body=built(
+                sdk.BatchGetIdUserRequestBody, emails=[value], include_resigned=True
+            ),
+        )
+        for user in parse_each(User, self._call(request).get("user_list") or []):
+            if user.user_id and (user.email or value).casefold() == value.casefold():
+                return user.user_id
+        raise ConnectorError(
+            _("No %(system)s user has the e-mail address %(email)s.")
+            % {"system": self.system, "email": value},
+            retryable=False,
+        )
+
+    # Listing records --------------------------------------------------------------
+
+    def _is_expense(self, item: Item) -> bool:
+        return self.is_expense(code=item.approval.code, name=item.approval.name)
+
+    def _raised(self, user_id: str, *, expenses: bool):
+        """Pending instances the employee started (``instances/query``)."""
+        sdk = _lark().approval
+        search = built(sdk.InstanceSearch, user_id=user_id, instance_status=PENDING)
+        items = self._items(sdk.QueryInstanceRequest, "instance_list", search)
+        return (item for item in items if item.instance.status.upper() == PENDING)
+
+    def _awaiting(self, user_id: str):
+        """Pending tasks assigned to the employee (``tasks/search``)."""
+        sdk = _lark().approval
+        search = built(sdk.TaskSearch, user_id=user_id, task_status=PENDING)
+        return (
+            item
+            for item in self._items(sdk.SearchTaskRequest, "task_list", search)
+            if item.task.status.upper() == PENDING
+            and (item.instance.status or PENDING).upper() == PENDING
+        )
+
+    def _items(self, request_class, key: str, search):
+        pages = self._pages(
+            request_class,
+            key,
+            page_size=PAGE_SIZE,
+            user_id_type=self._id_type(),
+            request_body=search,
+        )
+        return parse_each(Item, pages)
+
+    def _approval(self, item: Item, *, direction: str) -> Approval | None:
+        code = item.instance.code
+        if not code:
+            message = gettext(
+                "%(system)s returned an approval without an instance code."
+            )
+            return Approval("", error=message % {"system": self.system})
+        detail = self._detail(code)
+        if detail.status.upper() not in ("", PENDING):
+            return None  # decided between the list and now
+        names = (detail.approval_name, item.approval.name)
+        name = next(filter(None, (*names, direction and item.instance.title)), code)
+        serial = detail.serial_number or item.instance.serial_id
+        return Approval(
+            reference=code,
+            name=name,
+            serial=serial,
+            upstream_status=PENDING,
+            started_on=date_of(detail.start_time or item.instance.start_time),
+            form=detail.form,
+            initiator=detail.user_id or detail.open_id or item.instance.user_id,
+            extra={
+                "serial_number": serial,
+                "approval_name": name,
+                "approval_code": detail.approval_code or item.approval.code,
+                "link": item.instance.link.pc_link,
+            },
+        )
+
+
+class _Definition(Payload):
+    code: Text = ""
+    name: Text = ""
+
+
+class _Link(Payload):
+    pc_link: Text = ""
+
+
+class _Instance(Payload):
+    code: Text = ""
+    status: Text = ""
+    title: Text = ""
+    serial_id: Text = ""
+    start_time: Text = ""
+    user_id: Text = ""
+    link: Nested[_Link] = _Link()
+
+
+class _Task(Payload):
+    status: Text = ""
+
+
+class Item(Payload):
+    """An entry of ``instances/query`` or ``tasks/search``."""
+
+    approval: Nested[_Definition] = _Definition()
+    instance: Nested[_Instance] = _Instance()
+    task: Nested[_Task] = _Task()

@@ -1,0 +1,227 @@
+"""Feishu for intake: the resignation approval (one instance read with the
+connector's field settings, the instances of the approval code listed for the
+poll) and the contact directory (``list_people``).
+
+- instance list, ``GET /open-apis/approval/v4/instances?approval_code=…``
+  (https://open.feishu.cn/document/server-docs/approval-v4/instance/list):
+  ``instance_code_list`` of instances started between ``start_time`` and
+  ``end_time`` (ms), paged with ``page_token``/``has_more``;
+- users, ``GET /open-apis/contact/v3/users/:user_id`` and
+  ``/open-apis/contact/v3/users/find_by_department``, departments
+  ``/open-apis/contact/v3/departments/:department_id/children``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from ...sdk.common import clean_text
+from ...sdk.directory import DirectoryValues
+from ...sdk.network import guarded
+from ...sdk.payloads import Nested, Payload, Text, TextList, parse, parse_each
+from ..approvals.forms import CONTACT, FormField
+from ..approvals.intake import ApprovedResignation, PersonRef, read_resignation
+from .platform import Detail, _lark, built
+
+__all__ = ["FeishuIntake", "User"]
+
+LIST_PAGE = 100
+CONTACT_PAGE = 50
+MAX_LISTED_PAGES = 200
+ROOT_DEPARTMENT = "0"
+_STATUSES = {"APPROVED": "approved", "PENDING": "pending", "REJECTED": "rejected"}
+
+
+class _Status(Payload):
+    is_resigned: Any = None
+    is_exited: Any = None
+    is_frozen: Any = None
+
+
+class User(Payload):
+    """A contact v3 user (``users/:user_id``, ``users/find_by_department``)."""
+
+    open_id: Text = ""
+    user_id: Text = ""
+    union_id: Text = ""
+    name: Text = ""
+    email: Text = ""
+    enterprise_email: Text = ""
+    employee_no: Text = ""
+    job_title: Text = ""
+    leader_user_id: Text = ""
+    mobile: Text = ""
+    department_ids: TextList = []
+    status: Nested[_Status] = _Status()
+
+
+class _Department(Payload):
+    open_department_id: Text = ""
+    department_id: Text = ""
+    name: Text = ""
+
+
+class _UserAnswer(Payload):
+    user: Nested[User] = User()
+
+
+class FeishuIntake:
+    """Mixed into ``FeishuConnector`` (which provides ``_call``, ``_pages``,
+    ``_detail``, ``_id_type``, ``option`` and ``system``)."""
+
+    supports_directory = True
+
+    # Resignation approvals -------------------------------------------------------
+
+    @guarded
+    def resignation_approval(self, instance_code: str) -> ApprovedResignation:
+        """One instance, its form read with the connector's field settings."""
+        detail = self._detail(instance_code)
+        status = detail.status.upper()
+        return read_resignation(
+            self,
+            instance_code=instance_code,
+            approval_code=detail.approval_code,
+            status=_STATUSES.get(status, "other"),
+            form=detail.form,
+            submitted=detail.start_time,
+            finished=detail.end_time,
+            applicant=self._applicant_id(detail),
+            summary={
+                "system": self.system,
+                "instance_code": instance_code,
+                "approval_code": detail.approval_code,
+                "approval_name": detail.approval_name,
+                "serial_number": detail.serial_number,
+                "status": status,
+                "applicant": self._applicant_id(detail),
+            },
+        )
+
+    @guarded
+    def resignation_instance_codes(
+        self, *, submitted_after: datetime.datetime, submitted_before: datetime.datetime
+    ):
+        """Codes of the instances of the resignation approval submitted in the
+        window (Feishu lists by submission time, whatever their status)."""
+        code = clean_text(self.option("resignation_approval_code"))
+        if not code:
+            return []
+        pages = self._pages(
+            _lark().approval.ListInstanceRequest,
+            "instance_code_list",
+            limit=MAX_LISTED_PAGES,
+            approval_code=code,
+            start_time=int(submitted_after.timestamp() * 1000),
+            end_time=int(submitted_before.timestamp() * 1000),
+            page_size=LIST_PAGE,
+        )
+        return list(dict.fromkeys(filter(None, map(clean_text, pages))))
+
+    def _applicant_id(self, detail: Detail) -> str:
+        if self._id_type() == "open_id":
+            return detail.open_id or detail.user_id
+        return detail.user_id or detail.open_id
+
+    def person(self, user_id: str) -> PersonRef:
+        """A user with the e-mail and employee number Contacts knows."""
+        request = built(
+            _lark().contact.GetUserRequest,
+            user_id=user_id,
+            user_id_type=self._id_type(),
+        )
+        user = parse(_UserAnswer, self._call(request), system=self.system).user
+        return PersonRef(
+            user_id=user_id,
+            email=user.email or user.enterprise_email,
+            employee_number=user.employee_no,
+            name=user.name,
+        )
+
+    def contact_ids(self, widget: FormField) -> list[str] | None:
+        """The users a contact widget names (by id in ``value``, or in
+        ``open_ids``); None for any other widget."""
+        value = widget.value
+        if widget.kind != CONTACT and not isinstance(value, list):
+            return None
+        ids = value if isinstance(value, list) else []
+        if self._id_type() == "open_id" and isinstance(widget.open_ids, list):
+            ids = widget.open_ids or ids
+        found = (
+            entry.get(self._id_type()) or entry.get("id")
+            if isinstance(entry, dict)
+            else entry
+            for entry in ids
+        )
+        return [text for text in map(clean_text, found) if text]
+
+    # The directory --------------------------------------------------------------
+
+    def list_people(self):
+        """Everyone in Contacts, department by department (a person in several
+        departments is listed once, in the first)."""
+        departments = {ROOT_DEPARTMENT: ("", "")}
+        departments.update(self._departments())
+        seen = set()
+        for department_id, (code, name) in departments.items():
+            for user in self._department_users(department_id):
+                person = self._directory_person(user, code, name, departments)
+                if person is not None and person.directory_id not in seen:
+                    seen.add(person.directory_id)
+                    yield person
+
+    def _departments(self) -> dict[str, tuple[str, str]]:
+        pages = self._pages(
+            _lark().contact.ChildrenDepartmentRequest,
+            "items",
+            department_id=ROOT_DEPARTMENT,
+            user_id_type=self._id_type(),
+            department_id_type="open_department_id",
+            fetch_child=True,
+            page_size=CONTACT_PAGE,
+        )
+        return {
+            department.open_department_id: (
+                department.department_id or department.open_department_id,
+                department.name,
+            )
+            for department in parse_each(_Department, pages)
+            if department.open_department_id
+        }
+
+    def _department_users(self, department_id: str):
+        pages = self._pages(
+            _lark().contact.FindByDepartmentUserRequest,
+            "items",
+            department_id=department_id,
+            department_id_type="open_department_id",
+            user_id_type=self._id_type(),
+            page_size=CONTACT_PAGE,
+        )
+        return parse_each(User, pages)
+
+    def _directory_person(self, user: User, code, name, departments):
+        directory_id = getattr(user, self._id_type())
+        if not directory_id:
+            return None
+        if not code:
+            # A member of the root: named by their first department, if any.
+            for department_id in user.department_ids:
+                if departments.get(department_id, ("",))[0]:
+                    code, name = departments[department_id]
+                    break
+        status = user.status
+        gone = status.is_resigned is True or status.is_exited is True
+        return DirectoryValues(
+            directory_id=directory_id,
+            employee_number=user.employee_no,
+            name=user.name,
+            email=user.email or user.enterprise_email,
+            department_code=code,
+            department_name=name,
+            position=user.job_title,
+            manager_directory_id=user.leader_user_id,
+            phone=user.mobile,
+            status="disabled" if gone or status.is_frozen is True else "active",
+        )

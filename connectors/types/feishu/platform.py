@@ -1,0 +1,360 @@
+"""Talking to the Feishu (Lark) open platform with its official SDK
+(``lark-oapi``), as a custom app with a tenant access token (App ID + App
+secret): requests built with the SDK's typed builders, the token fetched once
+per run (and once more when Feishu revokes it early), pages followed, and
+every ``code`` the platform answers with turned into a connector error a
+person can act on."""
+
+from __future__ import annotations
+
+import functools
+import json
+from types import SimpleNamespace
+from typing import Annotated, Any
+
+import requests
+from django.utils.translation import gettext_lazy as _
+from pydantic import Field
+
+from ...sdk.base import ConnectorError, MisconfiguredError
+from ...sdk.client import request_error
+from ...sdk.common import clean_text
+from ...sdk.payloads import Nested, NestedList, Payload, Text, parse, parse_each
+from ..approvals import forms
+from ..approvals.forms import FormField, JsonText, currency_in
+
+__all__ = ["USER_ID_TYPES", "Detail", "FeishuPlatform", "Widget", "built"]
+
+MAX_PAGES = 50
+USER_ID_TYPES = (
+    ("open_id", "open_id"),
+    ("user_id", "user_id"),
+    ("union_id", "union_id"),
+)
+# Error codes of the open platform (returned with HTTP 200 or 4xx and a JSON body).
+TOKEN_CODES = frozenset({99991661, 99991663, 99991664, 99991665, 99991671, 99991677})
+PERMISSION_CODES = frozenset({99991401, 99991672, 99991676, 99991679, 41050})
+RATE_LIMIT_CODES = frozenset({99991400})
+JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+
+
+@functools.cache
+def _lark() -> SimpleNamespace:
+    """The lark-oapi SDK, imported when a Feishu connector first talks to
+    Feishu: it loads about ten thousand modules (some 160 MB), which every
+    process that never does (web workers, the certificate worker) is spared."""
+    import lark_oapi
+    from lark_oapi.api.approval import v4 as approval
+    from lark_oapi.api.auth import v3 as auth
+    from lark_oapi.api.contact import v3 as contact
+
+    return SimpleNamespace(
+        lark=lark_oapi, approval=approval, auth=auth, contact=contact
+    )
+
+
+def built(sdk_class, **calls):
+    """An SDK request (or request body) from its typed builder: each keyword
+    is a builder method and its value; None leaves the call out."""
+    builder = sdk_class.builder()
+    for method, value in calls.items():
+        if value is not None:
+            builder = getattr(builder, method)(value)
+    return builder.build()
+
+
+class _Ext(Payload):
+    currency: Text = ""
+
+
+class Widget(FormField):
+    """A widget of an approval form (``{"id", "name", "type", "value",
+    "ext"}``); a ``fieldList`` holds rows of widgets."""
+
+    KINDS = {
+        "amount": forms.AMOUNT,
+        "fieldlist": forms.TABLE,
+        "formula": forms.FORMULA,
+        "date": forms.DATE,
+        "dateinterval": forms.DATE_RANGE,
+        "input": forms.TEXT,
+        "textarea": forms.TEXT,
+        "contact": forms.CONTACT,
+        "attachmentv2": forms.ATTACHMENT,
+        "image": forms.ATTACHMENT,
+        "imagev2": forms.ATTACHMENT,
+    }
+
+    type: Text = ""
+    ext: Nested[_Ext] = _Ext()
+    currency_code: Text = Field("", alias="currency")
+    # A contact widget's users as open ids (``value`` holds user ids).
+    open_ids: Any = None
+
+    @property
+    def widget_type(self) -> str:
+        return self.type.casefold()
+
+    @property
+    def currency(self) -> str:
+        return currency_in(self.ext.currency) or currency_in(self.currency_code)
+
+    @property
+    def start(self):
+        return self.value.get("start") if isinstance(self.value, dict) else self.value
+
+    @property
+    def rows(self) -> list[list[Widget]]:
+        if self.kind != forms.TABLE or not isinstance(self.value, list):
+            return []
+        rows = (row for row in self.value if isinstance(row, list))
+        return [list(parse_each(Widget, row)) for row in rows]
+
+
+class Detail(Payload):
+    """An instance (``approval/v4/instances/:instance_id``): ``status``
+    PENDING, APPROVED, REJECTED, CANCELED or DELETED, times in milliseconds,
+    the ``form`` as JSON text."""
+
+    approval_code: Text = ""
+    approval_name: Text = ""
+    status: Text = ""
+    serial_number: Text = ""
+    user_id: Text = ""
+    open_id: Text = ""
+    start_time: Text = ""
+    end_time: Text = ""
+    form: Annotated[NestedList[Widget], JsonText] = []
+
+
+class _Error(Payload):
+    log_id: Text = ""
+
+
+class _Answer(Payload):
+    """The platform's envelope: ``code`` 0 with ``data``, or an error code."""
+
+    code: Any = None
+    msg: Text = ""
+    data: Nested[dict] = {}
+    tenant_access_token: Text = ""
+    error: Nested[_Error] = _Error()
+
+
+class FeishuPlatform:
+    """Mixed into ``FeishuConnector`` (which provides ``option``, ``secrets``,
+    ``timeout``, ``base_url``, ``host`` and ``system``)."""
+
+    _client = None
+    _token = None
+
+    def _app_id(self) -> str:
+        return str(self.option("app_id") or "").strip()
+
+    def _id_type(self) -> str:
+        value = self.option("user_id_type") or "open_id"
+        if value not in dict(USER_ID_TYPES):
+            raise MisconfiguredError(
+                _("Unknown Feishu user id type “%(type)s”.") % {"type": value}
+            )
+        return value
+
+    def _sdk(self):
+        if self._client is not None:
+            return self._client
+        self.require_settings()
+        lark = _lark().lark
+        builder = (
+            lark.Client.builder()
+            .app_id(self._app_id())
+            .app_secret(str(self.secrets["app_secret"]))
+            .enable_set_token(True)
+            .timeout(self.timeout)
+            .log_level(lark.LogLevel.ERROR)
+        )
+        try:
+            builder = builder.domain(self.base_url)
+        except ValueError:
+            raise MisconfiguredError(
+                _(
+                    "The open platform URL must look like https://open.feishu.cn: "
+                    "https, a host and nothing after it."
+                )
+            ) from None
+        self._client = builder.build()
+        return self._client
+
+    def _tenant_token(self) -> str:
+        """A tenant access token for this app, fetched once per run (the SDK's
+        shared token cache is not used: it would mix apps and test servers)."""
+        if self._token:
+            return self._token
+        self._sdk()
+        sdk = _lark()
+        request = built(
+            sdk.auth.InternalTenantAccessTokenRequest,
+            request_body=built(
+                sdk.auth.InternalTenantAccessTokenRequestBody,
+                app_id=self._app_id(),
+                app_secret=str(self.secrets["app_secret"]),
+            ),
+        )
+        option = sdk.lark.RequestOption.builder().headers(dict(JSON_HEADERS)).build()
+        raw = self._send(request, option)
+        answer = _answer(raw)
+        if answer.code == 0 and answer.tenant_access_token:
+            self._token = answer.tenant_access_token
+            return self._token
+        if answer.code in RATE_LIMIT_CODES or (
+            answer.code is None and raw.status_code >= 500
+        ):
+            raise self._failure(raw, answer)
+        if answer.code is None and raw.status_code < 400:
+            raise ConnectorError(
+                _("%(system)s answered without a tenant access token.")
+                % {"system": self.system},
+                request_id=_log_id(raw, answer),
+            )
+        raise MisconfiguredError(
+            _(
+                "%(system)s refused the app credentials (code %(code)s: %(message)s). "
+                "Check the App ID and App secret."
+            )
+            % {
+                "system": self.system,
+                "code": answer.code
+                if answer.code is not None
+                else f"HTTP {raw.status_code}",
+                "message": self._scrub(answer.msg) or "-",
+            },
+            request_id=_log_id(raw, answer),
+        )
+
+    def _call(self, request) -> dict:
+        """Send an SDK request with the tenant token; the ``data`` of a
+        successful answer, a connector error otherwise."""
+        lark = _lark().lark
+        for attempt in (1, 2):
+            option = lark.RequestOption.builder().tenant_access_token(
+                self._tenant_token()
+            )
+            if request.body is not None:
+                option = option.headers(dict(JSON_HEADERS))
+            raw = self._send(request, option.build())
+            answer = _answer(raw)
+            if answer.code == 0:
+                return answer.data
+            if answer.code in TOKEN_CODES and attempt == 1:
+                # The token may have been revoked early: fetch a new one, once.
+                self._token = None
+                continue
+            raise self._failure(raw, answer)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _detail(self, code: str) -> Detail:
+        request = built(
+            _lark().approval.GetInstanceRequest,
+            instance_id=code,
+            user_id_type=self._id_type(),
+        )
+        return parse(Detail, self._call(request), system=self.system)
+
+    def _pages(self, request_class, key: str, *, limit: int = MAX_PAGES, **calls):
+        """The entries of list ``key`` page after page: ``request_class``
+        built with ``calls`` and each page's token."""
+        token = None
+        for _page in range(limit):
+            data = self._call(built(request_class, page_token=token, **calls))
+            entries = data.get(key) or []
+            if not isinstance(entries, list):
+                raise ConnectorError(
+                    _("%(system)s answered with an unexpected list of %(what)s.")
+                    % {"system": self.system, "what": key}
+                )
+            yield from entries
+            token = clean_text(data.get("page_token"))
+            if not data.get("has_more") or not token:
+                return
+        raise ConnectorError(
+            _("%(system)s kept returning more results after %(count)d pages.")
+            % {"system": self.system, "count": limit},
+            retryable=False,
+        )
+
+    def _send(self, request, option):
+        try:
+            return self._sdk().request(request, option).raw
+        except requests.exceptions.SSLError:
+            raise MisconfiguredError(
+                _("The TLS certificate of %(host)s could not be verified.")
+                % {"host": self.host}
+            ) from None
+        except requests.exceptions.RequestException as error:
+            raise request_error(
+                error, url=self.base_url, timeout=self.timeout
+            ) from None
+        except ValueError:
+            raise ConnectorError(
+                _("%(system)s answered with something that is not JSON.")
+                % {"system": self.system}
+            ) from None
+
+    def _failure(self, raw, answer: _Answer) -> ConnectorError:
+        log_id, code = _log_id(raw, answer), answer.code
+        values = {
+            "system": self.system,
+            "code": code,
+            "message": self._scrub(answer.msg) or "-",
+        }
+        if code in TOKEN_CODES:
+            message = _(
+                "%(system)s refused Baton's access token (code %(code)s: "
+                "%(message)s). Check the App ID and App secret."
+            )
+            return MisconfiguredError(message % values, request_id=log_id)
+        if code in PERMISSION_CODES:
+            message = _(
+                "The %(system)s app lacks a permission (code %(code)s: "
+                "%(message)s). Grant it read access to Approval and Contacts "
+                "and publish a new version."
+            )
+            return MisconfiguredError(message % values, request_id=log_id)
+        if code in RATE_LIMIT_CODES:
+            message = _(
+                "%(system)s is limiting how often Baton may call it (code %(code)s)."
+            )
+        elif code is not None:
+            message = _("%(system)s answered with error code %(code)s: %(message)s")
+        elif raw.status_code in (401, 403):
+            message = _("%(system)s refused the request (HTTP %(status)s).")
+            return MisconfiguredError(
+                message % {**values, "status": raw.status_code}, request_id=log_id
+            )
+        elif raw.status_code >= 500:
+            message = _("%(host)s failed to answer (HTTP %(status)s).")
+            values = {"host": self.host, "status": raw.status_code}
+        else:
+            message = _("%(system)s answered with something that is not JSON.")
+        return ConnectorError(message % values, request_id=log_id)
+
+    def _scrub(self, text: str) -> str:
+        for secret in (self.secrets.get("app_secret"), self._token):
+            if secret:
+                text = text.replace(str(secret), "•••")
+        text = " ".join(text.split())
+        return text[:199] + "…" if len(text) > 200 else text
+
+
+def _answer(raw) -> _Answer:
+    try:
+        body = json.loads(raw.content or b"{}")
+    except ValueError:
+        body = {}
+    return _Answer.model_validate(body if isinstance(body, dict) else {})
+
+
+def _log_id(raw, answer: _Answer) -> str | None:
+    for key, value in (getattr(raw, "headers", None) or {}).items():
+        if str(key).lower() in ("x-tt-logid", "x-request-id") and value:
+            return str(value)[:200]
+    return answer.error.log_id[:200] or None

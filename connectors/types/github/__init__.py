@@ -1,0 +1,396 @@
+"""GitHub (github.com or GitHub Enterprise Server): the repositories an employee
+administers or maintains in the organisation (flagged when nobody else can), and
+their organisation and team memberships. A repository is handed to the
+successor: added as a maintainer (organisation repositories) or transferred (the
+employee's own), then read back.
+
+People: the ``logins`` setting maps the employee's match value to a login; with
+"user name" as match setting the user name is the login; otherwise the user
+search finds the login whose public e-mail is theirs (``/search/users?q=<email>
+in:email``). Members who keep their e-mail private need an entry in ``logins``.
+
+``HttpConnector``, not PyGithub, which is worse here: it takes whole-second
+timeouts only, hides the status and ``X-GitHub-Request-Id`` of a successful
+write (the audit trail keeps both), spends a request per listed object on any
+attribute a list left out, and reaches team memberships by team URL, not slug.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from urllib.parse import quote
+
+from django.utils.translation import gettext_lazy as _
+
+from ...sdk.base import (
+    DISCOVER,
+    TRANSFER,
+    UNKNOWN_RECORD_KIND,
+    ConnectorError,
+    MisconfiguredError,
+    Record,
+    Setting,
+    TransferResult,
+)
+from ...sdk.common import TIMEOUT, VERIFY_TLS, is_on
+from ...sdk.http import Bearer, HttpConnector, LinkHeader
+from ...sdk.payloads import parse, parse_each
+from ...sdk.people import FindsPeople
+from .payloads import Account, Collaborator, Repo, Role, Search
+
+__all__ = ["GitHubConnector"]
+
+MAINTAINING_ROLES = ("admin", "maintain")
+PERMISSION_CHOICES = (("maintain", _("Maintain")), ("admin", _("Admin")))
+
+
+class GitHubConnector(FindsPeople, HttpConnector):
+    slug = "github"
+    label = _("GitHub")
+    description = _(
+        "Repositories the employee administers or maintains in the organisation "
+        "(flagged when nobody else can), and their organisation and team "
+        "memberships. Hands repositories to the successor."
+    )
+    capabilities = frozenset({DISCOVER, TRANSFER})
+    default_mappings = {
+        "repository": {"title": "full_name", "location": "html_url", "notes": "notes"},
+        "account": {
+            "system": "system",
+            "account_id": "login",
+            "role_permission": "role_permission",
+        },
+    }
+    settings = (
+        Setting(
+            "base_url",
+            _("API URL"),
+            _(
+                "https://api.github.com, or https://github.example.com/api/v3 for "
+                "GitHub Enterprise Server."
+            ),
+            required=False,
+            default="https://api.github.com",
+            type="url",
+        ),
+        Setting(
+            "organization",
+            _("Organisation"),
+            _("Its login, e.g. acme-corp."),
+            missing=_("Enter the GitHub organisation."),
+        ),
+        Setting(
+            "logins",
+            _("GitHub logins"),
+            _(
+                "Employee match value → GitHub login, e.g. "
+                '{"wang.lei@example.com": "wlei"}. Needed for people whose e-mail '
+                "is not public on GitHub."
+            ),
+            required=False,
+            default={},
+            type="object",
+        ),
+        Setting(
+            "ignore_org_owners",
+            _("Leave organisation owners out"),
+            _(
+                "Owners administer every repository: they neither count as a "
+                "repository's maintainers nor have repositories listed for that."
+            ),
+            required=False,
+            default=True,
+            type="boolean",
+        ),
+        Setting(
+            "include_user_repos",
+            _("Include repositories the employee owns"),
+            _("On GitHub Enterprise Server, personal repositories are company work."),
+            required=False,
+            default=False,
+            type="boolean",
+        ),
+        Setting(
+            "successor_permission",
+            _("Successor's role on handed-over repositories"),
+            required=False,
+            default="maintain",
+            choices=PERMISSION_CHOICES,
+        ),
+        TIMEOUT,
+        VERIFY_TLS,
+        Setting(
+            "token",
+            _("Access token"),
+            _(
+                "A token that can read the organisation's repositories, members and "
+                "teams (and administer repositories, to hand them over)."
+            ),
+            secret=True,
+            missing=_("Enter a GitHub access token."),
+        ),
+    )
+    auth = Bearer("token")
+    pagination = LinkHeader()
+    default_headers = {
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": "2022-11-28",
+    }
+    request_id_headers = ("X-GitHub-Request-Id",)
+    refused_message = _("GitHub refused the access token (HTTP %(status)s).")
+    forbidden_message = _("The GitHub token may not do this (HTTP 403): %(detail)s")
+    people_map_setting = "logins"
+    unknown_person_message = _(
+        "Baton does not know the GitHub login of %(person)s: add them to the "
+        "GitHub logins setting."
+    )
+
+    @property
+    def org(self) -> str:
+        return str(self.option("organization") or "").strip()
+
+    # The contract -------------------------------------------------------------------
+
+    def test_connection(self) -> str:
+        answer = self.get(self._org_path(""), not_found=self._no_org())
+        org = parse(Account, answer, system=self.host).login or self.org
+        message = _("Connected to %(host)s: organisation %(org)s.")
+        return message % {"host": self.host, "org": org}
+
+    def discover(self, *, employee, record_kind):
+        if record_kind not in self.default_mappings:
+            raise MisconfiguredError(UNKNOWN_RECORD_KIND % {"kind": record_kind})
+        self.require_settings()
+        login = self.person_id(employee)
+        if record_kind == "repository":
+            return self._repositories(login)
+        return self._accounts(login)
+
+    def describe_transfer(self, *, record, owner, successor) -> str:
+        repo = record.title or record.fields.get("title") or record.external_id
+        if self._user_owned(repo):
+            message = _(
+                "Transfer GitHub repository %(repo)s from %(owner)s to %(successor)s."
+            )
+        elif self.option("successor_permission") == "admin":
+            message = _("Add %(successor)s as an admin of GitHub repository %(repo)s.")
+        else:
+            message = _(
+                "Add %(successor)s as a maintainer of GitHub repository %(repo)s."
+            )
+        people = {"owner": self.shown_as(owner), "successor": self.shown_as(successor)}
+        return message % {"repo": repo, **people}
+
+    def transfer(self, *, record, owner, successor, note) -> TransferResult:
+        repo = self._repo(record)
+        login = self.successor_id(successor)
+        path = f"/repos/{_path(repo.full_name)}"
+        if repo.owner.type == "User":
+            body = {"new_owner": login}
+            response = self.request("POST", f"{path}/transfer", json=body)
+            moved = parse(Repo, self.json_of(response), system=self.host)
+            summary = {"new_owner": login, "full_name": moved.full_name}
+        else:
+            permission = str(self.option("successor_permission"))
+            response = self.request(
+                "PUT",
+                f"{path}/collaborators/{_part(login)}",
+                json={"permission": permission},
+            )
+            summary = {"collaborator": login, "permission": permission}
+            if response.status_code == 201:
+                summary["invitation_id"] = self.json_of(response).get("id")
+        summary.update(repository=repo.full_name, status=response.status_code)
+        return TransferResult(response=summary, request_id=self.request_id(response))
+
+    def verify_transfer(self, *, record, successor) -> bool:
+        repo = self._repo(record)
+        login = self.successor_id(successor)
+        path = f"/repos/{_path(repo.full_name)}/collaborators/{_part(login)}"
+        found = self._found(f"{path}/permission")
+        role = found and (found.role_name or found.permission)
+        return role in MAINTAINING_ROLES
+
+    # People ------------------------------------------------------------------------
+
+    def find_person(self, *, value: str, match_by: str) -> str | None:
+        if match_by == "username":
+            return value
+        if match_by != "email":
+            return None
+        answer = self.get("/search/users", {"q": f"{value} in:email", "per_page": 5})
+        logins = [user.login for user in parse(Search, answer, system=self.host).items]
+        if len(logins) == 1 and logins[0]:
+            return logins[0]
+        if not logins:
+            message = _(
+                "No GitHub user shows the e-mail %(email)s publicly: add them to "
+                "the GitHub logins setting."
+            )
+        else:
+            message = _(
+                "Several GitHub users match the e-mail %(email)s: add the right "
+                "one to the GitHub logins setting."
+            )
+        raise ConnectorError(message % {"email": value}, retryable=False)
+
+    @cached_property
+    def _org_owners(self) -> set[str]:
+        if not is_on(self.option("ignore_org_owners")):
+            return set()
+        owners = self.paginate(
+            self._org_path("/members"), {"role": "admin"}, not_found=self._no_org()
+        )
+        return {owner.login.casefold() for owner in parse_each(Account, owners)}
+
+    # Repositories ------------------------------------------------------------------
+
+    def _repositories(self, login: str) -> list[Record]:
+        records = []
+        if login.casefold() not in self._org_owners:
+            listed = self.paginate(
+                self._org_path("/repos"), {"type": "all"}, not_found=self._no_org()
+            )
+            records = [
+                self._org_repository(repo, login) for repo in parse_each(Repo, listed)
+            ]
+        if is_on(self.option("include_user_repos")):
+            path = f"/users/{_part(login)}/repos"
+            listed = self.paginate(path, {"type": "owner"}, missing_ok=True)
+            records += [
+                self._record(repo, login, "owner", [])
+                for repo in parse_each(Repo, listed)
+            ]
+        return [record for record in records if record is not None]
+
+    def _org_repository(self, repo: Repo, login: str) -> Record | None:
+        if not repo.full_name or repo.id in (None, ""):
+            return Record(
+                external_id=str(repo.id or ""),
+                kind="repository",
+                title="",
+                error=str(_("GitHub listed a repository without a name or id.")),
+            )
+        role, others = "", []
+        path = f"/repos/{_path(repo.full_name)}/collaborators"
+        people = self.paginate(path, {"affiliation": "all"})
+        for person in parse_each(Collaborator, people):
+            if person.login.casefold() == login.casefold():
+                role = person.role
+            elif person.role in MAINTAINING_ROLES:
+                others.append(person.login)
+        others = [name for name in others if name.casefold() not in self._org_owners]
+        if role not in MAINTAINING_ROLES:
+            return None
+        return self._record(repo, login, role, others)
+
+    def _record(self, repo: Repo, login: str, role: str, others: list) -> Record:
+        notes = [repo.description] if repo.description else []
+        if not others:
+            notes.append(str(_("Sole maintainer: nobody else can administer it.")))
+        fields = repo.model_dump(exclude={"owner"})
+        return Record(
+            external_id=str(repo.id),
+            kind="repository",
+            title=repo.full_name,
+            fields={
+                **fields,
+                "owner": repo.owner.login,
+                "owner_type": repo.owner.type,
+                "role": role,
+                "sole_maintainer": not others,
+                "other_maintainers": sorted(others, key=str.casefold),
+                "notes": "\n".join(notes),
+                "login": login,
+                "system": "GitHub",
+            },
+        )
+
+    def _repo(self, record) -> Repo:
+        """The repository a record stands for, found by its id (names change)."""
+        repo_id = str(record.external_id or "").strip()
+        title = {"title": record.title or repo_id}
+        if not repo_id.isdigit():
+            raise MisconfiguredError(
+                _("Only GitHub repositories can be handed over, not “%(title)s”.")
+                % title
+            )
+        gone = _(
+            "GitHub repository %(title)s no longer exists or the token cannot see it."
+        )
+        answer = self.get(f"/repositories/{repo_id}", not_found=gone % title)
+        repo = parse(Repo, answer, system=self.host)
+        if not repo.full_name:
+            raise ConnectorError(str(_("GitHub answered without a repository name.")))
+        return repo
+
+    def _user_owned(self, full_name: str) -> bool:
+        owner = str(full_name).partition("/")[0]
+        return bool(owner) and owner.casefold() != self.org.casefold()
+
+    # Memberships -------------------------------------------------------------------
+
+    def _accounts(self, login: str) -> list[Record]:
+        org = self._found(self._org_path(f"/memberships/{_part(login)}"))
+        if org is None:
+            return []
+        base = {"system": "GitHub", "login": login, "organization": self.org}
+        role = _("Owner of %(org)s") if org.role == "admin" else _("Member of %(org)s")
+        fields = {"role": org.role, "state": org.state}
+        role_permission = role % {"org": self.org}
+        records = [
+            Record(
+                f"org:{self.org}",
+                "account",
+                self.org,
+                {**base, **fields, "role_permission": role_permission},
+            )
+        ]
+        for team in parse_each(Account, self.paginate(self._org_path("/teams"))):
+            path = f"/teams/{_part(team.slug)}/memberships/{_part(login)}"
+            member = self._found(self._org_path(path)) if team.slug else None
+            if member is None:
+                continue
+            name = team.name or team.slug
+            title = f"{self.org}/{name}"
+            if member.role == "maintainer":
+                role = _("Maintainer of team %(team)s")
+            else:
+                role = _("Member of team %(team)s")
+            fields = {"team": team.slug, "team_name": name, "role": member.role}
+            fields["role_permission"] = role % {"team": title}
+            external_id = f"team:{self.org}/{team.slug}"
+            records.append(Record(external_id, "account", title, {**base, **fields}))
+        return records
+
+    # HTTP -------------------------------------------------------------------------
+
+    def rate_limited(self, response) -> bool:
+        # A spent rate limit is a 403 too: the remaining count or a wait tells.
+        remaining = response.headers.get("X-RateLimit-Remaining")
+        spent = remaining == "0" or bool(response.headers.get("Retry-After"))
+        return response.status_code == 429 or (response.status_code == 403 and spent)
+
+    def _found(self, path: str) -> Role | None:
+        """The membership or permission at ``path``; None when there is none."""
+        response = self.request("GET", path, missing_ok=True)
+        if response.status_code == 404:
+            return None
+        return parse(Role, self.json_of(response), system=self.host)
+
+    def _org_path(self, rest: str) -> str:
+        return f"/orgs/{_part(self.org)}{rest}"
+
+    def _no_org(self):
+        return _("GitHub has no organisation %(org)s, or the token cannot see it.") % {
+            "org": self.org
+        }
+
+
+def _part(value: str) -> str:
+    return quote(str(value), safe="")
+
+
+def _path(full_name: str) -> str:
+    owner, _slash, name = str(full_name).partition("/")
+    return f"{_part(owner)}/{_part(name)}"

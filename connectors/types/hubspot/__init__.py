@@ -1,0 +1,5 @@
+"""HubSpot CRM (see ``connector``)."""
+
+from .connector import HubSpotConnector
+
+__all__ = ["HubSpotConnector"]

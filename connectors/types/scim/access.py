@@ -1,0 +1,245 @@
+"""Access changes of the SCIM connector: suspend and restore (``active``),
+delete, and group membership, each by one PATCH operation (RFC 7644 §3.5.2),
+or — for a server that cannot PATCH — by PUTting the whole resource back."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.utils.translation import gettext_lazy as _
+
+from ...sdk.base import (
+    AccessState,
+    EmployeeRef,
+    MisconfiguredError,
+    TransferResult,
+)
+from ...sdk.payloads import parse
+from .payloads import Group, User, scim_filter
+
+__all__ = ["ScimAccess"]
+
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+# What a server that cannot PATCH answers; Baton then PUTs the whole resource.
+PATCH_REFUSED = (405, 501)
+# Attributes a server sets itself; left out of a PUT.
+READ_ONLY_ATTRIBUTES = ("meta", "groups")
+
+
+class ScimAccess:
+    """Access changes for ``ScimConnector`` (which finds people and groups)."""
+
+    def access_state(self, *, account_id: str) -> AccessState:
+        response = self.request("GET", self._path("Users", account_id), missing_ok=True)
+        if response.status_code == 404:
+            return AccessState(exists=False, active=False, groups=[])
+        user = parse(User, self._resource(response), system=self.host)
+        active = user.flag(account_id)
+        user.id = account_id
+        ids = [group.id for group in self._groups_of(user) if group.id]
+        # SCIM leaves "active" out when the server does not manage it.
+        return AccessState(
+            exists=True, active=active is not False, groups=list(dict.fromkeys(ids))
+        )
+
+    def suspend_account(self, *, account_id: str) -> TransferResult:
+        return self._set_active(account_id, active=False)
+
+    def restore_account(self, *, account_id: str) -> TransferResult:
+        return self._set_active(account_id, active=True)
+
+    def delete_account(self, *, account_id: str) -> TransferResult:
+        path = self._path("Users", account_id)
+        response = self._write("DELETE", path, missing_ok=True)
+        changed = response.status_code != 404
+        return self._result("delete", account_id, response, changed=changed)
+
+    def remove_member(self, *, group_id: str, account_id: str) -> TransferResult:
+        group = self._group(group_id)
+        summary = {"operation": "remove_member", "id": group_id}
+        if group is None:
+            return TransferResult(
+                response={**summary, "changed": False, "group_gone": True}
+            )
+        members = Group.model_validate(group).member_ids
+        if members is not None and account_id not in members:
+            return TransferResult(
+                response={**summary, "member": account_id, "changed": False}
+            )
+        operation = {
+            "op": "remove",
+            "path": f"members[{scim_filter('value', account_id)}]",
+        }
+
+        def without(resource):
+            kept = [m for m in _members(resource) if m.get("value") != account_id]
+            return {**resource, "members": kept}
+
+        response = self._patch(
+            "Groups", group_id, operation, without, no_target_ok=True
+        )
+        changed = response.status_code < 400
+        return self._result(
+            "remove_member", group_id, response, changed=changed, member=account_id
+        )
+
+    def add_member(self, *, group_id: str, person: EmployeeRef) -> TransferResult:
+        self.require_settings()
+        value = self._value_of(person, misconfigured=True)
+        user_id = self.person_id(person, required=False)
+        if user_id is None:
+            raise MisconfiguredError(
+                _("%(person)s has no account on the SCIM server %(host)s.")
+                % {"person": person.name or value, "host": self.host}
+            )
+        group = self._group(group_id)
+        if group is None:
+            raise self._missing("Groups", group_id)
+        members = Group.model_validate(group).member_ids
+        if members is not None and user_id in members:
+            return TransferResult(
+                response={
+                    "operation": "add_member",
+                    "id": group_id,
+                    "member": user_id,
+                    "changed": False,
+                }
+            )
+        operation = {"op": "add", "path": "members", "value": [{"value": user_id}]}
+
+        def with_member(resource):
+            return {**resource, "members": [*_members(resource), {"value": user_id}]}
+
+        response = self._patch("Groups", group_id, operation, with_member)
+        return self._result(
+            "add_member", group_id, response, changed=True, member=user_id
+        )
+
+    # Requests -----------------------------------------------------------------------
+
+    def _set_active(self, account_id: str, *, active: bool) -> TransferResult:
+        operation = {"op": "replace", "path": "active", "value": active}
+        response = self._patch(
+            "Users", account_id, operation, lambda user: {**user, "active": active}
+        )
+        operation = "restore" if active else "suspend"
+        return self._result(operation, account_id, response, active=active)
+
+    def _group(self, group_id: str) -> dict | None:
+        """The group with its members (None when it is gone)."""
+        response = self.request(
+            "GET",
+            self._path("Groups", group_id),
+            params={"attributes": "members"},
+            missing_ok=True,
+        )
+        return None if response.status_code == 404 else self._resource(response)
+
+    def _patch(self, kind, resource_id, operation, change, *, no_target_ok=False):
+        """PATCH one operation; a server that cannot PATCH gets the whole
+        resource back by PUT, changed by ``change``. ``no_target_ok``: a
+        remove that finds nothing to remove (400 noTarget) is no failure."""
+        path = self._path(kind, resource_id)
+        body = {"schemas": [PATCH_OP], "Operations": [operation]}
+        allow = (*PATCH_REFUSED, 400) if no_target_ok else PATCH_REFUSED
+        response = self._write("PATCH", path, json=body, allow=allow)
+        if response.status_code == 400 and _no_target(response):
+            return response
+        if response.status_code == 400:
+            self.check_response(response)
+        if response.status_code not in PATCH_REFUSED:
+            return response
+        resource = self._resource(self._write("GET", path))
+        changed = change(resource)
+        for name in READ_ONLY_ATTRIBUTES:
+            changed.pop(name, None)
+        return self._write("PUT", path, json=changed)
+
+    def _write(self, method, path, *, json=None, missing_ok=False, allow=()):
+        """A request with the write credentials (the write token when set)."""
+        token = self.secrets.get("write_token")
+        response = self.request(
+            method,
+            path,
+            json=json,
+            headers={"Content-Type": "application/scim+json"}
+            if json is not None
+            else None,
+            auth=_bearer(token) if token else None,
+            allow=(401, 403, 404, *allow),
+        )
+        status = response.status_code
+        if status in allow or (missing_ok and status == 404):
+            return response
+        if status == 404:
+            kind, _sep, resource_id = path.strip("/").partition("/")
+            raise self._missing(kind, resource_id, response)
+        if status in (401, 403):
+            raise MisconfiguredError(
+                self._write_refused(), request_id=self.request_id(response)
+            )
+        return response
+
+    def _write_refused(self):
+        if self.secrets.get("write_token"):
+            return _("The SCIM server refused the write token.")
+        if self.option("auth") == "bearer":
+            return _(
+                "The SCIM server refused the change with this token; it may only "
+                "read. Add a write token with write rights."
+            )
+        if self.option("auth") == "basic":
+            return _("The SCIM server refused the change with this user name.")
+        return _("The SCIM server requires credentials.")
+
+    def _missing(self, kind, resource_id, response=None) -> MisconfiguredError:
+        if kind == "Groups":
+            message = _("The SCIM server %(host)s has no group %(id)s.")
+        else:
+            message = _("The SCIM server %(host)s has no user %(id)s.")
+        return MisconfiguredError(
+            message % {"host": self.host, "id": resource_id},
+            request_id=self.request_id(response),
+        )
+
+    def _path(self, kind: str, resource_id) -> str:
+        resource_id = str(resource_id or "").strip()
+        if not resource_id:
+            raise MisconfiguredError(_("No SCIM resource id was given."))
+        return f"/{kind}/{quote(resource_id, safe='')}"
+
+    def _resource(self, response) -> dict:
+        resource = self.json_of(response)
+        if not isinstance(resource, dict):
+            raise self.not_scim()
+        return resource
+
+    def _result(self, operation, resource_id, response, **extra) -> TransferResult:
+        summary = {"operation": operation, "id": resource_id, **extra}
+        summary["status"] = response.status_code
+        return TransferResult(response=summary, request_id=self.request_id(response))
+
+
+def _bearer(token: str):
+    """Authorization for one request, over the session's own credentials."""
+
+    def sign(request):
+        request.headers["Authorization"] = f"Bearer {token}"
+        return request
+
+    return sign
+
+
+def _members(resource: dict) -> list:
+    members = resource.get("members")
+    return (
+        [m for m in members if isinstance(m, dict)] if isinstance(members, list) else []
+    )
+
+
+def _no_target(response) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("scimType") == "noTarget"
