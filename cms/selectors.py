@@ -14,6 +14,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KeyTransform
+from django.http import Http404
 
 from .errors import NotFound
 from .models import (
@@ -96,6 +97,14 @@ def handover_get(*, user, handover_id) -> Handover:
         return handovers_for_user(user=user).get(pk=int(handover_id))
     except (Handover.DoesNotExist, TypeError, ValueError) as error:
         raise NotFound() from error
+
+
+def handover_or_404(*, user, handover_id) -> Handover:
+    """``handover_get`` for pages: Http404 for what the user may not see."""
+    try:
+        return handover_get(user=user, handover_id=handover_id)
+    except NotFound as error:
+        raise Http404 from error
 
 
 def handover_items(*, handover: Handover) -> QuerySet[Item]:

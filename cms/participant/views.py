@@ -48,13 +48,6 @@ ROLE_GROUPS = (
 )
 
 
-def handover_or_404(request, handover_id) -> Handover:
-    try:
-        return selectors.handover_get(user=request.user, handover_id=handover_id)
-    except NotFound as error:
-        raise Http404 from error
-
-
 def _filtered(request, filters):
     handovers = selectors.handovers_for_user(user=request.user)
     query = filters.get("q")
@@ -158,7 +151,9 @@ def render_detail(request, handover, *, failure: Failure | None = None, status=2
 @login_required
 @require_GET
 def handover_detail(request, handover_id):
-    return render_detail(request, handover_or_404(request, handover_id))
+    return render_detail(
+        request, selectors.handover_or_404(user=request.user, handover_id=handover_id)
+    )
 
 
 def _etag_matches(request, etag) -> bool:
@@ -171,7 +166,7 @@ def _etag_matches(request, etag) -> bool:
 @require_GET
 def handover_state(request, handover_id):
     """A fingerprint of the handover for conditional polling: 304 while unchanged."""
-    handover = handover_or_404(request, handover_id)
+    handover = selectors.handover_or_404(user=request.user, handover_id=handover_id)
     etag = handover_etag(handover)
     if _etag_matches(request, etag):
         response = HttpResponseNotModified()

@@ -8,7 +8,7 @@ import datetime
 
 from django.utils.translation import gettext_lazy as _
 
-from .base import ConnectorError, EmployeeRef, MisconfiguredError, Setting
+from .base import ConnectorError, EmployeeRef, MisconfiguredError, Record, Setting
 
 __all__ = [
     "MATCH_LABELS",
@@ -202,3 +202,52 @@ def tracker_mappings(*, issue_progress="progress_percent", project_fields=()) ->
         "documents": "documents",
     }
     return {"issue": issue, "task": issue, "project": project}
+
+
+# Setting factories (one declaration for what many types ask the same way) ------------
+
+
+def optional(name: str, label, help_text="", *, default=None, type="string", **kw):
+    """A setting an admin may leave empty (then ``default``)."""
+    return Setting(
+        name, label, help_text, required=False, default=default, type=type, **kw
+    )
+
+
+def secret_setting(name: str, label, help_text="", **kw) -> Setting:
+    return Setting(name, label, help_text, secret=True, **kw)
+
+
+def url_setting(label, help_text, default=None, name="base_url") -> Setting:
+    """Where the system's API lives; required unless it has a ``default``."""
+    if default is None:
+        return Setting(name, label, help_text, type="url")
+    return optional(name, label, help_text, default=default, type="url")
+
+
+def map_setting(name: str, label, help_text) -> Setting:
+    """An object setting, e.g. employee match value → upstream id."""
+    return optional(name, label, help_text, default={}, type="object")
+
+
+def flag_setting(name: str, label, help_text="", default=False) -> Setting:
+    return optional(name, label, help_text, default=default, type="boolean")
+
+
+def status_map_setting(help_text) -> Setting:
+    return map_setting("status_map", _("Status mapping"), help_text)
+
+
+def page_size_setting(default: int, help_text="") -> Setting:
+    return optional(
+        "page_size", _("Page size"), help_text, default=default, type="integer"
+    )
+
+
+# Said when the employee lacks the value a type looks people up by.
+NO_VALUE = _("The employee has no %(value)s to look up in %(system)s.")
+
+
+def unreadable(kind: str, external_id: str, error) -> Record:
+    """A record the engine skips and reports (``error`` says why)."""
+    return Record(external_id=external_id, kind=kind, title="", error=str(error))

@@ -1,25 +1,9 @@
-"""What issue trackers (Jira, Redmine) have in common, written once.
-
-A tracker lists the employee's open issues (record kinds "issue" and "task":
-the same issues, for blocks that call them either) and their projects. An issue
-is handed over by reassigning it to the successor with Baton's note — unless it
-already is theirs (a retry after a lost answer) or someone else took it over
-meanwhile — and read back; a project the tracker's own way. People are found
-through the connector's id map, else searched by the values the tracker can
-search by; a successor needs an active account.
-
-``TrackerConnector`` does all that; a type declares its messages and implements
-what only it knows:
-
-- ``search_account(value=, match_by=, active_only=)``: an account id, or None;
-- ``issues_of(account, record_kind, status_map)`` and ``projects_of(account)``;
-- ``assignee_of(issue_id)`` and ``reassign(issue_id, successor_id, note, key=)``;
-- ``transfer_project(record, owner, successor)`` and
-  ``project_transferred(project_id, successor_id)``.
-
-Account ids are what the tracker's API writes (Jira: text, Redmine: numbers);
-they are compared as text.
-"""
+"""What issue trackers (Jira, Redmine) share: open issues (kinds "issue" and
+"task") and projects; an issue is reassigned to the successor with Baton's note
+unless it already is theirs or someone else took it over, then read back. A type
+implements ``search_account``, ``issues_of``, ``projects_of``, ``assignee_of``,
+``reassign``, ``transfer_project`` and ``project_transferred``; account ids are
+compared as text."""
 
 from __future__ import annotations
 
@@ -35,14 +19,15 @@ from ..sdk.base import (
     ConnectorError,
     MisconfiguredError,
     Record,
-    Setting,
     TransferResult,
 )
 from ..sdk.common import (
+    NO_VALUE,
     due_on,
     match_label,
     next_version_step,
     read_status_map,
+    unreadable,
     who,
 )
 from ..sdk.http import HttpConnector, dig
@@ -55,9 +40,6 @@ __all__ = [
     "Refusal",
     "TrackerConnector",
     "first_due",
-    "id_map_setting",
-    "page_size_setting",
-    "status_map_setting",
     "unreadable",
 ]
 
@@ -88,11 +70,6 @@ class Refusal(Payload):
         return [*self.errorMessages, *filter(None, found)]
 
 
-def unreadable(kind: str, external_id: str, error) -> Record:
-    """A record the engine skips and reports (``error`` says why)."""
-    return Record(external_id=external_id, kind=kind, title="", error=str(error))
-
-
 @dataclass(frozen=True)
 class Assignee:
     """Who an issue is assigned to now; ``key`` is how messages name the issue."""
@@ -108,33 +85,6 @@ def first_due(versions) -> tuple[str, str] | None:
     if not versions:
         return None
     return min(versions, key=lambda version: (not version[1], version[1]))
-
-
-def status_map_setting(help_text) -> Setting:
-    return Setting(
-        "status_map",
-        _("Status mapping"),
-        help_text,
-        required=False,
-        default={},
-        type="object",
-    )
-
-
-def id_map_setting(name: str, label, help_text) -> Setting:
-    """The map of employee values to account ids (``people_map_setting``)."""
-    return Setting(name, label, help_text, required=False, default={}, type="object")
-
-
-def page_size_setting(default: int, help_text="") -> Setting:
-    return Setting(
-        "page_size",
-        _("Page size"),
-        help_text,
-        required=False,
-        default=default,
-        type="integer",
-    )
 
 
 class TrackerConnector(FindsPeople, HttpConnector):
@@ -156,20 +106,21 @@ class TrackerConnector(FindsPeople, HttpConnector):
     # Joins the reasons of a refusal.
     reason_separator: ClassVar[str] = " "
 
-    # The tracker's own words: for a 404 of a path (``%(url)s``, ``%(path)s``);
-    # an employee without the value to match by, a ``match_by`` the tracker
+    # The tracker's own words (``%(system)s`` is ``system_name``): a 404 of a
+    # path (``%(url)s``, ``%(path)s``); no value to match by, a ``match_by`` it
     # cannot search by (``%(value)s``); a successor without an active account
-    # (``%(person)s``, ``%(field)s``, ``%(value)s``); an issue assigned to
-    # someone else now (``%(key)s`` or ``%(id)s``, ``%(assignee)s``,
-    # ``%(owner)s``); an external id that is not the tracker's (``%(id)s``); an
-    # issue without an id, one without a title (``%(key)s`` or ``%(id)s``).
-    unknown_path_message: ClassVar[Any] = None
-    no_value_message: ClassVar[Any] = None
+    # (``%(person)s``, ``%(field)s``, ``%(value)s``); an issue someone else has
+    # now (``%(key)s``/``%(id)s``, ``%(assignee)s``, ``%(owner)s``); a foreign
+    # external id (``%(id)s``); an issue without id or title (``%(key)s``).
+    unknown_path_message: ClassVar[Any] = _(
+        "%(system)s at %(url)s does not know %(path)s. Check the URL."
+    )
+    no_value_message: ClassVar[Any] = NO_VALUE
     search_by_message: ClassVar[Any] = None
     no_successor_message: ClassVar[Any] = None
     moved_on_message: ClassVar[Any] = None
-    not_an_id_message: ClassVar[Any] = None
-    no_id_message: ClassVar[Any] = None
+    not_an_id_message: ClassVar[Any] = _("“%(id)s” is not a %(system)s id.")
+    no_id_message: ClassVar[Any] = _("%(system)s returned an issue without an id.")
     untitled_message: ClassVar[Any] = None
 
     # The contract -------------------------------------------------------------------
@@ -231,7 +182,8 @@ class TrackerConnector(FindsPeople, HttpConnector):
         value = self.match_value(person)
         if not value:
             raise ConnectorError(
-                self.no_value_message % {"value": match_label(self.match_by())},
+                self.no_value_message
+                % {"value": match_label(self.match_by()), "system": self.system_name},
                 retryable=False,
             )
         mapped = self.mapped_person(value)
@@ -266,7 +218,9 @@ class TrackerConnector(FindsPeople, HttpConnector):
     def issue_record(self, kind, *, issue_id, key, title, description, due, fields):
         """An issue as a record (reported, not imported, without id or title)."""
         if not issue_id:
-            return unreadable(kind, "", self.no_id_message)
+            return unreadable(
+                kind, "", self.no_id_message % {"system": self.system_name}
+            )
         if not title:
             return unreadable(
                 kind, issue_id, self.untitled_message % {"key": key, "id": issue_id}
@@ -309,7 +263,9 @@ class TrackerConnector(FindsPeople, HttpConnector):
     def record_id(self, record) -> str:
         value = str(record.external_id or "").strip()
         if not value.isdigit():
-            raise MisconfiguredError(self.not_an_id_message % {"id": value[:50]})
+            raise MisconfiguredError(
+                self.not_an_id_message % {"id": value[:50], "system": self.system_name}
+            )
         return value
 
     # Requests -----------------------------------------------------------------------
@@ -342,6 +298,7 @@ class TrackerConnector(FindsPeople, HttpConnector):
     def check_response(self, response, *, not_found=None) -> None:
         if response.status_code == 404 and not_found is None:
             not_found = self.unknown_path_message % {
+                "system": self.system_name,
                 "url": self.base_url,
                 "path": urlsplit(response.url).path,
             }

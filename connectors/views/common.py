@@ -14,9 +14,9 @@ from django.utils.translation import gettext
 from checklist_blocks.blocks.connector import RECORD_KIND_CHOICES, RECORD_KIND_TARGETS
 from checklist_blocks.blocks.spec import choice_label
 from checklist_blocks.registry import get_kind
+from cms import selectors
 from cms.errors import BatonError, NotFound
 from cms.models import ParticipantRole
-from cms.participant.views import handover_or_404
 from cms.permissions import roles_of
 
 from .. import spreadsheet
@@ -98,7 +98,7 @@ class SizeLimitedUploadHandler(FileUploadHandler):
 def block_or_404(request, handover_id, block_id):
     """The handover and its spreadsheet block, or 404; 403 for a participant who
     is neither HR nor the departing employee."""
-    handover = handover_or_404(request, handover_id)
+    handover = selectors.handover_or_404(user=request.user, handover_id=handover_id)
     block = next(
         (info for info in connector_blocks(handover) if info.block_id == block_id),
         None,

@@ -337,7 +337,7 @@ def test_a_slow_server_times_out_and_is_retryable(connect, httpserver):
 
 
 def test_missing_settings_are_named(connect):
-    with pytest.raises(MisconfiguredError, match="Enter the app secret"):
+    with pytest.raises(MisconfiguredError, match="Enter “App secret”"):
         connect(secrets={}).test_connection()
     with pytest.raises(MisconfiguredError, match="must look like https://api"):
         connect(api_base_url="https://api.dingtalk.com/v1.0").test_connection()

@@ -274,7 +274,7 @@ def test_an_unknown_app_id_is_a_misconfiguration(feishu, connect):
 
 
 def test_missing_credentials_are_named(feishu, connect):
-    with pytest.raises(MisconfiguredError, match="Enter the App secret"):
+    with pytest.raises(MisconfiguredError, match="Enter “App secret”"):
         connect(secrets={}).test_connection()
 
 

@@ -311,10 +311,13 @@ def test_only_repositories_can_be_handed_over(github, connect):
 
 
 def test_a_bad_token_is_a_misconfiguration_without_the_token(github, connect):
+    connector = connect(token="ghp_wrong")
     with pytest.raises(MisconfiguredError) as caught:
-        connect(token="ghp_wrong").test_connection()
+        connector.test_connection()
 
-    assert str(caught.value) == "GitHub refused the access token (HTTP 401)."
+    assert str(caught.value) == (
+        f"{connector.host} refused Baton's credentials (HTTP 401). Check the token."
+    )
     assert "ghp_wrong" not in str(caught.value)
     assert caught.value.request_id.startswith("C0DE:")
 
@@ -329,7 +332,7 @@ def test_an_unknown_organisation_is_named(connect):
 
 
 def test_a_missing_token_is_named(connect):
-    with pytest.raises(MisconfiguredError, match="Enter a GitHub access token"):
+    with pytest.raises(MisconfiguredError, match="Enter “Access token”"):
         connect(token=None).test_connection()
 
 

@@ -221,10 +221,13 @@ def test_a_successor_without_a_gitlab_account_is_a_misconfiguration(gitlab, conn
 
 
 def test_a_bad_token_is_a_misconfiguration_without_the_token(connect):
+    connector = connect(token="glpat-wrong")
     with pytest.raises(MisconfiguredError) as caught:
-        connect(token="glpat-wrong").test_connection()
+        connector.test_connection()
 
-    assert str(caught.value) == "GitLab refused the access token (HTTP 401)."
+    assert str(caught.value) == (
+        f"{connector.host} refused Baton's credentials (HTTP 401). Check the token."
+    )
     assert "glpat-wrong" not in str(caught.value)
     assert caught.value.request_id.startswith("01JBATON")
 

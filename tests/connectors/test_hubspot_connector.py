@@ -248,8 +248,9 @@ def test_a_refused_token_is_not_retried_and_never_shown(connector, hubspot):
             employee=SALES, record_kind="deal"
         )
 
+    host = hubspot.base_url.split("//")[1]
     assert caught.value.message == (
-        "HubSpot refused the access token. Check the private app's token."
+        f"{host} refused Baton's credentials (HTTP 401). Check the token."
     )
     assert not caught.value.retryable
     assert caught.value.request_id == hubspot.errors[-1]
@@ -285,7 +286,7 @@ def test_rate_limits_and_outages_are_retried_with_the_request_id(
 def test_a_missing_token_is_refused_before_any_call(connector, hubspot):
     with pytest.raises(MisconfiguredError) as caught:
         connector(secrets={}).test_connection()
-    assert caught.value.message == "Enter the access token of the private app."
+    assert caught.value.message == "Enter “Private app access token”."
     assert hubspot.requests == []
 
 

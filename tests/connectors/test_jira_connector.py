@@ -152,7 +152,7 @@ def test_a_site_that_is_down_is_worth_retrying():
 def test_settings_that_cannot_work_are_reported_before_calling(fake):
     with pytest.raises(MisconfiguredError, match="must start with https://"):
         connector(fake, base_url="example.atlassian.net").test_connection()
-    with pytest.raises(MisconfiguredError, match="Enter the Jira API token"):
+    with pytest.raises(MisconfiguredError, match="Enter “API token”"):
         connector(fake, token="").test_connection()
     with pytest.raises(MisconfiguredError, match="cannot list records of kind"):
         connector(fake).discover(employee=SALES, record_kind="deal")

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from cms import services
+from cms import selectors, services
 from cms.errors import BatonError, Conflict
 from cms.models import ParticipantRole
 from cms.permissions import roles_of
@@ -23,7 +23,6 @@ from ..forms import (
     clean_form,
 )
 from ..listing import resolved_items_to_confirm
-from ..views import handover_or_404
 from .common import done, refused, request_meta
 
 __all__ = [
@@ -41,7 +40,7 @@ __all__ = [
 def items_accept_resolved(request, handover_id):
     """Accept every item resolved upstream that the person may confirm and
     nobody signed for yet: one password, a signature each."""
-    handover = handover_or_404(request, handover_id)
+    handover = selectors.handover_or_404(user=request.user, handover_id=handover_id)
     try:
         cleaned = clean_form(AcceptResolvedForm, request)
         # The leaver has nothing to confirm here: say why rather than that
@@ -89,7 +88,7 @@ def items_accept_resolved(request, handover_id):
 @login_required
 @require_POST
 def handover_declare(request, handover_id):
-    handover = handover_or_404(request, handover_id)
+    handover = selectors.handover_or_404(user=request.user, handover_id=handover_id)
     try:
         cleaned = clean_form(DeclareForm, request)
         services.handover_declare(
@@ -108,7 +107,7 @@ def handover_declare(request, handover_id):
 @require_POST
 def handover_approve(request, handover_id):
     """Approve one section (``section`` names it) or the whole handover."""
-    handover = handover_or_404(request, handover_id)
+    handover = selectors.handover_or_404(user=request.user, handover_id=handover_id)
     section = request.POST.get("section", "")
     try:
         cleaned = clean_form(ApproveForm, request)
@@ -130,7 +129,7 @@ def handover_approve(request, handover_id):
 @login_required
 @require_POST
 def handover_reopen(request, handover_id):
-    handover = handover_or_404(request, handover_id)
+    handover = selectors.handover_or_404(user=request.user, handover_id=handover_id)
     try:
         cleaned = clean_form(ReopenForm, request)
         services.handover_reopen(
@@ -151,7 +150,7 @@ def handover_reopen(request, handover_id):
 @require_POST
 def participant_add(request, handover_id):
     """Add a successor (HR or the manager)."""
-    handover = handover_or_404(request, handover_id)
+    handover = selectors.handover_or_404(user=request.user, handover_id=handover_id)
     try:
         user = clean_form(ParticipantAddForm, request)["user"]
         services.participant_add(
@@ -175,7 +174,7 @@ def participant_add(request, handover_id):
 @require_POST
 def participant_remove(request, handover_id):
     """Remove a successor (HR); their unfinished items become unassigned."""
-    handover = handover_or_404(request, handover_id)
+    handover = selectors.handover_or_404(user=request.user, handover_id=handover_id)
     try:
         user = clean_form(ParticipantRemoveForm, request)["user"]
         services.participant_remove(

@@ -1,9 +1,5 @@
-"""The approval-form adapter. Feishu and DingTalk keep an approval's data in a
-form of widgets, each system naming and shaping them its own way. A type says
-only how its widgets read — a ``FormField`` subclass mapping its widget types
-onto the kinds below and saying where the currency, a date range's start and
-a table's rows are; the amount, the date and the reason of a form are read
-here, once, for both."""
+"""The approval-form adapter: a type's ``FormField`` subclass maps its widget
+types onto the kinds below; amount, date and reason are read here for both."""
 
 from __future__ import annotations
 
@@ -21,21 +17,6 @@ from checklist_blocks.blocks.items import CURRENCY_CHOICES
 from ...sdk.common import clean_text
 from ...sdk.payloads import Payload, Text
 
-__all__ = [
-    "CURRENCIES",
-    "FormField",
-    "JsonText",
-    "amount_of",
-    "currency_in",
-    "date_of",
-    "form_amount",
-    "form_date",
-    "form_reason",
-    "json_list",
-    "local_day",
-    "moment_of",
-]
-
 AMOUNT, TABLE, FORMULA = "amount", "table", "formula"
 DATE, DATE_RANGE, TEXT = "date", "daterange", "text"
 CONTACT, ATTACHMENT = "contact", "attachment"
@@ -49,8 +30,6 @@ _CURRENCY_SIGNS = {"¥": "CNY", "￥": "CNY", "元": "CNY", "$": "USD", "€": "
 
 
 def amount_of(value) -> str | None:
-    """A non-negative amount as a decimal string with two places ("1000.00"),
-    or None when ``value`` is no amount."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float, Decimal)):
@@ -71,7 +50,6 @@ def amount_of(value) -> str | None:
 
 
 def currency_in(value) -> str:
-    """The ISO code a form's currency value names, "" when none."""
     if not isinstance(value, str):
         return ""
     text = value.strip()
@@ -81,8 +59,6 @@ def currency_in(value) -> str:
 
 
 def moment_of(value) -> datetime.datetime | None:
-    """A moment from Unix milliseconds (Feishu) or ISO text (DingTalk; UTC
-    unless it says otherwise); None when ``value`` is neither."""
     text = clean_text(value)
     if text.isdigit():
         try:
@@ -98,15 +74,12 @@ def moment_of(value) -> datetime.datetime | None:
 
 
 def local_day(moment: datetime.datetime | None) -> datetime.date | None:
-    """The company-time date of ``moment``."""
     if moment is None:
         return None
     return moment.astimezone(ZoneInfo(django_settings.TIME_ZONE)).date()
 
 
 def date_of(value) -> str | None:
-    """An ISO date ("2026-10-12") from a form's date value: Unix milliseconds
-    (the company-time date), or ISO text (the date it names)."""
     text = clean_text(value)
     if text.isdigit():
         day = local_day(moment_of(text))
@@ -123,7 +96,6 @@ def date_of(value) -> str | None:
 
 
 def json_list(value) -> list:
-    """A list kept as JSON text (or already decoded) as a list; [] if not."""
     if isinstance(value, str) and value.strip():
         try:
             value = json.loads(value)
@@ -141,8 +113,6 @@ JsonText = BeforeValidator(json_list)
 
 
 class FormField(Payload):
-    """One widget of an approval form, as a vendor's subclass reads it."""
-
     # The vendor's widget type -> AMOUNT, TABLE, FORMULA, DATE, DATE_RANGE…
     KINDS: ClassVar[dict[str, str]] = {}
 
@@ -165,7 +135,6 @@ class FormField(Payload):
 
     @property
     def start(self):
-        """The value a date is read from (a range's first day)."""
         return self.value
 
     @property
@@ -173,7 +142,6 @@ class FormField(Payload):
         return []
 
     def text(self) -> str:
-        """The value as one line (choices joined)."""
         if isinstance(self.value, list):
             return "、".join(filter(None, map(clean_text, self.value)))
         return " ".join(clean_text(self.value).split())
@@ -184,8 +152,6 @@ class FormField(Payload):
 
 
 def form_amount(form: list[FormField]) -> tuple[str | None, str]:
-    """The amount of a form and its currency: the first amount field, else the
-    total of the amount column of a table, else a formula's result."""
     for widget in form:
         amount = amount_of(widget.value) if widget.kind == AMOUNT else None
         if amount is not None:
@@ -207,7 +173,6 @@ def form_amount(form: list[FormField]) -> tuple[str | None, str]:
 
 
 def form_date(form: list[FormField]) -> str | None:
-    """The first date of a form (a range's start; inside tables too)."""
     for widget in form:
         found = None
         if widget.kind in (DATE, DATE_RANGE):
@@ -220,7 +185,6 @@ def form_date(form: list[FormField]) -> str | None:
 
 
 def form_reason(form: list[FormField]) -> str:
-    """The first text field named like a reason (事由, purpose…)."""
     for widget in form:
         if widget.kind != TEXT or not isinstance(widget.value, str):
             continue

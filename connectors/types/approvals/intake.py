@@ -1,12 +1,6 @@
-"""What the Feishu and DingTalk types share for resignation approvals: the
-settings HR fills in (the approval code and which form field holds what),
-reading one approval's form with them (``read_resignation``), and the neutral
-shape a type reports an approval in (``ApprovedResignation``), read into a
-``ResignationNotice`` by ``connectors.intake.approvals``.
-
-Types import this module; it imports nothing of cms, so listing approvals
-needs no database.
-"""
+"""Resignation approvals shared by Feishu and DingTalk: the settings, reading a
+form with them (``read_resignation``) and ``ApprovedResignation``. Imports
+nothing of cms."""
 
 from __future__ import annotations
 
@@ -18,25 +12,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ...sdk.base import DIRECTORY_SYNC, INTAKE_MODE, Setting
-from ...sdk.common import clean_text
+from ...sdk.common import clean_text, optional
 from .forms import ATTACHMENT, FormField, local_day, moment_of
-
-__all__ = [
-    "ApprovedResignation",
-    "PersonRef",
-    "field_matches",
-    "intake_settings",
-    "person_from_text",
-    "read_resignation",
-]
 
 WATERMARK_SETTING = "resignation_polled_until"
 
 
 @dataclass(frozen=True)
 class PersonRef:
-    """Who an approval names: any of these may be empty."""
-
     user_id: str = ""
     email: str = ""
     employee_number: str = ""
@@ -48,9 +31,6 @@ class PersonRef:
 
 @dataclass(frozen=True)
 class ApprovedResignation:
-    """One instance of the resignation approval, as a type reads it. Dates are
-    the form's values as read (None when the field is empty or unreadable)."""
-
     instance_code: str
     approval_code: str
     status: str  # "approved", "pending", "rejected", "other"
@@ -68,15 +48,6 @@ class ApprovedResignation:
     @property
     def approved(self) -> bool:
         return self.status == "approved"
-
-
-def field_matches(configured: str, *names) -> bool:
-    """Whether a form field (its id, name or label) is the configured one;
-    case and surrounding spaces do not matter."""
-    wanted = clean_text(configured).casefold()
-    return bool(wanted) and any(
-        clean_text(name).casefold() == wanted for name in names if name
-    )
 
 
 FIELD_SETTINGS = (
@@ -100,23 +71,15 @@ def read_resignation(
     applicant: str,
     summary: dict,
 ) -> ApprovedResignation:
-    """One resignation approval, its form read with the connector's field
-    settings. ``submitted``/``finished`` are the vendor's moments, ``status``
-    already one of ``ApprovedResignation``'s; the connector provides
-    ``option``, ``person(user_id)`` and ``contact_ids(field)``."""
     problems, found = {}, {}
     for setting in FIELD_SETTINGS:
         configured = clean_text(connector.option(setting))
         if not configured:
             continue
-        widget = next(
-            (
-                widget
-                for widget in form
-                if field_matches(configured, widget.id, widget.name, widget.label)
-            ),
-            None,
-        )
+        wanted = configured.casefold()
+        names = ((w, (w.id, w.name, w.label)) for w in form)
+        matches = (w for w, n in names if wanted in map(_folded, n))
+        widget = next(matches, None)
         if widget is None:
             problems[setting] = gettext(
                 "The approval form has no field “%(field)s”."
@@ -156,8 +119,11 @@ def read_resignation(
     )
 
 
+def _folded(name) -> str:
+    return clean_text(name).casefold()
+
+
 def _day(widget: FormField | None, setting: str, problems: dict):
-    """The date a field holds; a field that holds something else is a problem."""
     day = widget.day() if widget is not None else None
     if day is None and widget is not None and widget.value not in (None, "", [], {}):
         problems[setting] = gettext(
@@ -169,28 +135,15 @@ def _day(widget: FormField | None, setting: str, problems: dict):
 def _form_person(connector, widget: FormField) -> PersonRef:
     """A contact field names users by id; a text field holds an e-mail
     address or an employee number."""
-    ids = connector.contact_ids(widget)
-    if ids is None:
-        return person_from_text(widget.value)
-    return connector.person(ids[0]) if ids else PersonRef()
-
-
-def person_from_text(value) -> PersonRef:
-    """A person typed into a text field: an e-mail address, else an employee
-    number."""
-    text = clean_text(value)
-    if not text:
-        return PersonRef()
-    if "@" in text:
-        return PersonRef(email=text)
-    return PersonRef(employee_number=text)
+    ids, text = connector.contact_ids(widget), clean_text(widget.value)
+    if ids is not None:
+        return connector.person(ids[0]) if ids else PersonRef()
+    return PersonRef(**{"email" if "@" in text else "employee_number": text})
 
 
 def intake_settings(*, system, employee_help) -> tuple[Setting, ...]:
-    """The settings of resignation intake, the same for both approval types
-    (``system`` names the vendor in help texts)."""
     return (
-        Setting(
+        optional(
             "resignation_approval_code",
             _("Resignation approval code"),
             format_lazy(
@@ -202,42 +155,37 @@ def intake_settings(*, system, employee_help) -> tuple[Setting, ...]:
                 ),
                 system=system,
             ),
-            required=False,
             default="",
         ),
-        Setting(
+        optional(
             "resignation_field_last_working_day",
             _("Form field: last working day"),
             _("The name (or id) of the form field holding the last working day."),
-            required=False,
             default="最后工作日",
         ),
-        Setting(
+        optional(
             "resignation_field_resignation_date",
             _("Form field: resignation date"),
             _(
                 "The name (or id) of the form field holding the resignation date. "
                 "Empty, or empty in the form: the day the approval was submitted."
             ),
-            required=False,
             default="离职日期",
         ),
-        Setting(
+        optional(
             "resignation_field_reason",
             _("Form field: reason"),
             _("The name (or id) of the form field holding the reason."),
-            required=False,
             default="离职原因",
         ),
-        Setting(
+        optional(
             "resignation_field_employee",
             _("Form field: employee"),
             employee_help,
-            required=False,
             default="",
         ),
         INTAKE_MODE,
-        Setting(
+        optional(
             "resignation_poll_minutes",
             _("Look for missed approvals every (minutes)"),
             format_lazy(
@@ -247,26 +195,23 @@ def intake_settings(*, system, employee_help) -> tuple[Setting, ...]:
                 ),
                 system=system,
             ),
-            required=False,
             default=10,
             type="integer",
         ),
-        Setting(
+        optional(
             "resignation_lookback_days",
             _("Resignation approvals submitted within (days)"),
             _("How far back the poll looks for approvals submitted but decided late."),
-            required=False,
             default=30,
             type="integer",
         ),
-        Setting(
+        optional(
             WATERMARK_SETTING,
             _("Approvals looked for until"),
             _(
                 "Set by Baton after each poll (ISO date and time). Clear it to look "
                 "back one day again."
             ),
-            required=False,
             default="",
         ),
         DIRECTORY_SYNC,

@@ -12,41 +12,47 @@ from django.utils.translation import gettext_lazy as _
 
 from checklist_blocks.blocks.items import CURRENCY_CHOICES
 
-from ...sdk.base import UNKNOWN_RECORD_KIND, MisconfiguredError, Record, Setting
+from ...sdk.base import UNKNOWN_RECORD_KIND, MisconfiguredError, Record
+from ...sdk.common import optional
 from .forms import CURRENCIES, FormField, form_amount, form_date, form_reason
 
 __all__ = ["Approval", "ApprovalsConnector", "expense_settings"]
 
 # Words in an approval's name that make it a reimbursement when no codes are set.
 EXPENSE_KEYWORDS = ("报销", "费用", "reimburse", "expense")
+_APPROVAL_FIELDS = ("system", "reference", "title", "direction", "amount", "status")
+_EXPENSE_FIELDS = (
+    "description",
+    "amount",
+    "currency",
+    "incurred_on",
+    "status",
+    "reference",
+)
 
 
 def expense_settings(*, codes_label, codes_help):
-    """The settings both approval types use to find reimbursements."""
     return (
-        Setting(
+        optional(
             "expense_codes",
             codes_label,
             codes_help,
-            required=False,
             default=[],
             type="array",
         ),
-        Setting(
+        optional(
             "expenses_in_approvals",
             _("List reimbursements among the approvals too"),
             _(
                 "Off: a pending reimbursement is listed only as an expense, so a "
                 "template with both blocks does not show it twice."
             ),
-            required=False,
             default=False,
             type="boolean",
         ),
-        Setting(
+        optional(
             "default_currency",
             _("Currency when the form names none"),
-            required=False,
             default="CNY",
             choices=CURRENCY_CHOICES,
         ),
@@ -55,8 +61,6 @@ def expense_settings(*, codes_label, codes_help):
 
 @dataclass
 class Approval:
-    """One pending approval instance as a type read it."""
-
     reference: str
     name: str = ""
     # The serial number people know it by (Feishu) or its business id (DingTalk).
@@ -82,22 +86,8 @@ class ApprovalsConnector:
     """
 
     default_mappings = {
-        "approval": {
-            "system": "system",
-            "reference": "reference",
-            "title": "title",
-            "direction": "direction",
-            "amount": "amount",
-            "status": "status",
-        },
-        "expense": {
-            "description": "description",
-            "amount": "amount",
-            "currency": "currency",
-            "incurred_on": "incurred_on",
-            "status": "status",
-            "reference": "reference",
-        },
+        "approval": {name: name for name in _APPROVAL_FIELDS},
+        "expense": {name: name for name in _EXPENSE_FIELDS},
     }
 
     def discover(self, *, employee, record_kind: str):
@@ -124,9 +114,6 @@ class ApprovalsConnector:
         return list(records.values())
 
     def is_expense(self, *, code: str, name: str) -> bool:
-        """Whether an approval of definition ``code`` named ``name`` is a
-        reimbursement: one of the configured codes, or, when none are
-        configured, a name with a reimbursement word in it."""
         codes = self.option("expense_codes") or ()
         configured = [str(entry).strip() for entry in codes if str(entry).strip()]
         if configured:
@@ -134,8 +121,6 @@ class ApprovalsConnector:
         return any(word in (name or "").casefold() for word in EXPENSE_KEYWORDS)
 
     def _record(self, entry, direction: str = "") -> Record | None:
-        """An approval raised by the employee or awaiting them
-        (``direction``), else an unpaid reimbursement."""
         approval = self._approval(entry, direction=direction)
         kind = "approval" if direction else "expense"
         if approval is None:
@@ -190,5 +175,4 @@ class ApprovalsConnector:
 
 
 def problem(external_id: str, kind: str, message) -> Record:
-    """A record that cannot be imported, with the reason people see."""
     return Record(external_id=external_id, kind=kind, title="", error=str(message))

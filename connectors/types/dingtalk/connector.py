@@ -1,16 +1,7 @@
-"""DingTalk approvals (OA 审批): the approvals an employee raised or must act on
-that are still running, and the reimbursements they raised that are not paid.
-
-DingTalk has no lookup by e-mail: the employee is searched by name and the
-match confirmed by e-mail (or by job number when employees are matched by
-employee number). With the directory id or user name as match setting, that
-value is taken as the DingTalk user id itself.
-
-DingTalk lists started instances only per approval template and time window,
-so the templates to look at are settings. Finished instances (agreed, refused,
-withdrawn; a reimbursement once its payment node completes) are not returned,
-and the sync engine marks their items "resolved upstream".
-"""
+"""DingTalk approvals (OA 审批): running approvals the employee raised or must
+act on, and unpaid reimbursements. DingTalk has no lookup by e-mail: people are
+searched by name and confirmed by e-mail or job number. Started instances are
+listed per template (settings) and time window."""
 
 from __future__ import annotations
 
@@ -31,7 +22,14 @@ from ...sdk.base import (
     Setting,
 )
 from ...sdk.client import HttpTypeMixin, host_of
-from ...sdk.common import TIMEOUT, match_label, webhook_secret_setting
+from ...sdk.common import (
+    NO_VALUE,
+    TIMEOUT,
+    match_label,
+    optional,
+    secret_setting,
+    webhook_secret_setting,
+)
 from ...sdk.payloads import Payload, Text, TextList, parse, parse_each
 from ..approvals.forms import date_of
 from ..approvals.intake import intake_settings
@@ -62,9 +60,8 @@ class DingTalkConnector(
             "app_key",
             _("App key"),
             _("Of an internal app allowed to read approvals and the address book."),
-            missing=_("Enter the app key of the DingTalk app."),
         ),
-        Setting(
+        optional(
             "process_codes",
             _("Approval template codes"),
             _(
@@ -72,7 +69,6 @@ class DingTalkConnector(
                 "employee started are listed. Approvals awaiting the employee are "
                 "listed whatever their template."
             ),
-            required=False,
             default=[],
             type="array",
         ),
@@ -84,27 +80,25 @@ class DingTalkConnector(
                 "expense."
             ),
         ),
-        Setting(
+        optional(
             "lookback_days",
             _("Look back (days)"),
             _("How far back to look for instances the employee started."),
-            required=False,
             default=365,
             type="integer",
         ),
-        Setting(
+        optional(
             "api_base_url",
             _("API URL"),
             _("The server API, https://api.dingtalk.com unless a proxy is used."),
-            required=False,
             default="https://api.dingtalk.com",
         ),
-        Setting(
+        optional(
             "oapi_base_url",
             _("Older API URL"),
             _("For user details, https://oapi.dingtalk.com unless a proxy is used."),
-            required=False,
             default="https://oapi.dingtalk.com",
+            type="url",
         ),
         *intake_settings(
             system=_("DingTalk"),
@@ -114,7 +108,7 @@ class DingTalkConnector(
                 "Empty: the applicant."
             ),
         ),
-        Setting(
+        optional(
             "callback_owner_key",
             _("Events addressed to"),
             _(
@@ -122,34 +116,26 @@ class DingTalkConnector(
                 "subscriptions of an internal app), or the corp id for a callback "
                 "registered through the older API."
             ),
-            required=False,
             default="",
         ),
         TIMEOUT,
-        Setting(
-            "app_secret",
-            _("App secret"),
-            secret=True,
-            missing=_("Enter the app secret of the DingTalk app."),
-        ),
+        secret_setting("app_secret", _("App secret")),
         webhook_secret_setting(
             _("Signs change notifications relayed from DingTalk event subscriptions.")
         ),
-        Setting(
+        optional(
             "callback_token",
             _("Event subscription token"),
             _(
                 "The token of the app's HTTP event subscription: DingTalk signs "
                 "every event with it. Needed for resignation approval events."
             ),
-            required=False,
             secret=True,
         ),
-        Setting(
+        optional(
             "callback_aes_key",
             _("Event subscription aes_key"),
             _("The 43-character aes_key of the same subscription."),
-            required=False,
             secret=True,
         ),
     )
@@ -176,14 +162,11 @@ class DingTalkConnector(
     # Finding the person -----------------------------------------------------------
 
     def _user_id(self, employee: EmployeeRef) -> str:
-        """By name, confirmed by e-mail or job number (DingTalk has no lookup
-        by either); any other match value is the DingTalk user id."""
         match_by = self.config.get("match_by") or "email"
         value = employee.value(match_by).strip()
         if not value:
             raise ConnectorError(
-                _("The employee has no %(value)s to look up in DingTalk.")
-                % {"value": match_label(match_by)},
+                NO_VALUE % {"value": match_label(match_by), "system": self.system},
                 retryable=False,
             )
         if match_by not in ("email", "employee_number"):
@@ -235,8 +218,6 @@ class DingTalkConnector(
     # Listing records --------------------------------------------------------------
 
     def _raised(self, user_id: str, *, expenses: bool):
-        """(template, id, detail) of the running instances the employee
-        started, template by template (reimbursement templates, if set)."""
         codes = self._codes("process_codes")
         if expenses:
             codes = self._codes("expense_codes") or codes
@@ -251,8 +232,6 @@ class DingTalkConnector(
                     yield code, instance_id, detail
 
     def _awaiting(self, user_id: str):
-        """(None, id, detail) of the running instances with a task waiting
-        for the employee."""
         todo = self._listed(
             "list_todo_work_records", user_id=user_id, max_results=TODO_PAGE, status=0
         )
@@ -263,7 +242,6 @@ class DingTalkConnector(
                 yield None, instance_id, detail
 
     def _running(self, instance_id: str) -> Detail | None:
-        """A running instance's details; None once it is finished."""
         detail = self._detail(instance_id)
         return detail if detail.status.upper() in RUNNING else None
 
@@ -288,10 +266,6 @@ class DingTalkConnector(
         value = self.option(setting) or []
         if isinstance(value, str):
             value = value.split(",")
-        if not isinstance(value, list):
-            raise MisconfiguredError(
-                _("The setting “%(setting)s” must be a list.") % {"setting": setting}
-            )
         return list(dict.fromkeys(filter(None, (str(v).strip() for v in value))))
 
     def _lookback_days(self) -> int:

@@ -1,15 +1,5 @@
-"""DingTalk for intake: the resignation approval (one instance read with the
-connector's field settings, the instances of the template listed for the
-poll) and the address book (``list_people``).
-
-- instance ids, ``POST /v1.0/workflow/processes/instanceIds/query``
-  (https://open.dingtalk.com/document/orgapp/obtain-an-approval-list-of-instance-ids):
-  ``processCode``, a ``startTime`` to ``endTime`` window (ms, at most 120 days)
-  of submission, ``statuses``, paged by ``nextToken``;
-- the address book of the older API: ``topapi/v2/department/listsub``
-  (https://open.dingtalk.com/document/orgapp/obtain-the-department-list-v2),
-  ``topapi/v2/user/list`` and ``topapi/v2/user/get``.
-"""
+"""DingTalk for intake: resignation approvals (workflow instance ids, at most
+120 days a window) and the address book of the older API (``topapi/v2``)."""
 
 from __future__ import annotations
 
@@ -56,16 +46,12 @@ def _status(detail: Detail) -> str:
 
 
 class DingTalkIntake:
-    """Mixed into ``DingTalkConnector`` (which provides ``_detail``,
-    ``_instance_ids``, ``_user``, ``_oapi``, ``option`` and ``system``)."""
-
     supports_directory = True
 
     # Resignation approvals -------------------------------------------------------
 
     @guarded
     def resignation_approval(self, instance_code: str) -> ApprovedResignation:
-        """One instance, its form read with the connector's field settings."""
         detail = self._detail(instance_code)
         return read_resignation(
             self,
@@ -91,8 +77,6 @@ class DingTalkIntake:
     def resignation_instance_codes(
         self, *, submitted_after: datetime.datetime, submitted_before: datetime.datetime
     ):
-        """Ids of the finished instances of the resignation template submitted
-        in the window."""
         code = clean_text(self.option("resignation_approval_code"))
         if not code:
             return []
@@ -104,8 +88,6 @@ class DingTalkIntake:
         )
 
     def person(self, user_id: str) -> PersonRef:
-        """A user with the e-mail and job number the address book knows (an
-        id alone when the user is gone)."""
         user = self._user(user_id) or User()
         return PersonRef(
             user_id=user_id,
@@ -115,8 +97,6 @@ class DingTalkIntake:
         )
 
     def contact_ids(self, widget: FormField) -> list[str] | None:
-        """The users a contact field names (``extValue``: ``emplId``); None for
-        any other field."""
         if widget.kind != CONTACT:
             return None
         chosen = parse_each(_Chosen, json_list(widget.ext_value))
@@ -125,8 +105,6 @@ class DingTalkIntake:
     # The address book ----------------------------------------------------------
 
     def list_people(self):
-        """Everyone in the address book, department by department (a person
-        in several departments is listed once, in the first)."""
         seen = set()
         for department_id, name in self._departments():
             for user in self._department_users(department_id):
@@ -150,7 +128,6 @@ class DingTalkIntake:
                 )
 
     def _departments(self):
-        """(id, name) of every department, the root first, breadth first."""
         queue, seen = [(ROOT_DEPARTMENT, "")], {ROOT_DEPARTMENT}
         while queue:
             department_id, name = queue.pop(0)

@@ -1,15 +1,5 @@
-"""What Baton reads from DingTalk's answers, in the published shapes:
-
-- instance detail, ``GET /v1.0/workflow/processInstances?processInstanceId=…``
-  (https://open.dingtalk.com/document/orgapp/obtains-the-details-of-a-single-approval-instance-pop):
-  ``status`` (NEW, RUNNING, COMPLETED, TERMINATED, CANCELED) and ``result``
-  (agree, refuse), ``createTime``/``finishTime`` (ISO, UTC),
-  ``originatorUserId``, ``formComponentValues`` ``{"componentType", "id",
-  "name", "value", "extValue"}`` (table cells name their type in ``key``);
-- workflow lists: ``result.list`` paged by ``result.nextToken``;
-- users of the older API, ``topapi/v2/user/get`` and ``topapi/v2/user/list``
-  (https://open.dingtalk.com/document/orgapp/queries-the-complete-information-of-a-department-user).
-"""
+"""What Baton reads from DingTalk's answers (workflow instance detail and lists,
+users of the older API ``topapi/v2/user``), in the published shapes."""
 
 from __future__ import annotations
 
@@ -37,8 +27,6 @@ __all__ = ["Component", "Detail", "Listing", "User"]
 
 
 class Component(FormField):
-    """A component of an approval form; a ``TableField`` holds rows of cells."""
-
     model_config = ConfigDict(alias_generator=to_camel)
     KINDS = {
         "MoneyField": AMOUNT,
@@ -114,8 +102,6 @@ class _Page(Payload):
 
 
 class Listing(Payload):
-    """A workflow list: ``result.list``, paged by ``result.nextToken``."""
-
     result: Nested[_Page] = _Page()
 
 

@@ -1,22 +1,21 @@
-"""Talking to DingTalk. The new server API (api.dingtalk.com, v1.0) through the
-official SDK ``alibabacloud_dingtalk``, whose ``Config`` takes a custom
-endpoint: the access token (app key + app secret), then each call with its
-typed request and headers. User details and the address book need the older
-server API (oapi.dingtalk.com ``topapi/…``), which no official Python SDK
-covers: those calls go through ``requests`` (``sdk.client.HttpClient``).
-Every failure becomes a connector error a person can act on."""
+"""DingTalk: the server API (v1.0) through the official SDK alibabacloud_dingtalk;
+the older API (``topapi``, user details and address book), which no official
+Python SDK covers, through ``requests``."""
 
 from __future__ import annotations
 
 import functools
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.utils.translation import gettext_lazy as _
 from pydantic import Field
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import Timeout
 
 from ...sdk.base import ConnectorError, MisconfiguredError
-from ...sdk.client import host_of
+from ...sdk.client import host_of, request_error
 from ...sdk.common import clean_text, too_many_pages
 from ...sdk.payloads import Nested, Payload, Text, parse
 from .payloads import Detail, Listing, User
@@ -36,8 +35,6 @@ OAPI_USER_GONE = frozenset({60121, 60111, 50002})
 
 @functools.cache
 def _dingtalk() -> SimpleNamespace:
-    """DingTalk's SDK, imported when a DingTalk connector first talks to
-    DingTalk (some 50 MB of modules a process that never does is spared)."""
     from alibabacloud_dingtalk.contact_1_0 import models as contact_models
     from alibabacloud_dingtalk.contact_1_0.client import Client as ContactClient
     from alibabacloud_dingtalk.oauth2_1_0 import models as oauth_models
@@ -70,8 +67,6 @@ class _DetailAnswer(Payload):
 
 
 class _Oapi(Payload):
-    """An answer of the older API: ``errcode`` 0 and ``result``."""
-
     errcode: Any = 0
     errmsg: Text = ""
     request_id: Text = ""
@@ -79,23 +74,15 @@ class _Oapi(Payload):
 
 
 class DingTalkPlatform:
-    """Mixed into ``DingTalkConnector`` (which provides ``option``,
-    ``secrets``, ``timeout``, ``http``, ``api_url``, ``oapi_url``, ``host``
-    and ``system``)."""
-
     _token = None
 
     def _app_key(self) -> str:
         return str(self.option("app_key") or "").strip()
 
     def _endpoint(self) -> tuple[str, str]:
-        url = self.api_url
-        for scheme in ("https", "http"):
-            host = (
-                url[len(scheme) + 3 :] if url.lower().startswith(f"{scheme}://") else ""
-            )
-            if host and "/" not in host:
-                return scheme, host
+        url = urlsplit(self.api_url)
+        if url.scheme in ("https", "http") and url.netloc and not any(url[2:]):
+            return url.scheme, url.netloc
         raise MisconfiguredError(
             _(
                 "The API URL must look like https://api.dingtalk.com: a scheme and "
@@ -107,22 +94,18 @@ class DingTalkPlatform:
         clients = self.__dict__.setdefault("_clients", {})
         if client_class not in clients:
             protocol, endpoint = self._endpoint()
-            milliseconds = max(int(self.timeout * 1000), 1)
             config = _dingtalk().open_api_models.Config(
-                protocol=protocol,
-                region_id="central",
-                endpoint=endpoint,
-                read_timeout=milliseconds,
-                connect_timeout=milliseconds,
+                protocol=protocol, region_id="central", endpoint=endpoint, **self._ms()
             )
             clients[client_class] = client_class(config)
         return clients[client_class]
 
-    def _runtime(self):
+    def _ms(self) -> dict:
         milliseconds = max(int(self.timeout * 1000), 1)
-        return _dingtalk().util_models.RuntimeOptions(
-            read_timeout=milliseconds, connect_timeout=milliseconds, autoretry=False
-        )
+        return {"read_timeout": milliseconds, "connect_timeout": milliseconds}
+
+    def _runtime(self):
+        return _dingtalk().util_models.RuntimeOptions(autoretry=False, **self._ms())
 
     def _access_token(self) -> str:
         if self._token:
@@ -161,9 +144,6 @@ class DingTalkPlatform:
         return self._token
 
     def _call(self, area: str, method: str, **params) -> dict:
-        """``method`` of the SDK's ``area`` client (contact, workflow) with
-        its typed request and headers (``SearchUserRequest`` and
-        ``SearchUserHeaders`` for ``search_user``): the answer's body."""
         sdk = _dingtalk()
         models = getattr(sdk, f"{area}_models")
         name = method.title().replace("_", "")
@@ -189,7 +169,6 @@ class DingTalkPlatform:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _listed(self, method: str, **params):
-        """The entries of a workflow list, page after page (``nextToken``)."""
         next_token = 0
         for _page in range(MAX_PAGES):
             body = self._call("workflow", method, next_token=next_token, **params)
@@ -201,8 +180,6 @@ class DingTalkPlatform:
         raise too_many_pages(self.host, MAX_PAGES)
 
     def _instance_ids(self, process_code: str, start_ms: int, end_ms: int, **filters):
-        """Ids of the instances of a template submitted between the two
-        moments (ms), newest window first, each once."""
         ids, end = {}, end_ms
         while end > start_ms:
             start = max(end - WINDOW_DAYS * DAY_MS, start_ms)
@@ -225,7 +202,6 @@ class DingTalkPlatform:
         return parse(_DetailAnswer, body, system=self.system).result
 
     def _user(self, user_id: str) -> User | None:
-        """User details from the older API; None when the user is gone."""
         answer = self._oapi("/topapi/v2/user/get", {"userid": user_id})
         if answer.errcode in OAPI_USER_GONE or not isinstance(answer.result, dict):
             return None
@@ -244,21 +220,14 @@ class DingTalkPlatform:
         status, code, detail, request_id = self._error_parts(error)
         if status is None:
             inner = str(getattr(error, "inner_exception", "") or error.message or "")
-            lowered = inner.lower()
-            if "timed out" in lowered or "timeout" in lowered:
-                return ConnectorError(
-                    _("%(host)s did not answer within %(seconds)s seconds.")
-                    % {"host": self.host, "seconds": f"{self.timeout:g}"}
-                )
-            if "json" in lowered:
+            if "json" in inner.lower():
                 return ConnectorError(
                     _("%(host)s failed to answer (not JSON, probably a gateway error).")
                     % {"host": self.host}
                 )
-            return ConnectorError(
-                _("Could not connect to %(host)s. Is it running and reachable?")
-                % {"host": self.host}
-            )
+            slow = "timed out" in inner.lower() or "timeout" in inner.lower()
+            kind = Timeout if slow else RequestsConnectionError
+            return request_error(kind(), url=self.api_url, timeout=self.timeout)
         values = {
             "host": self.host,
             "status": status,
@@ -286,10 +255,6 @@ class DingTalkPlatform:
     # The older API, through requests -------------------------------------------------
 
     def _oapi(self, path: str, payload: dict) -> _Oapi:
-        if not self.oapi_url.lower().startswith(("http://", "https://")):
-            raise MisconfiguredError(
-                _("The older API URL must start with https:// (or http://).")
-            )
         url = f"{self.oapi_url}{path}"
         for attempt in (1, 2):
             response = self.http.send(

@@ -1,13 +1,6 @@
-"""Feishu (Lark) Approval: the approvals an employee raised or must act on that
-are still pending, and the reimbursements they raised that are not paid yet.
-
-The employee is found by e-mail (contact v3 ``batch_get_id``); with another
-match setting, the matched value is taken as the Feishu user id itself.
-
-Only pending instances are returned: once an approval is approved, rejected or
-withdrawn, or finance pays a reimbursement (the last node approves it), it is
-no longer listed and the sync engine marks its item "resolved upstream".
-"""
+"""Feishu (Lark) Approval: pending approvals the employee raised or must act on,
+and unpaid reimbursements. Found by e-mail (contact v3 ``batch_get_id``), else
+the match value is the Feishu user id. Decided instances are not listed."""
 
 from __future__ import annotations
 
@@ -23,7 +16,14 @@ from ...sdk.base import (
     Setting,
 )
 from ...sdk.client import OptionsMixin, host_of
-from ...sdk.common import TIMEOUT, match_label, webhook_secret_setting
+from ...sdk.common import (
+    NO_VALUE,
+    TIMEOUT,
+    match_label,
+    optional,
+    secret_setting,
+    webhook_secret_setting,
+)
 from ...sdk.payloads import Nested, Payload, Text, parse_each
 from ...sdk.people import FindsPeople
 from ..approvals.forms import date_of
@@ -55,14 +55,13 @@ class FeishuConnector(
     )
     capabilities = frozenset({DISCOVER, WEBHOOK})
     settings = (
-        Setting(
+        optional(
             "base_url",
             _("Open platform URL"),
             _(
                 "https://open.feishu.cn for Feishu, "
                 "https://open.larksuite.com for Lark."
             ),
-            required=False,
             default=DEFAULT_BASE_URL,
         ),
         Setting(
@@ -72,16 +71,14 @@ class FeishuConnector(
                 "Of a custom app allowed to read Approval and Contacts "
                 "(e.g. cli_a1b2c3d4e5f6a7b8)."
             ),
-            missing=_("Enter the App ID of the Feishu app."),
         ),
-        Setting(
+        optional(
             "user_id_type",
             _("Feishu user id type"),
             _(
                 "The kind of user id Baton asks for. With a match setting other "
                 "than e-mail, the employee's value must be an id of this kind."
             ),
-            required=False,
             default="open_id",
             choices=USER_ID_TYPES,
         ),
@@ -101,33 +98,26 @@ class FeishuConnector(
             ),
         ),
         TIMEOUT,
-        Setting(
-            "app_secret",
-            _("App secret"),
-            secret=True,
-            missing=_("Enter the App secret of the Feishu app."),
-        ),
+        secret_setting("app_secret", _("App secret")),
         webhook_secret_setting(
             _("Signs change notifications relayed from Feishu event subscriptions.")
         ),
-        Setting(
+        optional(
             "event_verification_token",
             _("Event verification token"),
             _(
                 "From the app's Events and Callbacks page: Feishu sends it with "
                 "every event. Needed for resignation approval events."
             ),
-            required=False,
             secret=True,
         ),
-        Setting(
+        optional(
             "event_encrypt_key",
             _("Event encrypt key"),
             _(
                 "From the same page: with it, Feishu encrypts and signs every "
                 "event, and Baton refuses events that are not signed with it."
             ),
-            required=False,
             secret=True,
         ),
     )
@@ -152,7 +142,7 @@ class FeishuConnector(
     def _user_id(self, employee: EmployeeRef) -> str:
         if not self.match_value(employee):
             raise ConnectorError(
-                _("The employee has no %(value)s to look up in %(system)s.")
+                NO_VALUE
                 % {"value": match_label(self.match_by()), "system": self.system},
                 retryable=False,
             )
@@ -184,14 +174,12 @@ class FeishuConnector(
         return self.is_expense(code=item.approval.code, name=item.approval.name)
 
     def _raised(self, user_id: str, *, expenses: bool):
-        """Pending instances the employee started (``instances/query``)."""
         sdk = _lark().approval
         search = built(sdk.InstanceSearch, user_id=user_id, instance_status=PENDING)
         items = self._items(sdk.QueryInstanceRequest, "instance_list", search)
         return (item for item in items if item.instance.status.upper() == PENDING)
 
     def _awaiting(self, user_id: str):
-        """Pending tasks assigned to the employee (``tasks/search``)."""
         sdk = _lark().approval
         search = built(sdk.TaskSearch, user_id=user_id, task_status=PENDING)
         return (
@@ -265,8 +253,6 @@ class _Task(Payload):
 
 
 class Item(Payload):
-    """An entry of ``instances/query`` or ``tasks/search``."""
-
     approval: Nested[_Definition] = _Definition()
     instance: Nested[_Instance] = _Instance()
     task: Nested[_Task] = _Task()

@@ -1,15 +1,5 @@
-"""Feishu for intake: the resignation approval (one instance read with the
-connector's field settings, the instances of the approval code listed for the
-poll) and the contact directory (``list_people``).
-
-- instance list, ``GET /open-apis/approval/v4/instances?approval_code=…``
-  (https://open.feishu.cn/document/server-docs/approval-v4/instance/list):
-  ``instance_code_list`` of instances started between ``start_time`` and
-  ``end_time`` (ms), paged with ``page_token``/``has_more``;
-- users, ``GET /open-apis/contact/v3/users/:user_id`` and
-  ``/open-apis/contact/v3/users/find_by_department``, departments
-  ``/open-apis/contact/v3/departments/:department_id/children``.
-"""
+"""Feishu for intake: resignation approvals (approval v4 instances) and the
+contact directory (contact v3 users and departments)."""
 
 from __future__ import annotations
 
@@ -40,8 +30,6 @@ class _Status(Payload):
 
 
 class User(Payload):
-    """A contact v3 user (``users/:user_id``, ``users/find_by_department``)."""
-
     open_id: Text = ""
     user_id: Text = ""
     union_id: Text = ""
@@ -67,16 +55,12 @@ class _UserAnswer(Payload):
 
 
 class FeishuIntake:
-    """Mixed into ``FeishuConnector`` (which provides ``_call``, ``_pages``,
-    ``_detail``, ``_id_type``, ``option`` and ``system``)."""
-
     supports_directory = True
 
     # Resignation approvals -------------------------------------------------------
 
     @guarded
     def resignation_approval(self, instance_code: str) -> ApprovedResignation:
-        """One instance, its form read with the connector's field settings."""
         detail = self._detail(instance_code)
         status = detail.status.upper()
         return read_resignation(
@@ -103,8 +87,6 @@ class FeishuIntake:
     def resignation_instance_codes(
         self, *, submitted_after: datetime.datetime, submitted_before: datetime.datetime
     ):
-        """Codes of the instances of the resignation approval submitted in the
-        window (Feishu lists by submission time, whatever their status)."""
         code = clean_text(self.option("resignation_approval_code"))
         if not code:
             return []
@@ -125,7 +107,6 @@ class FeishuIntake:
         return detail.user_id or detail.open_id
 
     def person(self, user_id: str) -> PersonRef:
-        """A user with the e-mail and employee number Contacts knows."""
         request = built(
             _lark().contact.GetUserRequest,
             user_id=user_id,
@@ -140,8 +121,6 @@ class FeishuIntake:
         )
 
     def contact_ids(self, widget: FormField) -> list[str] | None:
-        """The users a contact widget names (by id in ``value``, or in
-        ``open_ids``); None for any other widget."""
         value = widget.value
         if widget.kind != CONTACT and not isinstance(value, list):
             return None
@@ -159,8 +138,6 @@ class FeishuIntake:
     # The directory --------------------------------------------------------------
 
     def list_people(self):
-        """Everyone in Contacts, department by department (a person in several
-        departments is listed once, in the first)."""
         departments = {ROOT_DEPARTMENT: ("", "")}
         departments.update(self._departments())
         seen = set()

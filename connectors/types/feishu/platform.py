@@ -1,9 +1,5 @@
-"""Talking to the Feishu (Lark) open platform with its official SDK
-(``lark-oapi``), as a custom app with a tenant access token (App ID + App
-secret): requests built with the SDK's typed builders, the token fetched once
-per run (and once more when Feishu revokes it early), pages followed, and
-every ``code`` the platform answers with turned into a connector error a
-person can act on."""
+"""The Feishu open platform through its official SDK lark-oapi, as a custom app
+with a tenant access token; platform error codes become connector errors."""
 
 from __future__ import annotations
 
@@ -18,7 +14,7 @@ from pydantic import Field
 
 from ...sdk.base import ConnectorError, MisconfiguredError
 from ...sdk.client import request_error
-from ...sdk.common import clean_text
+from ...sdk.common import clean_text, too_many_pages
 from ...sdk.payloads import Nested, NestedList, Payload, Text, parse, parse_each
 from ..approvals import forms
 from ..approvals.forms import FormField, JsonText, currency_in
@@ -40,9 +36,6 @@ JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
 @functools.cache
 def _lark() -> SimpleNamespace:
-    """The lark-oapi SDK, imported when a Feishu connector first talks to
-    Feishu: it loads about ten thousand modules (some 160 MB), which every
-    process that never does (web workers, the certificate worker) is spared."""
     import lark_oapi
     from lark_oapi.api.approval import v4 as approval
     from lark_oapi.api.auth import v3 as auth
@@ -54,8 +47,6 @@ def _lark() -> SimpleNamespace:
 
 
 def built(sdk_class, **calls):
-    """An SDK request (or request body) from its typed builder: each keyword
-    is a builder method and its value; None leaves the call out."""
     builder = sdk_class.builder()
     for method, value in calls.items():
         if value is not None:
@@ -68,9 +59,6 @@ class _Ext(Payload):
 
 
 class Widget(FormField):
-    """A widget of an approval form (``{"id", "name", "type", "value",
-    "ext"}``); a ``fieldList`` holds rows of widgets."""
-
     KINDS = {
         "amount": forms.AMOUNT,
         "fieldlist": forms.TABLE,
@@ -112,10 +100,6 @@ class Widget(FormField):
 
 
 class Detail(Payload):
-    """An instance (``approval/v4/instances/:instance_id``): ``status``
-    PENDING, APPROVED, REJECTED, CANCELED or DELETED, times in milliseconds,
-    the ``form`` as JSON text."""
-
     approval_code: Text = ""
     approval_name: Text = ""
     status: Text = ""
@@ -132,8 +116,6 @@ class _Error(Payload):
 
 
 class _Answer(Payload):
-    """The platform's envelope: ``code`` 0 with ``data``, or an error code."""
-
     code: Any = None
     msg: Text = ""
     data: Nested[dict] = {}
@@ -142,9 +124,6 @@ class _Answer(Payload):
 
 
 class FeishuPlatform:
-    """Mixed into ``FeishuConnector`` (which provides ``option``, ``secrets``,
-    ``timeout``, ``base_url``, ``host`` and ``system``)."""
-
     _client = None
     _token = None
 
@@ -152,12 +131,7 @@ class FeishuPlatform:
         return str(self.option("app_id") or "").strip()
 
     def _id_type(self) -> str:
-        value = self.option("user_id_type") or "open_id"
-        if value not in dict(USER_ID_TYPES):
-            raise MisconfiguredError(
-                _("Unknown Feishu user id type “%(type)s”.") % {"type": value}
-            )
-        return value
+        return self.option("user_id_type") or "open_id"
 
     def _sdk(self):
         if self._client is not None:
@@ -185,8 +159,6 @@ class FeishuPlatform:
         return self._client
 
     def _tenant_token(self) -> str:
-        """A tenant access token for this app, fetched once per run (the SDK's
-        shared token cache is not used: it would mix apps and test servers)."""
         if self._token:
             return self._token
         self._sdk()
@@ -231,8 +203,6 @@ class FeishuPlatform:
         )
 
     def _call(self, request) -> dict:
-        """Send an SDK request with the tenant token; the ``data`` of a
-        successful answer, a connector error otherwise."""
         lark = _lark().lark
         for attempt in (1, 2):
             option = lark.RequestOption.builder().tenant_access_token(
@@ -260,26 +230,14 @@ class FeishuPlatform:
         return parse(Detail, self._call(request), system=self.system)
 
     def _pages(self, request_class, key: str, *, limit: int = MAX_PAGES, **calls):
-        """The entries of list ``key`` page after page: ``request_class``
-        built with ``calls`` and each page's token."""
         token = None
         for _page in range(limit):
             data = self._call(built(request_class, page_token=token, **calls))
-            entries = data.get(key) or []
-            if not isinstance(entries, list):
-                raise ConnectorError(
-                    _("%(system)s answered with an unexpected list of %(what)s.")
-                    % {"system": self.system, "what": key}
-                )
-            yield from entries
+            yield from data.get(key) or []
             token = clean_text(data.get("page_token"))
             if not data.get("has_more") or not token:
                 return
-        raise ConnectorError(
-            _("%(system)s kept returning more results after %(count)d pages.")
-            % {"system": self.system, "count": limit},
-            retryable=False,
-        )
+        raise too_many_pages(self.host, limit)
 
     def _send(self, request, option):
         try:

@@ -1,19 +1,11 @@
-"""GitHub (github.com or GitHub Enterprise Server): the repositories an employee
-administers or maintains in the organisation (flagged when nobody else can), and
-their organisation and team memberships. A repository is handed to the
-successor: added as a maintainer (organisation repositories) or transferred (the
-employee's own), then read back.
+"""GitHub (github.com or Enterprise Server): repositories an employee
+administers or maintains in the organisation and their organisation and team
+memberships; a repository is handed over by adding the successor as maintainer
+(or transferring the employee's own), then read back. People: ``logins``, the
+user name, or the user search by public e-mail.
 
-People: the ``logins`` setting maps the employee's match value to a login; with
-"user name" as match setting the user name is the login; otherwise the user
-search finds the login whose public e-mail is theirs (``/search/users?q=<email>
-in:email``). Members who keep their e-mail private need an entry in ``logins``.
-
-``HttpConnector``, not PyGithub, which is worse here: it takes whole-second
-timeouts only, hides the status and ``X-GitHub-Request-Id`` of a successful
-write (the audit trail keeps both), spends a request per listed object on any
-attribute a list left out, and reaches team memberships by team URL, not slug.
-"""
+Not PyGithub: whole-second timeouts only, no status or ``X-GitHub-Request-Id``
+of a write, a request per object for attributes a list left out."""
 
 from __future__ import annotations
 
@@ -32,7 +24,17 @@ from ...sdk.base import (
     Setting,
     TransferResult,
 )
-from ...sdk.common import TIMEOUT, VERIFY_TLS, is_on
+from ...sdk.common import (
+    TIMEOUT,
+    VERIFY_TLS,
+    flag_setting,
+    is_on,
+    map_setting,
+    optional,
+    secret_setting,
+    unreadable,
+    url_setting,
+)
 from ...sdk.http import Bearer, HttpConnector, LinkHeader
 from ...sdk.payloads import parse, parse_each
 from ...sdk.people import FindsPeople
@@ -62,24 +64,16 @@ class GitHubConnector(FindsPeople, HttpConnector):
         },
     }
     settings = (
-        Setting(
-            "base_url",
+        url_setting(
             _("API URL"),
             _(
                 "https://api.github.com, or https://github.example.com/api/v3 for "
                 "GitHub Enterprise Server."
             ),
-            required=False,
-            default="https://api.github.com",
-            type="url",
+            "https://api.github.com",
         ),
-        Setting(
-            "organization",
-            _("Organisation"),
-            _("Its login, e.g. acme-corp."),
-            missing=_("Enter the GitHub organisation."),
-        ),
-        Setting(
+        Setting("organization", _("Organisation"), _("Its login, e.g. acme-corp.")),
+        map_setting(
             "logins",
             _("GitHub logins"),
             _(
@@ -87,47 +81,36 @@ class GitHubConnector(FindsPeople, HttpConnector):
                 '{"wang.lei@example.com": "wlei"}. Needed for people whose e-mail '
                 "is not public on GitHub."
             ),
-            required=False,
-            default={},
-            type="object",
         ),
-        Setting(
+        flag_setting(
             "ignore_org_owners",
             _("Leave organisation owners out"),
             _(
                 "Owners administer every repository: they neither count as a "
                 "repository's maintainers nor have repositories listed for that."
             ),
-            required=False,
             default=True,
-            type="boolean",
         ),
-        Setting(
+        flag_setting(
             "include_user_repos",
             _("Include repositories the employee owns"),
             _("On GitHub Enterprise Server, personal repositories are company work."),
-            required=False,
-            default=False,
-            type="boolean",
         ),
-        Setting(
+        optional(
             "successor_permission",
             _("Successor's role on handed-over repositories"),
-            required=False,
             default="maintain",
             choices=PERMISSION_CHOICES,
         ),
         TIMEOUT,
         VERIFY_TLS,
-        Setting(
+        secret_setting(
             "token",
             _("Access token"),
             _(
                 "A token that can read the organisation's repositories, members and "
                 "teams (and administer repositories, to hand them over)."
             ),
-            secret=True,
-            missing=_("Enter a GitHub access token."),
         ),
     )
     auth = Bearer("token")
@@ -137,7 +120,6 @@ class GitHubConnector(FindsPeople, HttpConnector):
         "X-GitHub-Api-Version": "2022-11-28",
     }
     request_id_headers = ("X-GitHub-Request-Id",)
-    refused_message = _("GitHub refused the access token (HTTP %(status)s).")
     forbidden_message = _("The GitHub token may not do this (HTTP 403): %(detail)s")
     people_map_setting = "logins"
     unknown_person_message = _(
@@ -160,7 +142,6 @@ class GitHubConnector(FindsPeople, HttpConnector):
     def discover(self, *, employee, record_kind):
         if record_kind not in self.default_mappings:
             raise MisconfiguredError(UNKNOWN_RECORD_KIND % {"kind": record_kind})
-        self.require_settings()
         login = self.person_id(employee)
         if record_kind == "repository":
             return self._repositories(login)
@@ -265,12 +246,8 @@ class GitHubConnector(FindsPeople, HttpConnector):
 
     def _org_repository(self, repo: Repo, login: str) -> Record | None:
         if not repo.full_name or repo.id in (None, ""):
-            return Record(
-                external_id=str(repo.id or ""),
-                kind="repository",
-                title="",
-                error=str(_("GitHub listed a repository without a name or id.")),
-            )
+            error = _("GitHub listed a repository without a name or id.")
+            return unreadable("repository", str(repo.id or ""), error)
         role, others = "", []
         path = f"/repos/{_path(repo.full_name)}/collaborators"
         people = self.paginate(path, {"affiliation": "all"})

@@ -1,19 +1,8 @@
-"""GitLab (gitlab.com or self-managed): the projects an employee is a Maintainer
-or Owner of, flagged when nobody else is, and their GitLab account. A project is
-handed over by adding the successor as a Maintainer, then read back.
-
-Which projects: those in the employee's own namespace, plus, with a group set,
-every project of that group (and its subgroups) where they are a Maintainer or
-Owner; without a group, their project memberships (``/users/:id/memberships``,
-which needs an administrator token).
-
-Who someone is on GitLab: the ``usernames`` setting maps the employee's match
-value to a username; with "user name" as match setting the Baton user name is
-the GitLab username; with e-mail, the user search finds them (administrator
-tokens search every e-mail, others only public ones).
-
-Spoken through python-gitlab (``client``); its answers are read as ``payloads``.
-"""
+"""GitLab (gitlab.com or self-managed) through python-gitlab: projects an
+employee is a Maintainer or Owner of (their namespace, the ``group``'s projects,
+or without a group their memberships, which needs an administrator token) and
+their account; a project is handed over by adding the successor as Maintainer.
+People: ``usernames``, the user name, or the user search by e-mail."""
 
 from __future__ import annotations
 
@@ -31,11 +20,18 @@ from ...sdk.base import (
     ConnectorType,
     MisconfiguredError,
     Record,
-    Setting,
     TransferResult,
 )
 from ...sdk.client import HttpTypeMixin, host_of, request_id_of
-from ...sdk.common import TIMEOUT, VERIFY_TLS
+from ...sdk.common import (
+    TIMEOUT,
+    VERIFY_TLS,
+    map_setting,
+    optional,
+    secret_setting,
+    unreadable,
+    url_setting,
+)
 from ...sdk.payloads import parse
 from ...sdk.people import FindsPeople
 from .client import Client
@@ -75,45 +71,36 @@ class GitLabConnector(FindsPeople, HttpTypeMixin, ConnectorType):
         },
     }
     settings = (
-        Setting(
-            "base_url",
+        url_setting(
             _("GitLab URL"),
             _("e.g. https://gitlab.example.com (without /api/v4)."),
-            required=False,
-            default="https://gitlab.com",
-            type="url",
+            "https://gitlab.com",
         ),
-        Setting(
+        optional(
             "group",
             _("Group"),
             _(
                 "Full path or id of the company's group, e.g. acme. Without one, "
                 "the token must belong to an administrator."
             ),
-            required=False,
         ),
-        Setting(
+        map_setting(
             "usernames",
             _("GitLab usernames"),
             _(
                 "Employee match value → GitLab username, e.g. "
                 '{"wang.lei@example.com": "wlei"}.'
             ),
-            required=False,
-            default={},
-            type="object",
         ),
         TIMEOUT,
         VERIFY_TLS,
-        Setting(
+        secret_setting(
             "token",
             _("Access token"),
             _(
                 "A personal, group or service account token with the api scope "
                 "(read_api to list only)."
             ),
-            secret=True,
-            missing=_("Enter a GitLab access token."),
         ),
     )
     people_map_setting = "usernames"
@@ -301,12 +288,8 @@ class GitLabConnector(FindsPeople, HttpTypeMixin, ConnectorType):
 
     def _record(self, project: Project, level: int, user: User) -> Record:
         if project.id in (None, "") or not project.path_with_namespace:
-            return Record(
-                external_id=str(project.id or ""),
-                kind="repository",
-                title="",
-                error=str(_("GitLab listed a project without an id or path.")),
-            )
+            error = _("GitLab listed a project without an id or path.")
+            return unreadable("repository", str(project.id or ""), error)
         members = self.client.projects.get(project.id, lazy=True).members_all
         others = [
             member.username

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from gitlab.exceptions import GitlabError, GitlabGetError
 
 from ...sdk.common import too_many_pages
+from ...sdk.http import HttpConnector
 from ...sdk.payloads import parse_each
 from ...sdk.vendor import LastResponse, upstream_errors
 
@@ -15,14 +16,9 @@ MAX_PAGES = 100
 
 
 class Client(gitlab.Gitlab):
-    """python-gitlab on the connector's session (its timeout, TLS setting and
-    secrets), with Baton's error translation (``calls``).
-
-    It never sleeps on HTTP 429 (python-gitlab would wait and try again up to
-    ten times, holding a sync worker; the sync engine retries later), and as
-    its exceptions and objects carry no response headers, the request id and a
-    write's status come from the session's last answer (``responses``).
-    """
+    """python-gitlab on the connector's session, with Baton's error translation
+    (``calls``); it never sleeps on HTTP 429 (the sync engine retries later), and
+    request ids come from the session's last answer (``responses``)."""
 
     def __init__(self, connector, *, token):
         session = connector.http.session
@@ -46,8 +42,8 @@ class Client(gitlab.Gitlab):
         """A block whose python-gitlab errors become Baton's."""
         return upstream_errors(
             self.connector,
-            refused=_("GitLab refused the access token (HTTP %(status)s).")
-            % {"status": 401},
+            refused=HttpConnector.refused_message
+            % {"host": self.connector.host, "status": 401},
             not_found=not_found,
             forbidden=forbidden
             or _("The GitLab token may not do this (HTTP 403): %(detail)s"),

@@ -1,4 +1,4 @@
-"""HubSpot's API as the connector calls it: its refusals, owner searches,
+"""HubSpot's API as the connector calls it: owner searches,
 batch reads, v4 associations, and reading and reassigning one object."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from django.utils.translation import gettext_lazy as _
 
-from ...sdk.base import ConnectorError, MisconfiguredError
+from ...sdk.base import ConnectorError
 from ...sdk.common import who
 from ...sdk.payloads import parse, parse_each
 from .._crm import contact_person
@@ -18,21 +18,6 @@ __all__ = ["HubSpotApi"]
 
 class HubSpotApi:
     """Mixin for ``HubSpotConnector`` (an ``HttpConnector``)."""
-
-    def check_response(self, response, *, not_found=None) -> None:
-        if response.status_code == 403:
-            message = _(
-                "HubSpot does not let this private app do that; give it the CRM "
-                "scopes Baton needs."
-            )
-            detail = self.http.detail_of(response)
-            if detail:
-                message = _("%(message)s HubSpot says: %(detail)s") % {
-                    "message": message,
-                    "detail": detail,
-                }
-            raise MisconfiguredError(message, request_id=self.request_id(response))
-        super().check_response(response, not_found=not_found)
 
     def _search(self, object_type: str, owner_id: str, properties) -> list:
         """Every object the owner owns, page after page."""

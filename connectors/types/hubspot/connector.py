@@ -1,24 +1,10 @@
-"""HubSpot CRM: the deals and companies the employee owns, and reassigning them
-to the successor.
+"""HubSpot CRM: the open deals and the companies (clients) the employee owns as a
+HubSpot owner found by e-mail, with stages, first contacts and newest quotes;
+a transfer PATCHes ``hubspot_owner_id`` and reads it back.
 
-The employee is a HubSpot *owner*, found by e-mail (``/crm/v3/owners``). A
-**deal** is an open deal they own (its pipeline stage is not a closed one); a
-**client** is a company they own or one of their open deals is with, listing
-those deals, the company's first contact and the newest quote of those deals.
-Lists come from the CRM search API (``paging.next.after``), stage labels from
-the deal pipelines, companies, contacts and quotes from batch reads of the v4
-associations. A transfer PATCHes ``hubspot_owner_id`` and reads it back. The
-private app's token needs the CRM scopes for deals and companies (read and
-write), contacts, owners and quotes (read).
-
-``HttpConnector``, not hubspot-api-client: the generated client speaks urllib3,
-so timeouts, refused connections and TLS failures arrive as urllib3 errors or an
-``ApiException`` with status 0 rather than what Baton tells people; it has no
-client-wide timeout (a call without ``_request_timeout`` can hang a worker),
-one client and connection pool per API (deals, companies, contacts, quotes,
-owners, pipelines, associations), and gives a write's correlation id only
-through ``*_with_http_info`` tuples.
-"""
+Not hubspot-api-client: its urllib3 errors and status-0 ``ApiException`` are not
+what Baton tells people, it has no client-wide timeout, one pool per API, and
+gives a write's correlation id only through ``*_with_http_info`` tuples."""
 
 from __future__ import annotations
 
@@ -36,10 +22,18 @@ from ...sdk.base import (
     EmployeeRef,
     MisconfiguredError,
     Record,
-    Setting,
     TransferResult,
 )
-from ...sdk.common import TIMEOUT, transfer_values, webhook_secret_setting, who
+from ...sdk.common import (
+    NO_VALUE,
+    TIMEOUT,
+    optional,
+    secret_setting,
+    transfer_values,
+    url_setting,
+    webhook_secret_setting,
+    who,
+)
 from ...sdk.http import Bearer, Cursor, HttpConnector
 from ...sdk.payloads import parse, parse_each
 from .._crm import MatchByMixin, contact_person, money, open_deal, quote_summary
@@ -76,35 +70,29 @@ class HubSpotConnector(HubSpotApi, MatchByMixin, HttpConnector):
     capabilities = frozenset({DISCOVER, TRANSFER, WEBHOOK})
     default_mappings = {"client": CLIENT_MAPPING, "deal": CLIENT_MAPPING}
     settings = (
-        Setting(
-            "base_url",
+        url_setting(
             _("API base URL"),
             _("Leave as it is unless HubSpot says otherwise."),
-            required=False,
-            default=DEFAULT_BASE_URL,
-            type="url",
+            DEFAULT_BASE_URL,
         ),
-        Setting(
+        optional(
             "match_by",
             _("Match employees by"),
-            help_text=_(
+            _(
                 "Which of the employee's details is the e-mail address of their "
                 "HubSpot user."
             ),
-            required=False,
             default="email",
             choices=MATCH_BY_CHOICES,
         ),
         TIMEOUT,
-        Setting(
+        secret_setting(
             "token",
             _("Private app access token"),
             _(
                 "From a HubSpot private app with the CRM scopes for deals, "
                 "companies, contacts, owners and quotes."
             ),
-            secret=True,
-            missing=_("Enter the access token of the private app."),
         ),
         webhook_secret_setting(
             _(
@@ -116,18 +104,15 @@ class HubSpotConnector(HubSpotApi, MatchByMixin, HttpConnector):
     auth = Bearer("token")
     pagination = Cursor(in_body=True)  # ``after`` from ``paging.next.after``
     request_id_headers = ("X-HubSpot-Correlation-Id",)
-    refused_message = _(
-        "HubSpot refused the access token. Check the private app's token."
+    forbidden_message = _(
+        "HubSpot does not let this private app do that; give it the CRM scopes "
+        "Baton needs. HubSpot says: %(detail)s"
     )
 
     # Talking to HubSpot -----------------------------------------------------------
 
     def test_connection(self) -> str:
-        owners = parse(Page, self.get("/crm/v3/owners", {"limit": 1}), system=self.host)
-        if owners.results is None:
-            raise ConnectorError(
-                _("%(host)s did not answer like HubSpot.") % {"host": self.host}
-            )
+        parse(Page, self.get("/crm/v3/owners", {"limit": 1}), system=self.host)
         search = {"limit": 1, "properties": ["dealname"], "filterGroups": []}
         answer = self.post("/crm/v3/objects/deals/search", search)
         total = parse(Page, answer, system=self.host).total
@@ -143,8 +128,7 @@ class HubSpotConnector(HubSpotApi, MatchByMixin, HttpConnector):
         email = self._match_value(employee)
         if not email:
             raise ConnectorError(
-                _("The employee has no %(value)s to look up in HubSpot.")
-                % {"value": self._match_label()},
+                NO_VALUE % {"value": self._match_label(), "system": "HubSpot"},
                 retryable=False,
             )
         owner_id = self._owner_id(email)

@@ -92,7 +92,7 @@ class Association(Payload):
 
 
 class Page(Payload):
-    results: list | None = None
+    results: list
     total: int = 0
 
 

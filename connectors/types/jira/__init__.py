@@ -1,21 +1,11 @@
-"""Jira Cloud: the employee's unresolved issues and the projects they lead
-(REST API v3, an Atlassian account's e-mail address and API token).
+"""Jira Cloud (REST API v3, e-mail and API token): the employee's unresolved
+issues and the projects they lead; an issue is reassigned with Baton's note as a
+comment, a project gets the successor as lead, both read back. People: by e-mail
+(needs “Browse users and groups”) or ``account_id_map``.
 
-People are found by e-mail address (``/user/search``, which needs the global
-permission “Browse users and groups”) or through ``account_id_map`` where Jira
-hides addresses. A transfer assigns an issue to the successor with Baton's note
-as a comment, or makes them a project's lead (Jira administrators only); both
-are read back (``TrackerConnector`` does what Jira shares with Redmine). Jira's
-own webhooks are not signed the way Baton's hook expects: a signing automation
-rule or bridge may call it (capability WEBHOOK).
-
-``HttpConnector``, not atlassian-python-api: most calls need a refusal of their
-own (403 on a project lead, 400 naming why an issue is not assignable, 404 for
-a deleted issue) that the library folds into one ``HTTPError`` text; it returns
-only decoded bodies (no ``X-AREQUESTID`` of a write for the audit trail); and
-by default it sleeps out a 429's Retry-After (up to 30 minutes) inside a sync
-run whose lease is two minutes.
-"""
+Not atlassian-python-api: it folds the refusals Baton words differently (403 on
+a lead, 400 on an assignee, 404) into one ``HTTPError``, returns no
+``X-AREQUESTID``, and sleeps out a 429's Retry-After inside a sync run."""
 
 from __future__ import annotations
 
@@ -109,10 +99,6 @@ class JiraConnector(TrackerConnector):
         "Jira refused the e-mail address or API token. Check both; API tokens expire."
     )
     forbidden_message = _("Jira does not allow the account to do this (HTTP 403).")
-    unknown_path_message = _(
-        "Jira at %(url)s does not know %(path)s. Check the site URL."
-    )
-    no_value_message = _("The employee has no %(value)s to look up in Jira.")
     search_by_message = _(
         "Jira finds people by e-mail address only. Add “%(value)s” to the "
         "Atlassian account ids of this connector."
@@ -126,8 +112,6 @@ class JiraConnector(TrackerConnector):
         "Issue %(key)s is now assigned to %(assignee)s, not to %(owner)s: Baton "
         "leaves it as it is."
     )
-    not_an_id_message = _("“%(id)s” is not a Jira id.")
-    no_id_message = _("Jira returned an issue without an id.")
     untitled_message = _("Issue %(key)s has no summary in Jira.")
 
     def test_connection(self) -> str:

@@ -5,8 +5,17 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from ...sdk.base import Setting
-from ...sdk.common import TIMEOUT, VERIFY_TLS, webhook_secret_setting
-from .._trackers import id_map_setting, page_size_setting, status_map_setting
+from ...sdk.common import (
+    TIMEOUT,
+    VERIFY_TLS,
+    map_setting,
+    optional,
+    page_size_setting,
+    secret_setting,
+    status_map_setting,
+    url_setting,
+    webhook_secret_setting,
+)
 
 __all__ = ["DEFAULT_STATUS_MAP", "SETTINGS"]
 
@@ -18,19 +27,15 @@ DEFAULT_STATUS_MAP = {
     "waiting for customer": "blocked",
 }
 SETTINGS = (
-    Setting(
-        "base_url",
-        _("Site URL"),
-        _("Your Jira Cloud site, e.g. https://example.atlassian.net"),
-        type="url",
+    url_setting(
+        _("Site URL"), _("Your Jira Cloud site, e.g. https://example.atlassian.net")
     ),
     Setting(
         "email",
         _("Account e-mail address"),
         _("The Atlassian account the API token belongs to."),
-        missing=_("Enter the e-mail address of the Jira account."),
     ),
-    Setting(
+    secret_setting(
         "api_token",
         _("API token"),
         _(
@@ -38,20 +43,17 @@ SETTINGS = (
             "needs “Browse users and groups” to find people, and to be a Jira "
             "administrator to change project leads."
         ),
-        secret=True,
-        missing=_("Enter the Jira API token."),
     ),
-    Setting(
+    optional(
         "jql",
         _("Extra JQL"),
         _(
             "Narrows the issues, e.g. project in (FIN, WEB). Combined with the "
             "employee's unresolved issues by AND."
         ),
-        required=False,
         default="",
     ),
-    id_map_setting(
+    map_setting(
         "account_id_map",
         _("Atlassian account ids"),
         _(

@@ -1,11 +1,15 @@
-"""The LDAP / Active Directory type: finding the employee's account and
-listing it and its groups as records. The connection is ``connection``'s,
-access changes ``access``'s, the directory listing ``directory``'s."""
+"""The LDAP / Active Directory type: the employee's account and its groups as
+records, and everyone under the user base DN for the directory sync. A person
+is *disabled* by the rule ``suspend_account`` follows or a "disabled" status
+value; *leaving* by a "leaving" status value or the leaving group."""
 
 from __future__ import annotations
 
+import datetime
+import logging
 import re
 import uuid
+from collections.abc import Iterator
 
 import ldap3
 from django.utils.translation import gettext, ngettext
@@ -23,10 +27,16 @@ from ...sdk.base import (
     Record,
 )
 from ...sdk.client import OptionsMixin
+from ...sdk.directory import (
+    ATTRIBUTE_FIELDS,
+    DirectoryValues,
+    attribute_setting,
+    person_status,
+    with_managers,
+)
 from .access import LdapAccess
 from .connection import LdapConnection
-from .directory import LdapDirectory
-from .entries import Entry, normal_dn, rdn_value
+from .entries import Entry, ldap_date, normal_dn, rdn_value
 from .settings import (
     ACTIVE_DIRECTORY,
     AD_USER_FILTER,
@@ -37,13 +47,13 @@ from .settings import (
 
 __all__ = ["LdapConnector"]
 
+logger = logging.getLogger(__name__)
+
 # An attribute description: a name (letters, digits, hyphens) or an OID.
 ATTRIBUTE_NAME = re.compile(r"^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)$")
 
 
-class LdapConnector(
-    LdapDirectory, LdapAccess, LdapConnection, OptionsMixin, ConnectorType
-):
+class LdapConnector(LdapAccess, LdapConnection, OptionsMixin, ConnectorType):
     slug = "ldap"
     label = _("LDAP / Active Directory")
     description = _(
@@ -60,8 +70,7 @@ class LdapConnector(
         },
     }
     settings = SETTINGS
-
-    # Settings -----------------------------------------------------------------------
+    supports_directory = True
 
     @property
     def is_ad(self) -> bool:
@@ -90,21 +99,15 @@ class LdapConnector(
         return value
 
     def _base_dn(self, name) -> str:
-        value = str(self.option(name) or "").strip()
-        if not value:
-            spec = next(spec for spec in self.settings if spec.name == name)
-            raise MisconfiguredError(str(spec.missing))
-        return value
+        self.require_settings()
+        return str(self.option(name)).strip()
 
     def _match_by(self) -> str:
         match_by = self.option("match_by")
         return match_by if match_by in dict(MATCH_BY_CHOICES) else "email"
 
     def _detail(self) -> str:
-        """The employee detail matched, as a message names it."""
         return str(dict(MATCH_BY_CHOICES)[self._match_by()]).lower()
-
-    # Test ---------------------------------------------------------------------------
 
     def test_connection(self) -> str:
         user_base = self._base_dn("user_base_dn")
@@ -125,8 +128,6 @@ class LdapConnector(
             "base": user_base,
         }
 
-    # Discover -----------------------------------------------------------------------
-
     def discover(self, *, employee: EmployeeRef, record_kind: str) -> list[Record]:
         if record_kind not in self.default_mappings:
             raise MisconfiguredError(UNKNOWN_RECORD_KIND % {"kind": record_kind})
@@ -144,20 +145,18 @@ class LdapConnector(
 
     def _user_attributes(self) -> list[str]:
         names = ["cn", "mail", "displayName", "employeeNumber", "memberOf"]
+        names.append(self._attribute("match_attribute"))
+        return self._with_status(names, "sAMAccountName", "userPrincipalName")
+
+    def _with_status(self, names, *ad_names) -> list[str]:
+        """``names``, the stable id and what ``_disabled`` reads, sorted."""
         if self.is_ad:
-            names += [
-                "sAMAccountName",
-                "userPrincipalName",
-                "userAccountControl",
-                "objectGUID",
-            ]
+            names += [*ad_names, "userAccountControl", "objectGUID"]
         else:
             names += ["uid", "entryUUID", *self._status_attributes()]
-        names.append(self._attribute("match_attribute"))
         return sorted(set(filter(None, names)), key=str.lower)
 
     def _accounts(self, value) -> list[Entry]:
-        """The accounts whose match attribute holds ``value``."""
         match_attribute = self._attribute("match_attribute") or "mail"
         assertion = f"({match_attribute}={escape_filter_chars(value)})"
         entries = self._search(
@@ -168,31 +167,24 @@ class LdapConnector(
         return sorted(entries, key=lambda entry: entry.dn.lower())
 
     def _stable_id(self, entry: Entry) -> str:
-        if self.is_ad:
-            raw = entry.raw_values("objectGUID")
-            if raw and len(raw[0]) == 16:
-                return str(uuid.UUID(bytes_le=raw[0]))
-            return entry.dn
-        return entry.first("entryUUID") or entry.dn
+        if not self.is_ad:
+            return entry.first("entryUUID") or entry.dn
+        raw = entry.raw_values("objectGUID")
+        return (
+            str(uuid.UUID(bytes_le=raw[0])) if raw and len(raw[0]) == 16 else entry.dn
+        )
 
     def _login(self, entry: Entry) -> str:
         names = ("sAMAccountName", "userPrincipalName") if self.is_ad else ("uid",)
         return next(filter(None, map(entry.first, (*names, "mail", "cn"))), "")
 
     def _account_record(self, entry: Entry) -> Record:
-        external_id = self._stable_id(entry)
-        login = self._login(entry)
+        external_id, login = self._stable_id(entry), self._login(entry)
         if not login:
-            return Record(
-                external_id=external_id,
-                kind="account",
-                title="",
-                error=gettext(
-                    "The directory entry %(dn)s has no login name, email or "
-                    "common name."
-                )
-                % {"dn": entry.dn},
+            error = gettext(
+                "The directory entry %(dn)s has no login name, email or common name."
             )
+            return Record(external_id, "account", "", error=error % {"dn": entry.dn})
         fields = {
             "system": self._system_name(),
             "account": login,
@@ -207,19 +199,14 @@ class LdapConnector(
         }
         if self.is_ad:
             fields["user_principal_name"] = entry.first("userPrincipalName")
-        return Record(
-            external_id=external_id, kind="account", title=login, fields=fields
-        )
+        return Record(external_id, "account", login, fields=fields)
 
     def _system_name(self) -> str:
-        name = str(self.option("system_name") or "").strip()
-        return name or self._endpoint()[0]
-
-    # Groups -------------------------------------------------------------------------
+        return self._text("system_name") or self._endpoint()[0]
 
     def _groups_listing(self, dns, attributes, *, conn=None, filtered=True):
-        """The groups under the group base DN listing any of ``dns`` as a
-        member (only those the group filter accepts when ``filtered``)."""
+        """The groups listing any of ``dns`` as a member (only those the group
+        filter accepts when ``filtered``)."""
         clauses = "".join(
             f"({name}={escape_filter_chars(dn)})"
             for dn in dns
@@ -238,8 +225,8 @@ class LdapConnector(
     def _group_records(self, accounts: list[Entry]) -> list[Record]:
         if not accounts:
             return []
-        attributes = ["cn", "description", "owner", "managedBy"]
-        attributes.append("objectGUID" if self.is_ad else "entryUUID")
+        guid = "objectGUID" if self.is_ad else "entryUUID"
+        attributes = ["cn", "description", "owner", "managedBy", guid]
         groups = self._groups_listing([entry.dn for entry in accounts], attributes)
         own = {normal_dn(entry.dn): self._login(entry) for entry in accounts}
         records = [self._group_record(group, own) for group in groups]
@@ -248,16 +235,10 @@ class LdapConnector(
         )
 
     def _group_record(self, group: Entry, own: dict) -> Record:
-        external_id = self._stable_id(group)
-        cn = group.first("cn")
+        external_id, cn = self._stable_id(group), group.first("cn")
         if not cn:
-            return Record(
-                external_id=external_id,
-                kind="group",
-                title="",
-                error=gettext("The group %(dn)s has no common name (cn).")
-                % {"dn": group.dn},
-            )
+            error = gettext("The group %(dn)s has no common name (cn).")
+            return Record(external_id, "group", "", error=error % {"dn": group.dn})
         members, complete = group.members()
         normal_members = {normal_dn(member) for member in members}
         owner = group.first("owner") or group.first("managedBy")
@@ -277,4 +258,91 @@ class LdapConnector(
             "owner": owner,
             "owner_name": rdn_value(owner),
         }
-        return Record(external_id=external_id, kind="group", title=cn, fields=fields)
+        return Record(external_id, "group", cn, fields=fields)
+
+    def list_people(self) -> Iterator[DirectoryValues]:
+        names = ["cn", "displayName", "mail", "telephoneNumber"]
+        names += [self._directory_id_attribute()]
+        names += [self._directory_attribute(field) for field in ATTRIBUTE_FIELDS]
+        entries = self._search(
+            self._base_dn("user_base_dn"),
+            self._filter("user_filter"),
+            self._with_status(names),
+        )
+        leaving = self._leaving_members()
+        yield from with_managers(
+            (normal_dn(entry.dn), person)
+            for entry in entries
+            if (person := self._person(entry, leaving)) is not None
+        )
+
+    def _directory_attribute(self, field) -> str:
+        value = self._attribute(attribute_setting(field))
+        if field == "department_name" and not value:
+            return "department" if self.is_ad else "ou"
+        return value
+
+    def _directory_id_attribute(self) -> str:
+        # Employees matched by directory id carry the match attribute's value.
+        by_match = self.option("match_by") == "directory_id"
+        return self._attribute(attribute_setting("id")) or (
+            self._attribute("match_attribute") if by_match else ""
+        )
+
+    def _leaving_members(self) -> set[str]:
+        group_dn = self._text("directory_leaving_group")
+        groups = group_dn and self._search(
+            group_dn, "(objectClass=*)", ["member", "uniqueMember"], scope=ldap3.BASE
+        )
+        return (
+            {normal_dn(member) for member in groups[0].members()[0]}
+            if groups
+            else set()
+        )
+
+    def _person(self, entry: Entry, leaving: set[str]) -> DirectoryValues | None:
+        """None (and a warning) without a directory id; the manager's
+        normalised DN stands in for their directory id (``with_managers``)."""
+        id_attribute = self._directory_id_attribute()
+        directory_id = (
+            entry.first(id_attribute).strip()
+            if id_attribute
+            else self._stable_id(entry)
+        )
+        if not directory_id:
+            logger.warning("Directory entry %s has no directory id.", entry.dn)
+            return None
+
+        def read(field):
+            return entry.first(self._directory_attribute(field)).strip()
+
+        manager = read("manager")
+        return DirectoryValues(
+            directory_id=directory_id,
+            employee_number=read("employee_number"),
+            name=entry.first("displayName").strip() or entry.first("cn").strip(),
+            email=entry.first("mail").strip(),
+            department_code=read("department_code"),
+            department_name=read("department_name"),
+            position=read("position"),
+            manager_directory_id=normal_dn(manager) if manager else "",
+            phone=entry.first("telephoneNumber").strip(),
+            status=person_status(
+                self,
+                disabled=self._disabled(entry),
+                values=entry.texts(self._directory_attribute("status")),
+                leaving=normal_dn(entry.dn) in leaving,
+            ),
+            last_working_day=self._last_working_day(entry, read("last_working_day")),
+        )
+
+    def _last_working_day(self, entry: Entry, value: str) -> datetime.date | None:
+        attribute = self._directory_attribute("last_working_day")
+        try:
+            return ldap_date(value, attribute) if attribute else None
+        except (ValueError, OverflowError):
+            # One unreadable value must not hold up everyone else's sync.
+            logger.warning(
+                "Directory entry %s: %s=%r is not a date.", entry.dn, attribute, value
+            )
+            return None

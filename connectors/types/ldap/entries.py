@@ -1,11 +1,7 @@
 """Reading what an LDAP server returned: entries, DNs, group members and the
-dates directories keep.
-
-``Entry`` is the typed form of an ldap3 search result, in place of a model:
-which attributes an entry has depends on the connector's settings (the match,
-status and directory attributes are the admin's to name), so values are read
-by name, whatever case the server used, as text or as the bytes received.
-"""
+dates directories keep. ``Entry`` stands in for a model because which
+attributes an entry has depends on the settings: values are read by name in
+any case, as text or as the bytes received."""
 
 from __future__ import annotations
 
@@ -43,19 +39,15 @@ def _text(value) -> str:
 
 
 class Entry:
-    """One entry of a search result: its DN and its attributes."""
-
     def __init__(self, response: dict):
         self.dn: str = response["dn"]
         self.attributes = CaseInsensitiveDict(response.get("attributes") or {})
         self.raw = CaseInsensitiveDict(response.get("raw_attributes") or {})
 
     def texts(self, name: str) -> list[str]:
-        """Every value of an attribute as text (ldap3 without the server's
-        schema returns values as received: text, or bytes when not UTF-8)."""
-        if not name or name not in self.attributes:
-            return []
-        values = _listed(self.attributes[name])
+        """Every value as text (without the schema ldap3 returns bytes when
+        not UTF-8)."""
+        values = _listed(self.attributes.get(name)) if name else []
         return [_text(value) for value in values if value not in (None, "")]
 
     def first(self, name: str) -> str:
@@ -70,9 +62,8 @@ class Entry:
         ]
 
     def members(self) -> tuple[list[str], bool]:
-        """The group's member DNs and whether that is all of them. Active
-        Directory sends large groups in ranges (``member;range=0-1499``); only
-        the first range arrives with the entry."""
+        """The member DNs and whether that is all (Active Directory sends
+        large groups in ranges, ``member;range=0-1499``)."""
         members, complete = [], True
         for name, values in self.attributes.items():
             base, _sep, option = name.partition(";")
@@ -85,18 +76,16 @@ class Entry:
 
     def member_values(self, dn: str) -> dict[str, list]:
         """Attribute name -> the values that list ``dn`` as a member."""
-        wanted = normal_dn(dn)
-        found = {}
+        wanted, found = normal_dn(dn), {}
         for name, values in self.attributes.items():
             base = name.partition(";")[0]
-            if base.lower() in MEMBER_ATTRIBUTES:
-                matching = [
-                    value
-                    for value in _listed(values)
-                    if normal_dn(member_dn(value)) == wanted
-                ]
-                if matching:
-                    found[base] = matching
+            matching = [
+                value
+                for value in _listed(values)
+                if normal_dn(member_dn(value)) == wanted
+            ]
+            if base.lower() in MEMBER_ATTRIBUTES and matching:
+                found[base] = matching
         return found
 
 
@@ -115,11 +104,9 @@ def normal_dn(dn: str) -> str:
 
 
 def rdn_value(dn: str) -> str:
-    if not dn:
-        return ""
     try:
         return parse_dn(dn, escape=False, strip=True)[0][1]
-    except Exception:  # noqa: BLE001 - not a DN: show it as it is
+    except Exception:  # noqa: BLE001 - not a DN (or ""): show it as it is
         return dn
 
 
@@ -136,8 +123,7 @@ def is_below(dn: str, base: str) -> bool:
 
 
 def ldap_date(value: str, attribute: str) -> datetime.date | None:
-    """The last working day an attribute value stands for; None when it says
-    "never" or nothing; ValueError when it is no date Baton can read."""
+    """The last working day a value stands for; None for "never" or nothing."""
     text = value.strip()
     if not text:
         return None

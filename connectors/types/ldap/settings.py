@@ -1,11 +1,7 @@
-"""What an LDAP / Active Directory connector is told: the server and how Baton
-binds to it, where accounts and groups live, how employees are matched, how
-accounts are suspended, and the directory settings shared with SCIM."""
+"""What an LDAP / Active Directory connector is told."""
 
 from __future__ import annotations
 
-from django.utils.functional import lazy
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ...sdk.base import Setting
@@ -33,7 +29,6 @@ DEFAULT_GROUP_FILTER = (
     "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=group))"
 )
 
-# How OpenLDAP accounts are suspended (``disable_method``).
 METHOD_ATTRIBUTE = "attribute"
 METHOD_PPOLICY = "pwdAccountLockedTime"
 METHOD_PASSWORD = "password"  # noqa: S105 - a method name
@@ -44,26 +39,10 @@ DISABLE_METHOD_CHOICES = (
 )
 
 
-def _has_no(label):
-    """Said when a base DN is missing, in the language of the moment."""
-    return lazy(
-        lambda: gettext("The connector has no %(setting)s.") % {"setting": label}, str
-    )()
-
-
 def _optional(name, label, help_text="", **kwargs) -> Setting:
-    return Setting(
-        name,
-        label,
-        help_text,
-        required=False,
-        default=kwargs.pop("default", ""),
-        **kwargs,
-    )
+    kwargs.setdefault("default", "")
+    return Setting(name, label, help_text, required=False, **kwargs)
 
-
-USER_BASE_DN = _("User base DN")
-GROUP_BASE_DN = _("Group base DN")
 
 SETTINGS = (
     Setting(
@@ -111,9 +90,8 @@ SETTINGS = (
     ),
     Setting(
         "user_base_dn",
-        USER_BASE_DN,
+        _("User base DN"),
         _("Where accounts are searched, e.g. ou=people,dc=example,dc=com."),
-        missing=_has_no(USER_BASE_DN),
     ),
     _optional(
         "user_filter",
@@ -126,9 +104,8 @@ SETTINGS = (
     ),
     Setting(
         "group_base_dn",
-        GROUP_BASE_DN,
+        _("Group base DN"),
         _("Where groups are searched, e.g. ou=groups,dc=example,dc=com."),
-        missing=_has_no(GROUP_BASE_DN),
     ),
     _optional(
         "group_filter",

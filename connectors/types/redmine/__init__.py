@@ -1,30 +1,11 @@
-"""Redmine: the employee's open issues and the projects they are a member of,
-through Redmine's REST API (JSON) with an API key.
+"""Redmine (REST API, JSON, API key): the employee's open issues and the
+projects they are a member of; an issue is reassigned with Baton's note, a
+project's roles are given to the successor, both read back. Only administrators
+may list users: with another key, ``user_id_map`` names everyone Baton must find.
 
-Finding people: Redmine lists users (``GET /users.json``) to administrators
-only, so the API key should be an administrator's. With a key of an ordinary
-user, fill in the ``user_id_map`` setting (employee e-mail or user name →
-Redmine user id) for everyone Baton has to find: departing employees and
-successors.
-
-Write-back (capability TRANSFER): an issue is reassigned to the successor with
-Baton's note in its history (``PUT /issues/<id>.json``); for a project the
-successor gets the project roles the departing employee has. Both are read back
-to verify (``TrackerConnector`` does what Redmine shares with Jira).
-
-Redmine has no webhooks of its own: periodic re-sync keeps items current, and a
-Redmine plugin or webhook bridge may call Baton's hook (capability WEBHOOK) to
-re-sync sooner.
-
-``HttpConnector``, not python-redmine (2.5, tried against the real Redmine of
-the tests): it drops the ``timeout`` it is given (``requests={"timeout": …}``
-becomes an attribute of the session that ``requests`` never reads, so a stuck
-Redmine holds a sync worker for good); its exceptions carry neither the status
-nor the response (no ``X-Request-Id`` for Redmine's log, 403 and 404 told apart
-only by class, a 422's reasons re-joined); and its paging precomputes offsets
-that overlap once the page size is below Redmine's cap of 100, so the
-``page_size`` setting would return issues twice.
-"""
+Not python-redmine: it drops its ``timeout``, its exceptions carry neither
+status nor response (no ``X-Request-Id``), and its paging overlaps below a page
+size of 100."""
 
 from __future__ import annotations
 
@@ -37,24 +18,22 @@ from ...sdk.base import (
     ConnectorError,
     MisconfiguredError,
     Record,
-    Setting,
 )
 from ...sdk.common import (
     TIMEOUT,
     VERIFY_TLS,
+    map_setting,
+    page_size_setting,
+    secret_setting,
+    status_map_setting,
     tracker_mappings,
     transfer_values,
+    url_setting,
     webhook_secret_setting,
 )
 from ...sdk.http import Header, Offset, dig
 from ...sdk.payloads import parse, parse_each
-from .._trackers import (
-    Assignee,
-    TrackerConnector,
-    id_map_setting,
-    page_size_setting,
-    status_map_setting,
-)
+from .._trackers import Assignee, TrackerConnector
 from .payloads import Issue, User
 from .projects import RedmineProjects
 
@@ -70,13 +49,10 @@ DEFAULT_STATUS_MAP = {
     "rejected": "done",
 }
 SETTINGS = (
-    Setting(
-        "base_url",
-        _("Base URL"),
-        _("The address of Redmine, e.g. https://redmine.example.com"),
-        type="url",
+    url_setting(
+        _("Base URL"), _("The address of Redmine, e.g. https://redmine.example.com")
     ),
-    Setting(
+    secret_setting(
         "api_key",
         _("API key"),
         _(
@@ -84,10 +60,8 @@ SETTINGS = (
             "administrator's key: only administrators may look people up. "
             "The REST API must be enabled (Administration → Settings → API)."
         ),
-        secret=True,
-        missing=_("Enter the Redmine API key."),
     ),
-    id_map_setting(
+    map_setting(
         "user_id_map",
         _("Redmine user ids"),
         _(
@@ -152,10 +126,6 @@ class RedmineConnector(RedmineProjects, TrackerConnector):
     forbidden_message = _(
         "Redmine does not allow the API key's user to do this (HTTP 403)."
     )
-    unknown_path_message = _(
-        "Redmine at %(url)s does not know %(path)s. Check the base URL."
-    )
-    no_value_message = _("The employee has no %(value)s to look up in Redmine.")
     search_by_message = _(
         "Redmine finds people by e-mail address or user name only. Add “%(value)s” "
         "to the Redmine user ids of this connector."
@@ -169,8 +139,6 @@ class RedmineConnector(RedmineProjects, TrackerConnector):
         "Issue #%(id)s is now assigned to %(assignee)s, not to %(owner)s: Baton "
         "leaves it as it is."
     )
-    not_an_id_message = _("“%(id)s” is not a Redmine id.")
-    no_id_message = _("Redmine returned an issue without an id.")
     untitled_message = _("Issue #%(id)s has no subject in Redmine.")
 
     def test_connection(self) -> str:

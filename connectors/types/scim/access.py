@@ -8,12 +8,7 @@ from urllib.parse import quote
 
 from django.utils.translation import gettext_lazy as _
 
-from ...sdk.base import (
-    AccessState,
-    EmployeeRef,
-    MisconfiguredError,
-    TransferResult,
-)
+from ...sdk.base import AccessState, EmployeeRef, MisconfiguredError, TransferResult
 from ...sdk.payloads import parse
 from .payloads import Group, User, scim_filter
 
@@ -49,34 +44,24 @@ class ScimAccess:
         return self._set_active(account_id, active=True)
 
     def delete_account(self, *, account_id: str) -> TransferResult:
-        path = self._path("Users", account_id)
-        response = self._write("DELETE", path, missing_ok=True)
+        response = self._write("DELETE", self._path("Users", account_id), allow=(404,))
         changed = response.status_code != 404
         return self._result("delete", account_id, response, changed=changed)
 
     def remove_member(self, *, group_id: str, account_id: str) -> TransferResult:
-        group = self._group(group_id)
-        summary = {"operation": "remove_member", "id": group_id}
-        if group is None:
-            return TransferResult(
-                response={**summary, "changed": False, "group_gone": True}
-            )
-        members = Group.model_validate(group).member_ids
+        members = self._members_of(group_id)
+        summary = {"operation": "remove_member", "id": group_id, "changed": False}
+        if members is False:
+            return TransferResult(response={**summary, "group_gone": True})
         if members is not None and account_id not in members:
-            return TransferResult(
-                response={**summary, "member": account_id, "changed": False}
-            )
-        operation = {
-            "op": "remove",
-            "path": f"members[{scim_filter('value', account_id)}]",
-        }
-
-        def without(resource):
-            kept = [m for m in _members(resource) if m.get("value") != account_id]
-            return {**resource, "members": kept}
-
+            return TransferResult(response={**summary, "member": account_id})
+        path = f"members[{scim_filter('value', account_id)}]"
         response = self._patch(
-            "Groups", group_id, operation, without, no_target_ok=True
+            "Groups",
+            group_id,
+            {"op": "remove", "path": path},
+            lambda group: [m for m in _members(group) if m.get("value") != account_id],
+            no_target_ok=True,
         )
         changed = response.status_code < 400
         return self._result(
@@ -92,25 +77,19 @@ class ScimAccess:
                 _("%(person)s has no account on the SCIM server %(host)s.")
                 % {"person": person.name or value, "host": self.host}
             )
-        group = self._group(group_id)
-        if group is None:
-            raise self._missing("Groups", group_id)
-        members = Group.model_validate(group).member_ids
+        members = self._members_of(group_id)
+        if members is False:
+            raise MisconfiguredError(self._missing(f"Groups/{group_id}"))
         if members is not None and user_id in members:
-            return TransferResult(
-                response={
-                    "operation": "add_member",
-                    "id": group_id,
-                    "member": user_id,
-                    "changed": False,
-                }
-            )
+            summary = {"operation": "add_member", "id": group_id, "member": user_id}
+            return TransferResult(response={**summary, "changed": False})
         operation = {"op": "add", "path": "members", "value": [{"value": user_id}]}
-
-        def with_member(resource):
-            return {**resource, "members": [*_members(resource), {"value": user_id}]}
-
-        response = self._patch("Groups", group_id, operation, with_member)
+        response = self._patch(
+            "Groups",
+            group_id,
+            operation,
+            lambda group: [*_members(group), operation["value"][0]],
+        )
         return self._result(
             "add_member", group_id, response, changed=True, member=user_id
         )
@@ -119,62 +98,55 @@ class ScimAccess:
 
     def _set_active(self, account_id: str, *, active: bool) -> TransferResult:
         operation = {"op": "replace", "path": "active", "value": active}
-        response = self._patch(
-            "Users", account_id, operation, lambda user: {**user, "active": active}
-        )
+        response = self._patch("Users", account_id, operation, lambda user: active)
         operation = "restore" if active else "suspend"
         return self._result(operation, account_id, response, active=active)
 
-    def _group(self, group_id: str) -> dict | None:
-        """The group with its members (None when it is gone)."""
+    def _members_of(self, group_id: str):
+        """The ids of the group's members; None when the server does not list
+        them, False when the group is gone."""
         response = self.request(
             "GET",
             self._path("Groups", group_id),
             params={"attributes": "members"},
             missing_ok=True,
         )
-        return None if response.status_code == 404 else self._resource(response)
+        if response.status_code == 404:
+            return False
+        return Group.model_validate(self._resource(response)).member_ids
 
-    def _patch(self, kind, resource_id, operation, change, *, no_target_ok=False):
+    def _patch(self, kind, resource_id, operation, value, *, no_target_ok=False):
         """PATCH one operation; a server that cannot PATCH gets the whole
-        resource back by PUT, changed by ``change``. ``no_target_ok``: a
-        remove that finds nothing to remove (400 noTarget) is no failure."""
+        resource back by PUT, with ``value(resource)`` as its members (a group)
+        or ``active`` (a user). ``no_target_ok``: a remove that finds nothing
+        to remove (400 noTarget) is no failure."""
         path = self._path(kind, resource_id)
         body = {"schemas": [PATCH_OP], "Operations": [operation]}
         allow = (*PATCH_REFUSED, 400) if no_target_ok else PATCH_REFUSED
         response = self._write("PATCH", path, json=body, allow=allow)
-        if response.status_code == 400 and _no_target(response):
-            return response
-        if response.status_code == 400:
+        if response.status_code == 400 and not _no_target(response):
             self.check_response(response)
         if response.status_code not in PATCH_REFUSED:
             return response
         resource = self._resource(self._write("GET", path))
-        changed = change(resource)
+        resource["members" if kind == "Groups" else "active"] = value(resource)
         for name in READ_ONLY_ATTRIBUTES:
-            changed.pop(name, None)
-        return self._write("PUT", path, json=changed)
+            resource.pop(name, None)
+        return self._write("PUT", path, json=resource)
 
-    def _write(self, method, path, *, json=None, missing_ok=False, allow=()):
+    def _write(self, method, path, *, json=None, allow=()):
         """A request with the write credentials (the write token when set)."""
         token = self.secrets.get("write_token")
         response = self.request(
             method,
             path,
             json=json,
-            headers={"Content-Type": "application/scim+json"}
-            if json is not None
-            else None,
+            headers={"Content-Type": "application/scim+json"} if json else None,
             auth=_bearer(token) if token else None,
-            allow=(401, 403, 404, *allow),
+            allow=(401, 403, *allow),
+            not_found=self._missing(path),
         )
-        status = response.status_code
-        if status in allow or (missing_ok and status == 404):
-            return response
-        if status == 404:
-            kind, _sep, resource_id = path.strip("/").partition("/")
-            raise self._missing(kind, resource_id, response)
-        if status in (401, 403):
+        if response.status_code in (401, 403):
             raise MisconfiguredError(
                 self._write_refused(), request_id=self.request_id(response)
             )
@@ -190,17 +162,15 @@ class ScimAccess:
             )
         if self.option("auth") == "basic":
             return _("The SCIM server refused the change with this user name.")
-        return _("The SCIM server requires credentials.")
+        return self.refused_message
 
-    def _missing(self, kind, resource_id, response=None) -> MisconfiguredError:
+    def _missing(self, path: str):
+        kind, _sep, resource_id = path.strip("/").partition("/")
         if kind == "Groups":
             message = _("The SCIM server %(host)s has no group %(id)s.")
         else:
             message = _("The SCIM server %(host)s has no user %(id)s.")
-        return MisconfiguredError(
-            message % {"host": self.host, "id": resource_id},
-            request_id=self.request_id(response),
-        )
+        return message % {"host": self.host, "id": resource_id}
 
     def _path(self, kind: str, resource_id) -> str:
         resource_id = str(resource_id or "").strip()
@@ -209,9 +179,9 @@ class ScimAccess:
         return f"/{kind}/{quote(resource_id, safe='')}"
 
     def _resource(self, response) -> dict:
+        """The answer's resource; the SDK's "cannot read" for anything else."""
         resource = self.json_of(response)
-        if not isinstance(resource, dict):
-            raise self.not_scim()
+        parse(Group, resource, system=self.host)
         return resource
 
     def _result(self, operation, resource_id, response, **extra) -> TransferResult:
@@ -239,7 +209,6 @@ def _members(resource: dict) -> list:
 
 def _no_target(response) -> bool:
     try:
-        body = response.json()
-    except ValueError:
+        return response.json().get("scimType") == "noTarget"
+    except (ValueError, AttributeError):
         return False
-    return isinstance(body, dict) and body.get("scimType") == "noTarget"

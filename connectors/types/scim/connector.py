@@ -1,4 +1,5 @@
-"""The SCIM connector: finding the employee's accounts and their groups."""
+"""The SCIM connector: its settings, and finding the employee's accounts and
+their groups."""
 
 from __future__ import annotations
 
@@ -17,15 +18,111 @@ from ...sdk.base import (
     MisconfiguredError,
     Record,
 )
+from ...sdk.common import (
+    TIMEOUT,
+    VERIFY_TLS,
+    match_label,
+    optional,
+    secret_setting,
+    url_setting,
+)
+from ...sdk.directory import directory_settings
 from ...sdk.http import HttpConnector, Offset
 from ...sdk.payloads import parse, parse_each
-from ...sdk.people import FindsPeople
+from ...sdk.people import FindsPeople, match_by_setting
 from .access import ScimAccess
 from .directory import ScimDirectory
-from .payloads import Group, User, scim_filter
-from .settings import AUTH_CHOICES, MATCH_BY, SETTINGS, attribute_path
+from .payloads import ENTERPRISE, ID_ATTRIBUTES, Group, Page, Total, User, scim_filter
 
-__all__ = ["ScimConnector", "scim_filter"]
+__all__ = ["ScimConnector"]
+
+SETTINGS = (
+    url_setting(
+        _("Base URL"), _("The SCIM endpoint, e.g. https://idp.example.com/scim/v2")
+    ),
+    optional(
+        "auth",
+        _("Authentication"),
+        default="bearer",
+        choices=(
+            ("bearer", _("Bearer token")),
+            ("basic", _("User name and password")),
+            ("none", _("None")),
+        ),
+    ),
+    optional(
+        "username", _("User name"), _("Only for user name and password authentication.")
+    ),
+    optional(
+        "match_attribute",
+        _("SCIM attribute to search"),
+        _("The user attribute compared with the employee's value."),
+        default="emails.value",
+        choices=(
+            ("emails.value", _("E-mail address (emails.value)")),
+            ("userName", _("User name (userName)")),
+            ("externalId", _("External id (externalId)")),
+            (
+                f"{ENTERPRISE}:employeeNumber",
+                _("Employee number (enterprise extension)"),
+            ),
+        ),
+    ),
+    match_by_setting(
+        ("email", "employee_number", "directory_id", "username"),
+        label=_("Employee value to search for"),
+        help_text="",
+    ),
+    TIMEOUT,
+    VERIFY_TLS,
+    secret_setting("token", _("Bearer token"), required=False),
+    secret_setting("password", _("Password"), required=False),
+    secret_setting(
+        "write_token",
+        _("Write token"),
+        _(
+            "A bearer token with write rights, used to suspend, restore and "
+            "delete accounts and to change group members. Leave empty to "
+            "write with the credentials above."
+        ),
+        required=False,
+    ),
+    *directory_settings(
+        defaults={
+            "employee_number": f"{ENTERPRISE}:employeeNumber",
+            "department_name": f"{ENTERPRISE}:department",
+            "manager": f"{ENTERPRISE}:manager.value",
+        },
+        help_texts={
+            "department_code": _("Empty: departments are matched by name."),
+            "manager": _("Holds the SCIM id of the person's manager."),
+            "status": _(
+                "An attribute whose value says someone is leaving or disabled, e.g. "
+                "userType. Empty: only inactive users count (as disabled)."
+            ),
+            "disabled_values": _(
+                "Status values meaning “disabled”, separated by commas. Inactive "
+                "users count as disabled anyway."
+            ),
+            "last_working_day": _(
+                "An attribute holding the last working day as a date or date-time, "
+                "e.g. urn:example:params:scim:schemas:extension:hr:2.0:User:"
+                "lastWorkingDay."
+            ),
+        },
+        id_choices=ID_ATTRIBUTES,
+        extra={
+            "intake_mode": (
+                optional(
+                    "directory_filter",
+                    _("Which users are employees"),
+                    _('A SCIM filter, e.g. userType eq "Employee". Empty: every user.'),
+                    default="",
+                ),
+            )
+        },
+    ),
+)
 
 
 class ScimConnector(ScimAccess, ScimDirectory, FindsPeople, HttpConnector):
@@ -45,12 +142,10 @@ class ScimConnector(ScimAccess, ScimDirectory, FindsPeople, HttpConnector):
     default_headers = {"Accept": "application/scim+json, application/json"}
     # RFC 7644 §3.4.2.4: 1-based startIndex and count.
     pagination = Offset(
-        offset_param="startIndex",
-        size_param="count",
-        items="Resources",
-        total="totalResults",
-        first=1,
+        "startIndex", "count", items="Resources", total="totalResults", first=1
     )
+    # 200,000 people in pages of 200: more is a server ignoring startIndex.
+    max_pages = 1000
 
     @cached_property
     def auth(self):
@@ -71,37 +166,15 @@ class ScimConnector(ScimAccess, ScimDirectory, FindsPeople, HttpConnector):
 
     def require_settings(self) -> None:
         super().require_settings()
-        attribute_path(str(self.option("match_attribute") or "") or "?")
-        if self.match_by() not in dict(MATCH_BY):
-            raise MisconfiguredError(
-                _("Unknown employee value “%(value)s” to search by.")
-                % {"value": self.match_by()}
-            )
-        auth = self.option("auth")
-        if auth not in dict(AUTH_CHOICES):
-            raise MisconfiguredError(
-                _("Unknown authentication “%(auth)s”.") % {"auth": auth}
-            )
-        if auth == "bearer" and not self.secrets.get("token"):
-            raise MisconfiguredError(_("Enter the bearer token of the SCIM server."))
-        if auth == "basic" and not self.option("username"):
-            raise MisconfiguredError(_("Enter the user name for the SCIM server."))
+        name = {"bearer": "token", "basic": "username"}.get(self.option("auth"))
+        if name and not (self.secrets.get(name) or self.option(name)):
+            label = next(spec.label for spec in self.settings if spec.name == name)
+            raise MisconfiguredError(_("Enter “%(setting)s”.") % {"setting": label})
 
     def entries_of(self, response, items):
-        """The resources of a list answer ("resources" in any case)."""
         if response.status_code == 404:
             return []
-        answer = self.json_of(response)
-        if not isinstance(answer, dict):
-            raise self.not_scim()
-        if items and items not in answer and items.lower() in answer:
-            items = items.lower()
-        return super().entries_of(response, items)
-
-    def not_scim(self) -> ConnectorError:
-        return ConnectorError(
-            _("%(host)s did not answer like a SCIM server.") % {"host": self.host}
-        )
+        return parse(Page, self.json_of(response), system=self.host).Resources
 
     # The contract -------------------------------------------------------------------
 
@@ -110,9 +183,7 @@ class ScimConnector(ScimAccess, ScimDirectory, FindsPeople, HttpConnector):
         if response.status_code != 404:
             self.json_of(response)
         page = self.get("/Users", {"count": 1}, not_found=self.not_found)
-        total = page.get("totalResults") if isinstance(page, dict) else None
-        if not isinstance(total, int):
-            raise self.not_scim()
+        total = parse(Total, page, system=self.host).totalResults
         return ngettext(
             "Connected to %(host)s (%(count)d user).",
             "Connected to %(host)s (%(count)d users).",
@@ -132,15 +203,13 @@ class ScimConnector(ScimAccess, ScimDirectory, FindsPeople, HttpConnector):
 
     def _value_of(self, person: EmployeeRef, *, misconfigured=False) -> str:
         value = self.match_value(person)
-        if value:
-            return value
-        label = dict(MATCH_BY).get(self.match_by(), self.match_by())
-        message = _("The employee has no %(value)s to look up on the SCIM server.") % {
-            "value": str(label).lower()
-        }
-        if misconfigured:
-            raise MisconfiguredError(message)
-        raise ConnectorError(message, retryable=False)
+        if not value:
+            message = _("The employee has no %(value)s to look up on the SCIM server.")
+            message %= {"value": match_label(self.match_by())}
+            if misconfigured:
+                raise MisconfiguredError(message)
+            raise ConnectorError(message, retryable=False)
+        return value
 
     def _users(self, value: str) -> list:
         query = scim_filter(self.option("match_attribute"), value)
@@ -174,28 +243,27 @@ class ScimConnector(ScimAccess, ScimDirectory, FindsPeople, HttpConnector):
 
     def _account(self, raw) -> Record:
         user = parse(User, raw, system=self.host)
-        if not user.id:
-            return _error(
-                "account", "", _("The SCIM server returned a user without an id.")
-            )
         try:
+            if not user.id:
+                raise ConnectorError(
+                    _("The SCIM server returned a user without an id.")
+                )
             active = user.flag(user.userName or user.id)
         except ConnectorError as error:
-            return _error("account", user.id, error.message)
+            return Record(user.id, "account", "", error=str(error))
         groups = self._membership_names(user)
+        fields = user.model_dump(
+            include={"id", "userName", "displayName", "externalId", "title"}
+        )
         return Record(
             external_id=user.id,
             kind="account",
             title=user.userName or user.id,
             fields={
-                "id": user.id,
-                "userName": user.userName,
-                "displayName": user.displayName,
-                "externalId": user.externalId,
+                **fields,
                 "email": user.email,
-                "emails": user.email_list,
+                "emails": [entry.value for entry in user.emails if entry.value],
                 "active": active,
-                "title": user.title,
                 "employeeNumber": user.enterprise.employeeNumber,
                 "department": user.enterprise.department,
                 "system": self.host,
@@ -214,23 +282,17 @@ class ScimConnector(ScimAccess, ScimDirectory, FindsPeople, HttpConnector):
             if error.retryable:
                 raise
             return []
-        return [
-            group.displayName or group.id
-            for group in groups
-            if group.displayName or group.id
-        ]
+        return [name for group in groups if (name := group.displayName or group.id)]
 
     def _group_records(self, users) -> list:
         records, seen = [], set()
-        for user in users:
-            if not user.id:
-                continue
+        for user in (user for user in users if user.id):
             for group in self._groups_of(user):
                 # A reference without a value is left out; a group without an
                 # id among the groups found is the server's error to show.
                 if not group.id and user.groups is None:
-                    message = _("The SCIM server returned a group without an id.")
-                    records.append(_error("group", "", message))
+                    message = str(_("The SCIM server returned a group without an id."))
+                    records.append(Record("", "group", "", error=message))
                 elif group.id and group.id not in seen:
                     seen.add(group.id)
                     records.append(self._group_record(self._full(group), user))
@@ -247,8 +309,8 @@ class ScimConnector(ScimAccess, ScimDirectory, FindsPeople, HttpConnector):
         return parse(Group, self.json_of(response), system=self.host)
 
     def _group_record(self, group: Group, user: User) -> Record:
-        members = group.member_ids
         count = None if group.members is None else len(group.members)
+        sole = None if count is None else count == 1 and user.id in group.member_ids
         display_name = group.displayName or group.id
         return Record(
             external_id=group.id,
@@ -259,14 +321,8 @@ class ScimConnector(ScimAccess, ScimDirectory, FindsPeople, HttpConnector):
                 "displayName": display_name,
                 "externalId": group.externalId,
                 "member_count": count,
-                "sole_member": None
-                if count is None
-                else count == 1 and user.id in members,
+                "sole_member": sole,
                 "system": self.host,
                 "userName": user.userName,
             },
         )
-
-
-def _error(kind: str, external_id: str, message) -> Record:
-    return Record(external_id=external_id, kind=kind, title="", error=str(message))

@@ -1,22 +1,40 @@
-"""SCIM resources (RFC 7643) as Baton reads them: users with their e-mails,
-group references and enterprise extension, groups with their members; and
-the filter that finds them (RFC 7644 §3.4.2.2)."""
+"""SCIM resources (RFC 7643) as Baton reads them, the filter that finds them
+(RFC 7644 §3.4.2.2), and attribute paths (checked, and read from resources)."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from django.utils.translation import gettext_lazy as _
-from pydantic import BeforeValidator, Field
+from pydantic import AliasChoices, BeforeValidator, Field
 
-from ...sdk.base import ConnectorError
+from ...sdk.base import ConnectorError, MisconfiguredError
 from ...sdk.payloads import Nested, NestedList, Payload, Text
-
-__all__ = ["ENTERPRISE", "PRIMARY", "Group", "User", "scim_filter"]
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 # What ``primary`` of a multi-valued attribute's entry may say for "yes".
 PRIMARY = (True, "true", "True")
+# An attribute path: "title", "name.formatted" or "<schema URN>:<attribute>";
+# anything else could change the filter it goes into.
+ATTRIBUTE_PATH = re.compile(r"^[A-Za-z][A-Za-z0-9_.:$-]*$")
+ID_ATTRIBUTES = (
+    ("", _("The SCIM id (or the match attribute when matching by directory id)")),
+    ("id", _("The SCIM id (id)")),
+    ("externalId", _("External id (externalId)")),
+    ("userName", _("User name (userName)")),
+)
+
+
+def attribute_path(value: str, choices=None) -> str:
+    """``value`` when it is empty or an attribute path (one of ``choices``
+    when given); else refused."""
+    wrong = choices is not None and value not in dict(choices)
+    if wrong or (value and not ATTRIBUTE_PATH.match(value)):
+        raise MisconfiguredError(
+            _("“%(attribute)s” is not a SCIM attribute name.") % {"attribute": value}
+        )
+    return value
 
 
 def scim_filter(attribute: str, value: str) -> str:
@@ -26,11 +44,11 @@ def scim_filter(attribute: str, value: str) -> str:
 
 
 def _objects_or_none(value):
-    """A multi-valued attribute's objects; None when the server left it out
-    (it may not say, and then Baton asks another way)."""
-    if not isinstance(value, list):
-        return None
-    return [entry for entry in value if isinstance(entry, dict)]
+    """None when the server left a multi-valued attribute out (it may not say,
+    and then Baton asks another way)."""
+    if isinstance(value, list):
+        return [entry for entry in value if isinstance(entry, dict)]
+    return None
 
 
 class Reference(Payload):
@@ -49,14 +67,26 @@ class Enterprise(Payload):
     department: Text = ""
 
 
+class Page(Payload):
+    """A list answer; some servers spell ``Resources`` in lower case."""
+
+    Resources: NestedList[dict] = Field(
+        [], validation_alias=AliasChoices("Resources", "resources")
+    )
+    totalResults: int | None = None
+
+
+class Total(Payload):
+    totalResults: int
+
+
 class User(Payload):
     id: Text = ""
     userName: Text = ""
     displayName: Text = ""
     externalId: Text = ""
     title: Text = ""
-    # Kept as sent: "true"/"false" strings count too (``flag``).
-    active: Any = None
+    active: Any = None  # as sent: "true"/"false" count too (``flag``)
     emails: NestedList[Reference] = []
     groups: References = None
     enterprise: Nested[Enterprise] = Field(default_factory=Enterprise, alias=ENTERPRISE)
@@ -79,10 +109,6 @@ class User(Payload):
         )
 
     @property
-    def email_list(self) -> list[str]:
-        return [entry.value for entry in self.emails if entry.value]
-
-    @property
     def email(self) -> str:
         entries = [entry for entry in self.emails if entry.value]
         chosen = [entry for entry in entries if entry.primary in PRIMARY] + entries
@@ -97,7 +123,38 @@ class Group(Payload):
 
     @property
     def member_ids(self) -> set[str] | None:
-        """Ids of the members; None when the server did not list them."""
-        if self.members is None:
-            return None
-        return {member.value for member in self.members}
+        return None if self.members is None else {m.value for m in self.members}
+
+
+def scim_value(resource: dict, path: str):
+    """The value at an attribute path of a SCIM resource, or None. Names are
+    matched in any case (RFC 7643 §2.1); of a multi-valued attribute the
+    primary (else the first) value counts."""
+    if not path:
+        return None
+    current = resource
+    if path.lower().startswith("urn:"):
+        schema, _sep, path = path.rpartition(":")
+        current = _member(resource, schema)
+    for name in path.split("."):
+        current = _member(_single(current), name)
+    current = _single(current)
+    return current.get("value") if isinstance(current, dict) else current
+
+
+def _member(value, name):
+    if not isinstance(value, dict):
+        return None
+    wanted = name.lower()
+    found = [item for key, item in value.items() if key.lower() == wanted]
+    return value.get(name, found[0] if found else None)
+
+
+def _single(value):
+    if not isinstance(value, list):
+        return value
+    entries = [entry for entry in value if entry not in (None, "")]
+    primary = [
+        e for e in entries if isinstance(e, dict) and e.get("primary") in PRIMARY
+    ]
+    return (primary + entries)[0] if entries else None

@@ -85,13 +85,11 @@ class TrytonConnector(MatchByMixin, OptionsMixin, ConnectorType):
             "database",
             _("Database"),
             _("The Tryton database name."),
-            missing=_("Enter the name of the Tryton database."),
         ),
         Setting(
             "username",
             _("User name"),
             _("A Tryton login allowed to read parties, opportunities and sales."),
-            missing=_("Enter the Tryton user name."),
         ),
         Setting(
             "match_by",
@@ -115,7 +113,6 @@ class TrytonConnector(MatchByMixin, OptionsMixin, ConnectorType):
             "password",
             _("Password"),
             secret=True,
-            missing=_("Enter the password of the Tryton user."),
         ),
     )
 
@@ -169,7 +166,7 @@ class TrytonConnector(MatchByMixin, OptionsMixin, ConnectorType):
             domain = [("party.contact_mechanisms", "where", email)]
         elif attribute == "party_code":
             domain = [("party.code", "=", value)]
-        elif attribute == "login":
+        else:  # "login" (the choices are checked when the settings are saved)
             login = [("login", "=", value)]
             users = records.search(
                 self.rpc, "res.user", login, ["employees"], context=EVERYONE
@@ -178,11 +175,6 @@ class TrytonConnector(MatchByMixin, OptionsMixin, ConnectorType):
             domain = [("id", "in", ids)]
             if not ids:
                 return ()
-        else:
-            raise MisconfiguredError(
-                _("Unknown Tryton attribute “%(attribute)s” to match employees by.")
-                % {"attribute": attribute}
-            )
         found = self.rpc.call(
             "company.employee", "search", domain, 0, None, None, context=EVERYONE
         )

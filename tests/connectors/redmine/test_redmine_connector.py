@@ -120,7 +120,7 @@ def test_a_server_that_is_down_is_worth_retrying(running_redmine):
 def test_settings_that_cannot_work_are_reported_before_calling(running_redmine):
     with pytest.raises(MisconfiguredError, match="must start with https://"):
         connector(running_redmine, base_url="redmine.example.com").test_connection()
-    with pytest.raises(MisconfiguredError, match="Enter the Redmine API key"):
+    with pytest.raises(MisconfiguredError, match="Enter “API key”"):
         connector(running_redmine, secrets={}).test_connection()
     with pytest.raises(MisconfiguredError, match="cannot list records of kind"):
         connector(running_redmine).discover(employee=SALES, record_kind="deal")
