@@ -23,8 +23,8 @@ from cms.services.intake import (
 )
 
 from ..models import ConnectorConfig
+from ..sdk.approvals.intake import WATERMARK_SETTING, ApprovedResignation
 from ..sdk.common import clean_text
-from ..types.approvals.intake import WATERMARK_SETTING, ApprovedResignation
 
 logger = logging.getLogger(__name__)
 

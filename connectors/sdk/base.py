@@ -171,9 +171,9 @@ class TransferResult:
 
 
 class ConnectorType:
-    """Subclass, set the class attributes, implement ``discover`` and
-    ``test_connection``, and register the class with
-    ``connectors.registry.register``."""
+    """Subclass, set the class attributes, implement ``list_records`` and
+    ``test_connection``, and list the class in the ``baton_connector_types``
+    hook (``connectors.extensions``)."""
 
     slug: ClassVar[str]
     label: ClassVar[Any]
@@ -256,9 +256,18 @@ class ConnectorType:
         raise NotImplementedError
 
     def discover(self, *, employee: EmployeeRef, record_kind: str) -> Iterable[Record]:
-        """Every record of ``record_kind`` that belongs to ``employee``. Raise
-        ConnectorError when the system fails; mark single bad records with
-        ``Record.error`` instead of raising."""
+        """Every record of ``record_kind`` that belongs to ``employee``: an
+        unknown kind or a missing setting is refused here, once for every
+        type, and ``list_records`` does the type's part."""
+        if record_kind not in self.record_kinds():
+            raise MisconfiguredError(UNKNOWN_RECORD_KIND % {"kind": record_kind})
+        self.require_settings()
+        return self.list_records(employee=employee, record_kind=record_kind)
+
+    def list_records(self, *, employee: EmployeeRef, record_kind: str):
+        """The type's part of ``discover`` (``record_kind`` is one it declares
+        and its settings are complete). Raise ConnectorError when the system
+        fails; mark single bad records with ``Record.error`` instead of raising."""
         raise NotImplementedError
 
     def list_people(self) -> Iterator[DirectoryValues]:

@@ -12,6 +12,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from pydantic import Field
 
+from ...sdk.approvals.forms import date_of
+from ...sdk.approvals.intake import intake_settings
+from ...sdk.approvals.records import Approval, ApprovalsConnector, expense_settings
 from ...sdk.base import (
     DISCOVER,
     WEBHOOK,
@@ -31,9 +34,6 @@ from ...sdk.common import (
     webhook_secret_setting,
 )
 from ...sdk.payloads import Payload, Text, TextList, parse, parse_each
-from ..approvals.forms import date_of
-from ..approvals.intake import intake_settings
-from ..approvals.records import Approval, ApprovalsConnector, expense_settings
 from .intake import DingTalkIntake
 from .payloads import Detail
 from .platform import DAY_MS, DingTalkPlatform

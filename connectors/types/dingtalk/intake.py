@@ -8,12 +8,12 @@ from typing import Any
 
 from pydantic import Field
 
+from ...sdk.approvals.forms import CONTACT, FormField, json_list
+from ...sdk.approvals.intake import ApprovedResignation, PersonRef, read_resignation
 from ...sdk.common import clean_text, too_many_pages
 from ...sdk.directory import DirectoryValues
 from ...sdk.network import guarded
 from ...sdk.payloads import NestedList, Payload, Text, parse_each
-from ..approvals.forms import CONTACT, FormField, json_list
-from ..approvals.intake import ApprovedResignation, PersonRef, read_resignation
 from .payloads import Detail, User
 
 __all__ = ["DingTalkIntake"]

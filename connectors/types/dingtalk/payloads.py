@@ -9,8 +9,7 @@ from typing import Any
 from pydantic import ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from ...sdk.payloads import Nested, NestedList, Payload, Text
-from ..approvals.forms import (
+from ...sdk.approvals.forms import (
     AMOUNT,
     ATTACHMENT,
     CONTACT,
@@ -22,6 +21,7 @@ from ..approvals.forms import (
     currency_in,
     json_list,
 )
+from ...sdk.payloads import Nested, NestedList, Payload, Text
 
 __all__ = ["Component", "Detail", "Listing", "User"]
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ...sdk.approvals.forms import date_of
+from ...sdk.approvals.intake import intake_settings
+from ...sdk.approvals.records import Approval, ApprovalsConnector, expense_settings
 from ...sdk.base import (
     DISCOVER,
     WEBHOOK,
@@ -26,9 +29,6 @@ from ...sdk.common import (
 )
 from ...sdk.payloads import Nested, Payload, Text, parse_each
 from ...sdk.people import FindsPeople
-from ..approvals.forms import date_of
-from ..approvals.intake import intake_settings
-from ..approvals.records import Approval, ApprovalsConnector, expense_settings
 from .intake import FeishuIntake, User
 from .platform import USER_ID_TYPES, FeishuPlatform, _lark, built
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from ...sdk.approvals.forms import CONTACT, FormField
+from ...sdk.approvals.intake import ApprovedResignation, PersonRef, read_resignation
 from ...sdk.common import clean_text
 from ...sdk.directory import DirectoryValues
 from ...sdk.network import guarded
 from ...sdk.payloads import Nested, Payload, Text, TextList, parse, parse_each
-from ..approvals.forms import CONTACT, FormField
-from ..approvals.intake import ApprovedResignation, PersonRef, read_resignation
 from .platform import Detail, _lark, built
 
 __all__ = ["FeishuIntake", "User"]

@@ -12,12 +12,12 @@ import requests
 from django.utils.translation import gettext_lazy as _
 from pydantic import Field
 
+from ...sdk.approvals import forms
+from ...sdk.approvals.forms import FormField, JsonText, currency_in
 from ...sdk.base import ConnectorError, MisconfiguredError
 from ...sdk.client import request_error
 from ...sdk.common import clean_text, too_many_pages
 from ...sdk.payloads import Nested, NestedList, Payload, Text, parse, parse_each
-from ..approvals import forms
-from ..approvals.forms import FormField, JsonText, currency_in
 
 __all__ = ["USER_ID_TYPES", "Detail", "FeishuPlatform", "Widget", "built"]
 

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ...sdk.base import ConnectorError
 from ...sdk.common import who
+from ...sdk.crm import contact_person
 from ...sdk.payloads import parse, parse_each
-from .._crm import contact_person
 from .payloads import BATCH_SIZE, Association, CrmObject
 
 __all__ = ["HubSpotApi"]

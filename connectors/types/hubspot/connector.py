@@ -34,9 +34,9 @@ from ...sdk.common import (
     webhook_secret_setting,
     who,
 )
+from ...sdk.crm import MatchByMixin, contact_person, money, open_deal, quote_summary
 from ...sdk.http import Bearer, Cursor, HttpConnector
 from ...sdk.payloads import parse, parse_each
-from .._crm import MatchByMixin, contact_person, money, open_deal, quote_summary
 from .api import HubSpotApi, client_deals, company_contact
 from .payloads import (
     CLIENT_MAPPING,

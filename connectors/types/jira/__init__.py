@@ -26,7 +26,7 @@ from ...sdk.base import (
 from ...sdk.common import tracker_mappings, transfer_values, who
 from ...sdk.http import Basic, Cursor, Offset
 from ...sdk.payloads import parse, parse_each
-from .._trackers import Assignee, TrackerConnector, first_due, unreadable
+from ...sdk.trackers import Assignee, TrackerConnector, first_due, unreadable
 from .payloads import (
     Count,
     Issue,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...sdk.payloads import Nested, NestedList, Payload, Text
-from .._trackers import Percent
+from ...sdk.trackers import Percent
 
 
 class Ref(Payload):

@@ -33,7 +33,7 @@ from ...sdk.common import (
 )
 from ...sdk.http import Header, Offset, dig
 from ...sdk.payloads import parse, parse_each
-from .._trackers import Assignee, TrackerConnector
+from ...sdk.trackers import Assignee, TrackerConnector
 from .payloads import Issue, User
 from .projects import RedmineProjects
 

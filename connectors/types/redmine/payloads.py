@@ -8,7 +8,7 @@ from pydantic import BeforeValidator
 
 from ...sdk.common import clean_text
 from ...sdk.payloads import Nested, NestedList, Payload, Text
-from .._trackers import Percent
+from ...sdk.trackers import Percent
 
 
 def _lines(value) -> str:

@@ -10,7 +10,7 @@ from ...sdk.base import MisconfiguredError, Record, TransferResult
 from ...sdk.common import transfer_values
 from ...sdk.http import dig
 from ...sdk.payloads import parse_each
-from .._trackers import first_due, unreadable
+from ...sdk.trackers import first_due, unreadable
 from .payloads import Count, Membership, Named, Project, User, Version
 
 __all__ = ["RedmineProjects"]

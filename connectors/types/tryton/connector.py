@@ -22,7 +22,7 @@ from ...sdk.base import (
 )
 from ...sdk.client import OptionsMixin, host_of
 from ...sdk.common import VERIFY_TLS, is_on, timeout_setting, transfer_values, who
-from .._crm import MatchByMixin
+from ...sdk.crm import MatchByMixin
 from . import records
 from .records import OPEN_STATES, Opportunity
 from .rpc import TrytonSession

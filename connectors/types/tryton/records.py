@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from pydantic import BeforeValidator, Field
 
 from ...sdk.base import ConnectorError, Record
+from ...sdk.crm import TEXT_LIMIT, contact_person, money, open_deal, quote_summary
 from ...sdk.payloads import Nested, Payload, Text, parse_each
-from .._crm import TEXT_LIMIT, contact_person, money, open_deal, quote_summary
 from .rpc import TrytonSession
 
 # Opportunity states: open ones can still be won and reassigned.

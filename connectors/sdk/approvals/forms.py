@@ -14,8 +14,8 @@ from pydantic import BeforeValidator
 
 from checklist_blocks.blocks.items import CURRENCY_CHOICES
 
-from ...sdk.common import clean_text
-from ...sdk.payloads import Payload, Text
+from ..common import clean_text
+from ..payloads import Payload, Text
 
 AMOUNT, TABLE, FORMULA = "amount", "table", "formula"
 DATE, DATE_RANGE, TEXT = "date", "daterange", "text"

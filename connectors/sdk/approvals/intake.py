@@ -11,8 +11,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ...sdk.base import DIRECTORY_SYNC, INTAKE_MODE, Setting
-from ...sdk.common import clean_text, optional
+from ..base import DIRECTORY_SYNC, INTAKE_MODE, Setting
+from ..common import clean_text, optional
 from .forms import ATTACHMENT, FormField, local_day, moment_of
 
 WATERMARK_SETTING = "resignation_polled_until"

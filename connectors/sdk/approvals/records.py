@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from checklist_blocks.blocks.items import CURRENCY_CHOICES
 
-from ...sdk.base import UNKNOWN_RECORD_KIND, MisconfiguredError, Record
-from ...sdk.common import optional
+from ..base import UNKNOWN_RECORD_KIND, MisconfiguredError, Record
+from ..common import optional
 from .forms import CURRENCIES, FormField, form_amount, form_date, form_reason
 
 __all__ = ["Approval", "ApprovalsConnector", "expense_settings"]

@@ -14,14 +14,14 @@ from urllib.parse import urlsplit
 from django.utils.translation import gettext_lazy as _
 from pydantic import BeforeValidator
 
-from ..sdk.base import (
+from .base import (
     UNKNOWN_RECORD_KIND,
     ConnectorError,
     MisconfiguredError,
     Record,
     TransferResult,
 )
-from ..sdk.common import (
+from .common import (
     NO_VALUE,
     due_on,
     match_label,
@@ -30,9 +30,9 @@ from ..sdk.common import (
     unreadable,
     who,
 )
-from ..sdk.http import HttpConnector, dig
-from ..sdk.payloads import Payload, TextList, parse
-from ..sdk.people import FindsPeople
+from .http import HttpConnector, dig
+from .payloads import Payload, TextList, parse
+from .people import FindsPeople
 
 __all__ = [
     "Assignee",

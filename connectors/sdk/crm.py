@@ -9,8 +9,8 @@ from decimal import Decimal, InvalidOperation
 
 from checklist_blocks.blocks.items import CURRENCY_CHOICES
 
-from ..sdk.base import EmployeeRef
-from ..sdk.people import FindsPeople
+from .base import EmployeeRef
+from .people import FindsPeople
 
 __all__ = [
     "CURRENCIES",
