@@ -67,6 +67,7 @@ def _builtin_types():
     from .types.scim import ScimConnector
     from .types.spreadsheet import SpreadsheetConnector
     from .types.tryton import TrytonConnector
+    from .types.wecom import WeComConnector
 
     return (
         DingTalkConnector,
@@ -82,6 +83,7 @@ def _builtin_types():
         ScimConnector,
         SpreadsheetConnector,
         TrytonConnector,
+        WeComConnector,
     )
 
 

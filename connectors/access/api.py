@@ -16,7 +16,7 @@ from cms.errors import InvalidInput, NotFound
 from cms.models import ParticipantRole
 from cms.permissions import roles_of
 
-from ..api.common import ManagersOnly
+from ..api.common import ManagersOnly, ManagersReadOnlyViewSet
 from ..models import ConnectorConfig
 from ..permissions import can_manage_connectors
 from . import services
@@ -209,12 +209,7 @@ class AccessActionFilter(django_filters.FilterSet):
 
 
 @extend_schema(tags=["access"])
-class AccessActionViewSet(
-    ManagersOnly,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class AccessActionViewSet(ManagersReadOnlyViewSet):
     """IT's queue: every access change across handovers."""
 
     serializer_class = AccessActionSerializer
@@ -282,12 +277,7 @@ class AccessGrantFilter(django_filters.FilterSet):
 
 
 @extend_schema(tags=["access"])
-class AccessGrantViewSet(
-    ManagersOnly,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class AccessGrantViewSet(ManagersReadOnlyViewSet):
     serializer_class = AccessGrantSerializer
     queryset = AccessGrant.objects.select_related("connector")
     filterset_class = AccessGrantFilter

@@ -3,7 +3,7 @@ run or reassignment, and a retry for failed write-backs."""
 
 import django_filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -11,7 +11,7 @@ from cms.api.common import IdFilter
 from cms.api.filters import UtcIsoDateTimeFilter
 
 from ..models import SyncRun, Transfer
-from .common import ManagersOnly
+from .common import ManagersReadOnlyViewSet
 
 __all__ = ["SyncRunViewSet", "TransferViewSet"]
 
@@ -60,12 +60,7 @@ class SyncRunFilter(django_filters.FilterSet):
 
 
 @extend_schema(tags=["connectors"])
-class SyncRunViewSet(
-    ManagersOnly,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class SyncRunViewSet(ManagersReadOnlyViewSet):
     """The sync log: one row per run, newest first."""
 
     serializer_class = SyncRunSerializer
@@ -113,12 +108,7 @@ class TransferFilter(django_filters.FilterSet):
 
 
 @extend_schema(tags=["connectors"])
-class TransferViewSet(
-    ManagersOnly,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class TransferViewSet(ManagersReadOnlyViewSet):
     """Write-backs (reassignments upstream after acceptance): IT/HR's queue."""
 
     serializer_class = TransferSerializer

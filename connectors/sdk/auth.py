@@ -13,7 +13,7 @@ from .base import ConnectorError, MisconfiguredError
 from .client import host_of
 from .pagination import dig
 
-__all__ = ["Basic", "Bearer", "Header", "TokenExchange"]
+__all__ = ["Basic", "Bearer", "Header", "TokenExchange", "TokenRefused"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,13 @@ class Basic:
         connector.http.session.auth = (user, connector.secrets.get(self.secret) or "")
 
 
+class TokenRefused(MisconfiguredError):
+    """An API said in its answer's body, not by HTTP 401, that it no longer
+    takes the token (WeCom's errcode 42001, say): a type's ``check_response``
+    raises it, and the request trades the credentials again once, as after a
+    401, when ``TokenExchange(renew_refused=True)``."""
+
+
 @dataclass(frozen=True)
 class TokenExchange:
     """App credentials traded for a short-lived access token (OAuth client
@@ -71,10 +78,13 @@ class TokenExchange:
     (``%(host)s`` the host asked, ``%(detail)s`` " (reason)" or ""), ``no_token``
     when the answer holds none (``%(host)s``); ``refused_message`` otherwise.
     ``renew_refused`` trades again, once, when a server refuses a cached token.
+    Some platforms trade with a GET (``method``) whose ``query(connector)``
+    holds the credentials, and want the token as a query parameter (``param``)
+    rather than a header (WeCom's ``access_token``).
     """
 
     path: str
-    body: Any
+    body: Any = None
     token: str = "access_token"  # noqa: S105 - where the answer holds it
     expires: str = "expires_in"
     scheme: str = "Bearer"
@@ -87,6 +97,9 @@ class TokenExchange:
     # Seconds before the announced expiry at which a token is renewed.
     margin: float = 60
     renew_refused: bool = False
+    method: str = "POST"
+    query: Any = None
+    param: str | None = None
 
     def headers(self, connector) -> dict:
         return {}
@@ -113,19 +126,27 @@ class TokenExchange:
             lifetime = 3600.0
         connector._exchanged = (str(token), time.monotonic() + lifetime)
         connector.http.add_secret(token)
+        session = connector.http.session
+        if self.param:
+            session.params = {**(session.params or {}), self.param: str(token)}
+            return
         value = f"{self.scheme} {token}" if self.scheme else str(token)
-        connector.http.session.headers[self.header] = value
+        session.headers[self.header] = value
 
     def _exchange(self, connector):
-        body = self.body(connector)
-        # Never the token being replaced: requests drops a header set to None.
+        # Never the token being replaced: requests drops a header or a query
+        # parameter set to None.
         options = {"headers": {self.header: None}}
-        options["data" if self.form else "json"] = body
+        if self.param or self.query is not None:
+            query = self.query(connector) if self.query is not None else {}
+            options["params"] = {**({self.param: None} if self.param else {}), **query}
+        if self.body is not None:
+            options["data" if self.form else "json"] = self.body(connector)
         if self.credentials is not None:
             options["auth"] = self.credentials(connector)
         refusals = (400, 401, 403) if self.refused else ()
         response = connector.request(
-            "POST", self.path, authenticate=False, allow=refusals, **options
+            self.method, self.path, authenticate=False, allow=refusals, **options
         )
         if response.status_code in refusals:
             detail = connector.http.detail_of(response)

@@ -1,7 +1,7 @@
-"""What the CRM connectors (HubSpot, Tryton) share: the limits of a client
-item's fields, money amounts, open deals, contact persons and the last quote as
-the item holds them, and finding people by the connector's ``match_by``
-setting."""
+"""What the CRM connectors (HubSpot, Tryton) share: the default mapping of
+their client and deal records, the limits of a client item's fields, money
+amounts, open deals, contact persons and the last quote as the item holds them,
+and finding people by the connector's ``match_by`` setting."""
 
 from __future__ import annotations
 
@@ -9,16 +9,20 @@ from decimal import Decimal, InvalidOperation
 
 from checklist_blocks.blocks.items import CURRENCY_CHOICES
 
-from .base import EmployeeRef
+from .base import ConnectorError, EmployeeRef
+from .common import NO_VALUE
 from .people import FindsPeople
 
 __all__ = [
+    "CRM_MAPPING",
     "CURRENCIES",
     "MAX_AMOUNT",
     "PHONE_LIMIT",
     "TEXT_LIMIT",
     "MatchByMixin",
+    "client_fields",
     "contact_person",
+    "deal_fields",
     "money",
     "open_deal",
     "quote_summary",
@@ -28,6 +32,13 @@ CURRENCIES = frozenset(code for code, _label in CURRENCY_CHOICES)
 TEXT_LIMIT = 255
 PHONE_LIMIT = 50
 MAX_AMOUNT = Decimal("999999999999.99")
+# Item property -> record field, for a CRM's "client" and "deal" records alike.
+CRM_MAPPING = {
+    "customer": "customer",
+    "contact_person": "contact",
+    "open_deals": "open_deals",
+    "last_quote": "last_quote",
+}
 
 
 def money(value) -> str | None:
@@ -82,14 +93,51 @@ def quote_summary(message, details: dict) -> dict:
     return {"text": str(text)[:TEXT_LIMIT], "details": details}
 
 
+def deal_fields(deal: dict, **fields) -> dict:
+    """A deal record's fields: its ``open_deal`` entry's title, amount, stage
+    and next step, the entry as the item's open deals, and the system's own
+    ``fields`` (customer, contact, currency code…)."""
+    return {
+        "title": deal["title"],
+        "amount": deal["amount"],
+        "stage": deal["stage"],
+        "next_step": deal.get("next_step", ""),
+        "open_deals": [deal],
+        **fields,
+    }
+
+
+def client_fields(name: str, deals: list, quote: dict, **fields) -> dict:
+    """A client record's fields: its name (also as the customer), its
+    ``open_deal`` entries, its ``quote_summary`` (or {}), and the system's own
+    ``fields`` (contact, ids…)."""
+    return {
+        "name": name,
+        "customer": name,
+        "open_deals": deals,
+        "open_deal_count": len(deals),
+        "last_quote": quote.get("text"),
+        "quote": quote.get("details"),
+        **fields,
+    }
+
+
 class MatchByMixin(FindsPeople):
     """People are looked up by the employee value the ``match_by`` setting
     names (one of ``match_by_choices``), as ``FindsPeople`` does."""
 
     match_by_choices: tuple = ()
 
-    def _match_value(self, person: EmployeeRef) -> str:
-        return self.match_value(person)
+    def listed_person(self, employee: EmployeeRef, *, system: str) -> str | None:
+        """The upstream id of the employee whose records are listed (None when
+        nobody matches: they have no records there). An employee without the
+        value to look up is an error that retrying cannot fix."""
+        if not self.match_value(employee):
+            raise ConnectorError(
+                NO_VALUE % {"value": self._match_label(), "system": system},
+                retryable=False,
+            )
+        return self.person_id(employee, required=False)
 
     def _match_label(self) -> str:
         match_by = self.match_by()

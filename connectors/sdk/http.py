@@ -17,7 +17,7 @@ the transfer and reading it back.
         pagination = PageNumber(size_param="per_page", items="results")
         settings = (BASE_URL, Setting("token", _("API token"), secret=True))
 
-        def discover(self, *, employee, record_kind):
+        def list_records(self, *, employee, record_kind):
             for entry in self.paginate("/projects", {"owner": employee.email}):
                 yield Record(...)
 """
@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from .auth import Basic, Bearer, Header, TokenExchange
+from .auth import Basic, Bearer, Header, TokenExchange, TokenRefused
 from .base import ConnectorError, ConnectorType, MisconfiguredError, Setting
 from .client import HttpClient, HttpTypeMixin, host_of, request_id_of
 from .common import too_many_pages
@@ -49,6 +49,7 @@ __all__ = [
     "Offset",
     "PageNumber",
     "TokenExchange",
+    "TokenRefused",
     "Unpaged",
     "dig",
 ]
@@ -156,19 +157,28 @@ class HttpConnector(HttpTypeMixin, ConnectorType):
         cached = self._exchanged
         if authenticate and self.auth is not None:
             self.auth.prepare(self)
-        response = self.http.send(
-            method, self.url(path), params=params, json=json, **kwargs
-        )
-        if response.status_code == 401 and authenticate and self._renew_token(cached):
-            response = self.http.send(
+
+        def send():
+            return self.http.send(
                 method, self.url(path), params=params, json=json, **kwargs
             )
-        if missing_ok and response.status_code == 404:
+
+        def checked(response):
+            if missing_ok and response.status_code == 404:
+                return response
+            if response.status_code not in allow:
+                self.check_response(response, not_found=not_found)
             return response
-        if response.status_code in allow:
-            return response
-        self.check_response(response, not_found=not_found)
-        return response
+
+        response = send()
+        if response.status_code == 401 and authenticate and self._renew_token(cached):
+            response = send()
+        try:
+            return checked(response)
+        except TokenRefused:
+            if not (authenticate and self._renew_token(cached)):
+                raise
+        return checked(send())
 
     def _renew_token(self, cached) -> bool:
         """Trade the credentials for a new token once when the server refused

@@ -3,7 +3,10 @@
 unless it already is theirs or someone else took it over, then read back. A type
 implements ``search_account``, ``issues_of``, ``projects_of``, ``assignee_of``,
 ``reassign``, ``transfer_project`` and ``project_transferred``; account ids are
-compared as text."""
+compared as text.
+
+Code hosts (GitHub, GitLab) share their record kinds (``code_host_mappings``)
+and how a repository someone maintains reads (``maintainers_fields``)."""
 
 from __future__ import annotations
 
@@ -12,21 +15,16 @@ from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext_lazy as _
-from pydantic import BeforeValidator
+from pydantic import AliasPath, BeforeValidator, Field
 
-from .base import (
-    UNKNOWN_RECORD_KIND,
-    ConnectorError,
-    MisconfiguredError,
-    Record,
-    TransferResult,
-)
+from .base import ConnectorError, MisconfiguredError, Record, TransferResult
 from .common import (
     NO_VALUE,
     due_on,
     match_label,
     next_version_step,
     read_status_map,
+    transfer_values,
     unreadable,
     who,
 )
@@ -39,18 +37,27 @@ __all__ = [
     "Percent",
     "Refusal",
     "TrackerConnector",
+    "at",
+    "code_host_mappings",
     "first_due",
-    "unreadable",
+    "maintainers_fields",
 ]
 
 
 def _percent(value):
     number = isinstance(value, int | float) and not isinstance(value, bool)
-    return value if number and 0 <= value <= 100 else None
+    return round(value) if number and 0 <= value <= 100 else None
 
 
-# A share of work done: a number from 0 to 100, anything else None.
-Percent = Annotated[int | float | None, BeforeValidator(_percent)]
+# A share of work done: a whole number from 0 to 100, anything else None.
+Percent = Annotated[int | None, BeforeValidator(_percent)]
+
+
+def at(*path: str, default: Any = "", **options):
+    """A payload field read from ``path`` in the answer (``default`` where the
+    way ends), so that a tracker's nested objects read as flat records;
+    ``options`` go to pydantic's ``Field`` (``exclude=True``: not a record field)."""
+    return Field(default, validation_alias=AliasPath(*path), **options)
 
 
 class Refusal(Payload):
@@ -81,10 +88,33 @@ class Assignee:
 
 def first_due(versions) -> tuple[str, str] | None:
     """The (name, due date) of the version due first, one without a date last."""
-    versions = list(versions)
-    if not versions:
-        return None
-    return min(versions, key=lambda version: (not version[1], version[1]))
+    return min(versions, key=lambda version: (not version[1], version[1]), default=None)
+
+
+def code_host_mappings(*, title: str, location: str, account_id: str) -> dict:
+    """The default mappings of a code host: the repositories a person maintains
+    (``title`` and ``location`` are record fields), and their accounts."""
+    return {
+        "repository": {"title": title, "location": location, "notes": "notes"},
+        "account": {
+            "system": "system",
+            "account_id": account_id,
+            "role_permission": "role_permission",
+        },
+    }
+
+
+def maintainers_fields(description: str, others: list) -> dict:
+    """The fields of a repository someone maintains: who else maintains it
+    (``others``), and notes that say when nobody else can administer it."""
+    notes = [description] if description else []
+    if not others:
+        notes.append(str(_("Sole maintainer: nobody else can administer it.")))
+    return {
+        "sole_maintainer": not others,
+        "other_maintainers": sorted(others, key=str.casefold),
+        "notes": "\n".join(notes),
+    }
 
 
 class TrackerConnector(FindsPeople, HttpConnector):
@@ -93,7 +123,6 @@ class TrackerConnector(FindsPeople, HttpConnector):
     # Names the tracker in the records' "system" field (not translated).
     system_name: ClassVar[str] = ""
     default_status_map: ClassVar[dict] = {}
-    issue_kinds: ClassVar[tuple] = ("issue", "task")
     # What ``match_by`` values the tracker can search people by.
     searchable_by: ClassVar[tuple] = ("email",)
     # The key of the successor's id in a reassignment's summary.
@@ -103,6 +132,7 @@ class TrackerConnector(FindsPeople, HttpConnector):
     # quick retry waits, and a reassignment's PUT adds its note again when it
     # is repeated: the sync engine's backoff retries the run instead.
     retries = 0
+    max_pages = 500
     # Joins the reasons of a refusal.
     reason_separator: ClassVar[str] = " "
 
@@ -111,7 +141,7 @@ class TrackerConnector(FindsPeople, HttpConnector):
     # cannot search by (``%(value)s``); a successor without an active account
     # (``%(person)s``, ``%(field)s``, ``%(value)s``); an issue someone else has
     # now (``%(key)s``/``%(id)s``, ``%(assignee)s``, ``%(owner)s``); a foreign
-    # external id (``%(id)s``); an issue without id or title (``%(key)s``).
+    # external id (``%(id)s``); an issue without a title (``%(key)s``).
     unknown_path_message: ClassVar[Any] = _(
         "%(system)s at %(url)s does not know %(path)s. Check the URL."
     )
@@ -120,28 +150,37 @@ class TrackerConnector(FindsPeople, HttpConnector):
     no_successor_message: ClassVar[Any] = None
     moved_on_message: ClassVar[Any] = None
     not_an_id_message: ClassVar[Any] = _("“%(id)s” is not a %(system)s id.")
-    no_id_message: ClassVar[Any] = _("%(system)s returned an issue without an id.")
     untitled_message: ClassVar[Any] = None
+    # What a write-back will change, as people see it first (``%(title)s``,
+    # ``%(owner)s``, ``%(successor)s``; an issue's ``%(key)s``, ``%(id)s``).
+    describe_issue_message: ClassVar[Any] = None
+    describe_project_message: ClassVar[Any] = None
 
     # The contract -------------------------------------------------------------------
 
-    def discover(self, *, employee, record_kind):
-        if record_kind not in self.default_mappings:
-            raise MisconfiguredError(UNKNOWN_RECORD_KIND % {"kind": record_kind})
+    def list_records(self, *, employee, record_kind):
         status_map = read_status_map(self.option("status_map"), self.default_status_map)
         account = self.account_id(employee)
         if account is None:
-            # No account there: nothing of theirs to hand over.
-            return []
+            return []  # no account there: nothing of theirs to hand over
         if record_kind == "project":
             return self.projects_of(account)
         return self.issues_of(account, record_kind, status_map)
 
+    def describe_transfer(self, *, record, owner, successor) -> str:
+        values = transfer_values(record, owner, successor)
+        if record.kind == "project":
+            return self.describe_project_message % values
+        key = self.issue_key(record)
+        return self.describe_issue_message % {**values, "key": key, "id": key}
+
+    def issue_key(self, record) -> str:
+        """How the tracker's people name the issue of a write-back's record."""
+        return record.external_id
+
     def transfer(self, *, record, owner, successor, note) -> TransferResult:
         if record.kind == "project":
             return self.transfer_project(record, owner, successor)
-        if record.kind not in self.issue_kinds:
-            raise MisconfiguredError(UNKNOWN_RECORD_KIND % {"kind": record.kind})
         issue_id = self.record_id(record)
         successor_id = self.successor_account(successor)
         current = self.assignee_of(issue_id)
@@ -149,19 +188,18 @@ class TrackerConnector(FindsPeople, HttpConnector):
         if current.id == str(successor_id):
             # Already done (a retry after a lost answer): change nothing twice.
             return TransferResult(response=done)
-        if current.id:
-            owner_id = self.account_id(owner)
-            if owner_id is not None and current.id != str(owner_id):
-                raise ConnectorError(
-                    self.moved_on_message
-                    % {
-                        "key": current.key,
-                        "id": issue_id,
-                        "assignee": current.name or current.id,
-                        "owner": who(owner),
-                    },
-                    retryable=False,
-                )
+        owner_id = self.account_id(owner) if current.id else None
+        if owner_id is not None and current.id != str(owner_id):
+            raise ConnectorError(
+                self.moved_on_message
+                % {
+                    "key": current.key,
+                    "id": issue_id,
+                    "assignee": current.name or current.id,
+                    "owner": who(owner),
+                },
+                retryable=False,
+            )
         response, more = self.reassign(issue_id, successor_id, note, key=current.key)
         return TransferResult(
             response={**done, "status": response.status_code, **more},
@@ -215,47 +253,57 @@ class TrackerConnector(FindsPeople, HttpConnector):
 
     # Records ------------------------------------------------------------------------
 
-    def issue_record(self, kind, *, issue_id, key, title, description, due, fields):
-        """An issue as a record (reported, not imported, without id or title)."""
-        if not issue_id:
-            return unreadable(
-                kind, "", self.no_id_message % {"system": self.system_name}
-            )
+    def issue_record(self, kind, issue, *, title, **fields):
+        """``issue`` (a payload with ``id``, ``description`` and ``due_date``;
+        its other fields are record fields too) as a record with ``fields``;
+        reported, not imported, without a title."""
         if not title:
+            key = getattr(issue, "key", "") or issue.id
             return unreadable(
-                kind, issue_id, self.untitled_message % {"key": key, "id": issue_id}
+                kind, issue.id, self.untitled_message % {"key": key, "id": issue.id}
             )
+        description, due = issue.description, issue.due_date
         return Record(
-            external_id=issue_id,
+            external_id=issue.id,
             kind=kind,
             title=title,
             fields={
-                "id": issue_id,
-                "description": description,
+                **issue.model_dump(),
+                **fields,
                 "details": f"{title}\n\n{description}" if description else title,
-                "due_date": due,
                 "next_step": due_on(due),
                 "system": self.system(),
-                **fields,
             },
         )
 
-    def project_fields(self, *, total: int, done: int, version, url, document):
-        """The fields every tracker project has: progress by closed issues, the
-        next version, the project's page."""
-        name, due = version or ("", "")
-        return {
-            "stage": "in_progress",
-            "progress_percent": round(100 * done / total) if total else None,
-            "next_version": name,
-            "next_version_due": due,
-            "next_step": next_version_step(
-                {"name": name, "due": due} if version else {}, "due"
-            ),
-            "documents": [{"title": str(document), "location": url}],
-            "url": url,
-            "system": self.system(),
-        }
+    def project_record(
+        self, project, name, *, total, done, version, url, document, **fields
+    ):
+        """``project`` (a payload with ``id``; its other fields are record
+        fields too) as a record named ``name`` with ``fields``: progress by
+        closed issues (``total``, ``done``), the next (name, due date)
+        ``version``, its page at ``url`` (named by ``document``)."""
+        version_name, due = version or ("", "")
+        step = {"name": version_name, "due": due} if version else {}
+        return Record(
+            external_id=project.id,
+            kind="project",
+            title=name,
+            fields={
+                **project.model_dump(),
+                **fields,
+                "name": name,
+                "issues_total": total,
+                "stage": "in_progress",
+                "progress_percent": round(100 * done / total) if total else None,
+                "next_version": version_name,
+                "next_version_due": due,
+                "next_step": next_version_step(step, "due"),
+                "documents": [{"title": str(document), "location": url}],
+                "url": url,
+                "system": self.system(),
+            },
+        )
 
     def system(self) -> str:
         return f"{self.system_name} ({self.host})"

@@ -4,9 +4,8 @@ that export a fixed list. Settings::
     {"records": {"<employee match value>": {"<record kind>": [
         {"id": "...", "title": "...", "fields": {...}}, ...]}}}
 
-A write-back changes those settings, yet a type never touches the database
-(the layer contracts in pyproject.toml): the engine hands the type a
-``SettingsStore`` (``connectors.settings_store``) that reads and changes them.
+A write-back changes those settings through the ``SettingsStore`` the engine
+hands the type (``connectors.settings_store``): a type never touches the database.
 """
 
 from collections.abc import Callable
@@ -24,9 +23,9 @@ from ..sdk.base import (
     ConnectorType,
     MisconfiguredError,
     Record,
-    Setting,
     TransferResult,
 )
+from ..sdk.common import map_setting, must_be_object, unreadable, webhook_secret_setting
 
 T = TypeVar("T")
 
@@ -52,35 +51,28 @@ class SampleConnector(ConnectorType):
     # Set by connectors.settings_store, imported when the connectors app is ready.
     store: ClassVar[SettingsStore | None] = None
     settings = (
-        Setting(
+        map_setting(
             "records",
             _("Records"),
-            help_text=_(
+            _(
                 "Per employee (keyed by the match value), per record kind, a list "
                 "of {id, title, fields}."
             ),
-            type="object",
-            default={},
         ),
-        Setting(
+        map_setting(
             "mappings",
             _("Field mappings"),
-            help_text=_("Per record kind, item property → record field."),
-            required=False,
-            type="object",
-            default={},
+            _("Per record kind, item property → record field."),
         ),
-        Setting("webhook_secret", _("Webhook secret"), required=False, secret=True),
+        webhook_secret_setting(""),
     )
 
     def __init__(self, *, settings, secrets, timeout=None):
         super().__init__(settings=settings, secrets=secrets, timeout=timeout)
-        records = self.config.get("records", {})
-        if not isinstance(records, dict):
-            raise MisconfiguredError(gettext("“records” must be an object."))
-        self.records = records
-        mappings = self.config.get("mappings") or {}
-        if mappings:
+        self.records = self.config.get("records", {})
+        if not isinstance(self.records, dict):
+            raise must_be_object("records")
+        if mappings := self.config.get("mappings"):
             self.default_mappings = {**self.default_mappings, **mappings}
 
     def test_connection(self):
@@ -96,51 +88,24 @@ class SampleConnector(ConnectorType):
             "people": len(self.records),
         }
 
-    def discover(self, *, employee, record_kind):
-        match_by = self.config.get("match_by") or "email"
-        kinds = self.records.get(employee.value(match_by)) or {}
-        found = []
-        for row in kinds.get(record_kind) or []:
-            if not isinstance(row, dict):
-                found.append(
-                    Record("", record_kind, "", error=gettext("Not an object."))
-                )
-                continue
-            found.append(
-                Record(
-                    external_id=str(row.get("id") or ""),
-                    kind=record_kind,
-                    title=str(row.get("title") or ""),
-                    fields=row.get("fields")
-                    if isinstance(row.get("fields"), dict)
-                    else {},
-                    error="" if row.get("id") else gettext("The record has no id."),
-                )
-            )
-        return found
-
-    # Write-backs: the records live in the connector's own settings, so moving
-    # one to the successor is an update of those settings.
+    def list_records(self, *, employee, record_kind):
+        rows = _rows(self.records, self._key(employee), record_kind)
+        return [_record(row, record_kind) for row in rows]
 
     def _key(self, person) -> str:
         return person.value(self.config.get("match_by") or "email")
 
+    # Write-backs: moving a record to the successor updates the settings.
+
     def describe_transfer(self, *, record, owner, successor):
-        return gettext(
+        values = {"kind": record.kind, "title": record.title, "id": record.external_id}
+        values["owner"] = self._key(owner) or owner.name
+        values["successor"] = self._key(successor) or successor.name
+        message = gettext(
             "Move %(kind)s “%(title)s” (%(id)s) from %(owner)s to %(successor)s "
             "in the sample records."
-        ) % {
-            "kind": record.kind,
-            "title": record.title,
-            "id": record.external_id,
-            "owner": self._key(owner) or owner.name,
-            "successor": self._key(successor) or successor.name,
-        }
-
-    def _store(self) -> SettingsStore:
-        if self.store is None:
-            raise RuntimeError("No settings store: import connectors.settings_store.")
-        return self.store
+        )
+        return message % values
 
     def transfer(self, *, record, owner, successor, note):
         target = self._key(successor)
@@ -151,12 +116,10 @@ class SampleConnector(ConnectorType):
 
         def move(settings: dict) -> dict:
             records = settings.setdefault("records", {})
-            source = records.get(self._key(owner), {}).get(record.kind, [])
+            if _held(records, target, record):
+                return records  # already moved (a retry after a lost answer)
+            source = _rows(records, self._key(owner), record.kind)
             moving = [row for row in source if str(row.get("id")) == record.external_id]
-            held = records.get(target, {}).get(record.kind, [])
-            if any(str(row.get("id")) == record.external_id for row in held):
-                # Already moved (a retry after a lost answer): nothing to do.
-                return records
             if not moving:
                 raise MisconfiguredError(
                     gettext("The record %(id)s is not among %(owner)s's records.")
@@ -167,10 +130,33 @@ class SampleConnector(ConnectorType):
             records.setdefault(target, {}).setdefault(record.kind, []).append(moving[0])
             return records
 
-        self.records = self._store().change(self.config["connector_id"], move)
+        self.records = self.store.change(self.config["connector_id"], move)
         return TransferResult(response={"moved": record.external_id, "to": target})
 
     def verify_transfer(self, *, record, successor):
-        records = self._store().read(self.config["connector_id"])["records"]
-        rows = records.get(self._key(successor), {}).get(record.kind, [])
-        return any(str(row.get("id")) == record.external_id for row in rows)
+        records = self.store.read(self.config["connector_id"])["records"]
+        return _held(records, self._key(successor), record)
+
+
+def _record(row, kind: str) -> Record:
+    if not isinstance(row, dict):
+        return unreadable(kind, "", gettext("Not an object."))
+    fields = row.get("fields")
+    return Record(
+        external_id=str(row.get("id") or ""),
+        kind=kind,
+        title=str(row.get("title") or ""),
+        fields=fields if isinstance(fields, dict) else {},
+        error="" if row.get("id") else gettext("The record has no id."),
+    )
+
+
+def _rows(records: dict, key: str, kind: str) -> list:
+    return (records.get(key) or {}).get(kind) or []
+
+
+def _held(records: dict, key: str, record) -> bool:
+    return any(
+        str(row.get("id")) == record.external_id
+        for row in _rows(records, key, record.kind)
+    )

@@ -24,7 +24,7 @@ from cms.models import Employee, ResignationEvent
 from connectors.directory import directory_sync
 from connectors.models import ConnectorConfig, SyncRun
 from connectors.types.scim import ScimConnector
-from connectors.types.scim import directory as scim_directory
+from connectors.types import scim as scim_directory
 
 from .scim.server import ENTERPRISE, USER_SCHEMA, _command, _wait_until_serving
 from .servers import free_port, stop_process

@@ -101,6 +101,7 @@ TYPES = {
     "jira": ({"base_url": "{url}", "email": "it@baton.example"}, {"api_token": "t"}),
     "redmine": ({"base_url": "{url}"}, {"api_key": "t"}),
     "feishu": ({"base_url": "{url}", "app_id": "cli_a"}, {"app_secret": "s"}),
+    "wecom": ({"base_url": "{url}", "corp_id": "ww"}, {"secret": "s"}),
     "dingtalk": (
         {"api_base_url": "{url}", "oapi_base_url": "{url}", "app_key": "k"},
         {"app_secret": "s"},

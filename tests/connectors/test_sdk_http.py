@@ -59,7 +59,7 @@ class Acme(FindsPeople, HttpConnector):
         found = self.get("/users", {"email": value}).get("results") or []
         return str(found[0]["id"]) if found else None
 
-    def discover(self, *, employee, record_kind):
+    def list_records(self, *, employee, record_kind):
         owner = self.person_id(employee)
         for entry in parse_each(Project, self.paginate("/projects", {"owner": owner})):
             yield Record(external_id=entry.id, kind="project", title=entry.name)

@@ -1,6 +1,7 @@
 """Resignation approvals shared by Feishu and DingTalk: the settings, reading a
-form with them (``read_resignation``) and ``ApprovedResignation``. Imports
-nothing of cms."""
+form with them (``read_resignation``), ``ApprovedResignation``, the platform's
+user (``PlatformUser``) and the ``ResignationIntake`` mixin. Imports nothing
+of cms but the directory's ``DirectoryValues``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from ..base import DIRECTORY_SYNC, INTAKE_MODE, Setting
 from ..common import clean_text, optional
+from ..directory import DirectoryValues
+from ..network import guarded
+from ..payloads import Payload, Text
 from .forms import ATTACHMENT, FormField, local_day, moment_of
 
 WATERMARK_SETTING = "resignation_polled_until"
@@ -48,6 +52,44 @@ class ApprovedResignation:
     @property
     def approved(self) -> bool:
         return self.status == "approved"
+
+
+class PlatformUser(Payload):
+    """A user as a platform answers with them; a type's subclass names the
+    answer's fields (aliases) and adds its ids."""
+
+    name: Text = ""
+    email: Text = ""
+    # The other address a platform keeps, used when ``email`` is empty.
+    fallback_email: Text = ""
+    employee_number: Text = ""
+    position: Text = ""
+    manager_id: Text = ""
+    mobile: Text = ""
+
+    def person(self, user_id: str) -> PersonRef:
+        return PersonRef(
+            user_id=user_id,
+            email=self.email or self.fallback_email,
+            employee_number=self.employee_number,
+            name=self.name,
+        )
+
+    def listed(self, directory_id: str, department, *, disabled: bool):
+        """The directory's values, in ``department`` (its code and name)."""
+        code, name = department
+        return DirectoryValues(
+            directory_id=directory_id,
+            employee_number=self.employee_number,
+            name=self.name,
+            email=self.email or self.fallback_email,
+            department_code=code,
+            department_name=name,
+            position=self.position,
+            manager_directory_id=self.manager_id,
+            phone=self.mobile,
+            status="disabled" if disabled else "active",
+        )
 
 
 FIELD_SETTINGS = (
@@ -109,6 +151,9 @@ def read_resignation(
         finished_at=moment_of(finished) if status != "pending" else None,
         problems=problems,
         summary={
+            "system": connector.system,
+            "instance_code": instance_code,
+            "applicant": applicant,
             **summary,
             "form": {
                 widget.name or widget.id: widget.value
@@ -117,6 +162,44 @@ def read_resignation(
             },
         },
     )
+
+
+class ResignationIntake:
+    """Mixin for approval types that report resignations and list their
+    directory: a type implements ``resignation_approval(instance_code)``
+    (``read_resignation``), ``_instance_codes(approval_code, start_ms,
+    end_ms)``, ``_user(user_id)`` (a ``PlatformUser``, None when unknown),
+    ``contact_ids(widget)`` (None for a widget that is no contact field),
+    ``_departments()`` and ``_members(department)`` (``DirectoryValues``)."""
+
+    supports_directory = True
+
+    def person(self, user_id: str) -> PersonRef:
+        user = self._user(user_id)
+        return user.person(user_id) if user else PersonRef(user_id=user_id)
+
+    def list_people(self):
+        """Everyone once, as the first department listing them has them."""
+        seen = set()
+        for department in self._departments():
+            for person in self._members(department):
+                if person.directory_id and person.directory_id not in seen:
+                    seen.add(person.directory_id)
+                    yield person
+
+    @guarded
+    def resignation_instance_codes(
+        self, *, submitted_after: datetime.datetime, submitted_before: datetime.datetime
+    ) -> list[str]:
+        """The instances of the resignation approval submitted in the window."""
+        code = clean_text(self.option("resignation_approval_code"))
+        if not code:
+            return []
+        start, end = (
+            int(moment.timestamp() * 1000)
+            for moment in (submitted_after, submitted_before)
+        )
+        return self._instance_codes(code, start, end)
 
 
 def _folded(name) -> str:

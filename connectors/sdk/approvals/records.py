@@ -1,5 +1,5 @@
 """The records approvals and reimbursements become, the same for every
-approval system, and ``ApprovalsConnector``: ``discover`` for a type that
+approval system, and ``ApprovalsConnector``: ``list_records`` for a type that
 lists what an employee raised and what awaits them."""
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from checklist_blocks.blocks.items import CURRENCY_CHOICES
 
-from ..base import UNKNOWN_RECORD_KIND, MisconfiguredError, Record
-from ..common import optional
+from ..base import ConnectorError, Record
+from ..common import NO_VALUE, clean_text, match_label, optional, unreadable
+from ..people import FindsPeople
 from .forms import CURRENCIES, FormField, form_amount, form_date, form_reason
 
 __all__ = ["Approval", "ApprovalsConnector", "expense_settings"]
@@ -75,14 +76,14 @@ class Approval:
     error: str = ""
 
 
-class ApprovalsConnector:
-    """``discover`` for approval types (mixed in before ``ConnectorType``).
+class ApprovalsConnector(FindsPeople):
+    """``list_records`` for approval types (mixed in before ``ConnectorType``).
 
-    A type implements ``_user_id(employee)``, ``_raised(user_id, expenses=)``
-    and ``_awaiting(user_id)`` (its entries, whatever they are),
-    ``_is_expense(entry)`` and ``_approval(entry, direction=)`` (an
-    ``Approval``, or None when it was decided meanwhile); it has a ``system``
-    name.
+    A type finds the employee's user id (``FindsPeople``) and implements
+    ``_raised(user_id, expenses=)`` and ``_awaiting(user_id)`` (its entries,
+    whatever they are), ``_is_expense(entry)`` and ``_approval(entry,
+    direction=)`` (an ``Approval``, or None when it was decided meanwhile);
+    it has a ``system`` name.
     """
 
     default_mappings = {
@@ -90,10 +91,13 @@ class ApprovalsConnector:
         "expense": {name: name for name in _EXPENSE_FIELDS},
     }
 
-    def discover(self, *, employee, record_kind: str):
-        if record_kind not in self.default_mappings:
-            raise MisconfiguredError(UNKNOWN_RECORD_KIND % {"kind": record_kind})
-        user_id = self._user_id(employee)
+    def list_records(self, *, employee, record_kind: str):
+        if not self.match_value(employee):
+            value = match_label(self.match_by())
+            raise ConnectorError(
+                NO_VALUE % {"value": value, "system": self.system}, retryable=False
+            )
+        user_id = self.person_id(employee)
         if record_kind == "expense":
             raised = self._raised(user_id, expenses=True)
             found = (self._record(e) for e in raised if self._is_expense(e))
@@ -114,11 +118,15 @@ class ApprovalsConnector:
         return list(records.values())
 
     def is_expense(self, *, code: str, name: str) -> bool:
-        codes = self.option("expense_codes") or ()
-        configured = [str(entry).strip() for entry in codes if str(entry).strip()]
+        configured = self.codes("expense_codes")
         if configured:
             return code in configured
         return any(word in (name or "").casefold() for word in EXPENSE_KEYWORDS)
+
+    def codes(self, setting: str) -> list[str]:
+        """The codes an array setting lists, trimmed, each once."""
+        codes = map(clean_text, self.option(setting) or [])
+        return list(dict.fromkeys(filter(None, codes)))
 
     def _record(self, entry, direction: str = "") -> Record | None:
         approval = self._approval(entry, direction=direction)
@@ -126,7 +134,7 @@ class ApprovalsConnector:
         if approval is None:
             return None
         if approval.error:
-            return problem(approval.reference, kind, approval.error)
+            return unreadable(kind, approval.reference, approval.error)
         amount, currency = form_amount(approval.form)
         currency = currency or str(self.option("default_currency") or "CNY").upper()
         # The title names the serial number people know the approval by.
@@ -154,7 +162,7 @@ class ApprovalsConnector:
                 "%(reference)s is in %(currency)s, a currency Baton cannot record yet."
             )
             values = {"reference": approval.reference, "currency": currency}
-            return problem(approval.reference, kind, message % values)
+            return unreadable(kind, approval.reference, message % values)
         reason = form_reason(approval.form)
         return Record(
             external_id=approval.reference,
@@ -172,7 +180,3 @@ class ApprovalsConnector:
                 "status": "submitted",
             },
         )
-
-
-def problem(external_id: str, kind: str, message) -> Record:
-    return Record(external_id=external_id, kind=kind, title="", error=str(message))

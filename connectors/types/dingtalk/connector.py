@@ -14,35 +14,25 @@ from pydantic import Field
 
 from ...sdk.approvals.forms import date_of
 from ...sdk.approvals.intake import intake_settings
+from ...sdk.approvals.platform import app_settings
 from ...sdk.approvals.records import Approval, ApprovalsConnector, expense_settings
 from ...sdk.base import (
     DISCOVER,
     WEBHOOK,
     ConnectorError,
     ConnectorType,
-    EmployeeRef,
     MisconfiguredError,
     Setting,
 )
 from ...sdk.client import HttpTypeMixin, host_of
-from ...sdk.common import (
-    NO_VALUE,
-    TIMEOUT,
-    match_label,
-    optional,
-    secret_setting,
-    webhook_secret_setting,
-)
+from ...sdk.common import optional
 from ...sdk.payloads import Payload, Text, TextList, parse, parse_each
 from .intake import DingTalkIntake
-from .payloads import Detail
-from .platform import DAY_MS, DingTalkPlatform
+from .platform import DAY_MS, Detail, DingTalkPlatform, User
 
 __all__ = ["DingTalkConnector"]
 
 RUNNING = ("NEW", "RUNNING")
-SEARCH_SIZE = 20
-TODO_PAGE = 50
 
 
 class DingTalkConnector(
@@ -118,11 +108,7 @@ class DingTalkConnector(
             ),
             default="",
         ),
-        TIMEOUT,
-        secret_setting("app_secret", _("App secret")),
-        webhook_secret_setting(
-            _("Signs change notifications relayed from DingTalk event subscriptions.")
-        ),
+        *app_settings(_("DingTalk")),
         optional(
             "callback_token",
             _("Event subscription token"),
@@ -152,26 +138,11 @@ class DingTalkConnector(
             secrets=(self.secrets.get("app_secret"),),
         )
 
-    def test_connection(self) -> str:
-        self._access_token()
-        return gettext("Connected to DingTalk at %(host)s as app %(app)s.") % {
-            "host": self.host,
-            "app": self._app_key(),
-        }
-
-    # Finding the person -----------------------------------------------------------
-
-    def _user_id(self, employee: EmployeeRef) -> str:
-        match_by = self.config.get("match_by") or "email"
-        value = employee.value(match_by).strip()
-        if not value:
-            raise ConnectorError(
-                NO_VALUE % {"value": match_label(match_by), "system": self.system},
-                retryable=False,
-            )
+    def person_id(self, person, *, required: bool = True) -> str:
+        match_by, value = self.match_by(), self.match_value(person)
         if match_by not in ("email", "employee_number"):
             return value
-        name = (employee.name or "").strip()
+        name = person.name.strip()
         if not name:
             raise ConnectorError(
                 _(
@@ -181,16 +152,11 @@ class DingTalkConnector(
                 retryable=False,
             )
         for candidate in self._search(name):
-            user = self._user(candidate)
-            if user is None:
-                continue
-            if match_by == "email":
-                if value.casefold() in (
-                    user.email.casefold(),
-                    user.org_email.casefold(),
-                ):
-                    return candidate
-            elif user.job_number == value:
+            user = self._user(candidate) or User()
+            known = (user.email, user.org_email)
+            if match_by == "employee_number":
+                known = (user.job_number,)
+            if value.casefold() in (text.casefold() for text in known):
                 return candidate
         if match_by == "email":
             message = _("No DingTalk user named %(name)s has the e-mail %(value)s.")
@@ -206,7 +172,7 @@ class DingTalkConnector(
                 "search_user",
                 query_word=name,
                 offset=len(found),
-                size=SEARCH_SIZE,
+                size=20,
                 full_match_field=1,
             )
             page = parse(_Search, body, system=self.system)
@@ -218,42 +184,38 @@ class DingTalkConnector(
     # Listing records --------------------------------------------------------------
 
     def _raised(self, user_id: str, *, expenses: bool):
-        codes = self._codes("process_codes")
+        codes = self.codes("process_codes")
         if expenses:
-            codes = self._codes("expense_codes") or codes
+            codes = self.codes("expense_codes") or codes
         now = int(time.time() * 1000)
         since = now - self._lookback_days() * DAY_MS
         for code in codes:
-            for instance_id in self._instance_ids(
-                code, since, now, user_ids=[user_id], statuses=["RUNNING"]
-            ):
-                detail = self._running(instance_id)
-                if detail is not None:
-                    yield code, instance_id, detail
+            ids = self._instance_codes(
+                code, since, now, statuses=["RUNNING"], user_ids=[user_id]
+            )
+            yield from self._running(ids, code)
 
     def _awaiting(self, user_id: str):
         todo = self._listed(
-            "list_todo_work_records", user_id=user_id, max_results=TODO_PAGE, status=0
+            "list_todo_work_records", user_id=user_id, max_results=50, status=0
         )
         waiting = (task.instance_id for task in parse_each(_Task, todo))
-        for instance_id in dict.fromkeys(filter(None, waiting)):
-            detail = self._running(instance_id)
-            if detail is not None:
-                yield None, instance_id, detail
+        return self._running(dict.fromkeys(filter(None, waiting)))
 
-    def _running(self, instance_id: str) -> Detail | None:
-        detail = self._detail(instance_id)
-        return detail if detail.status.upper() in RUNNING else None
+    def _running(self, instance_ids, process_code: str = ""):
+        for instance_id in instance_ids:
+            detail = self._detail(instance_id)
+            if detail.status.upper() in RUNNING:
+                detail.process_code = process_code
+                yield detail
 
-    def _is_expense(self, entry) -> bool:
-        code, _instance_id, detail = entry
-        return self.is_expense(code=code, name=detail.title)
+    def _is_expense(self, detail: Detail) -> bool:
+        return self.is_expense(code=detail.process_code, name=detail.title)
 
-    def _approval(self, entry, *, direction: str) -> Approval:
-        _code, instance_id, detail = entry
+    def _approval(self, detail: Detail, *, direction: str) -> Approval:
         return Approval(
-            reference=instance_id,
-            name=detail.title or instance_id,
+            reference=detail.instance_id,
+            name=detail.title or detail.instance_id,
             serial=detail.business_id,
             upstream_status=detail.status.upper(),
             started_on=date_of(detail.create_time),
@@ -261,12 +223,6 @@ class DingTalkConnector(
             initiator=detail.originator_user_id,
             extra={"business_id": detail.business_id},
         )
-
-    def _codes(self, setting) -> list[str]:
-        value = self.option(setting) or []
-        if isinstance(value, str):
-            value = value.split(",")
-        return list(dict.fromkeys(filter(None, (str(v).strip() for v in value))))
 
     def _lookback_days(self) -> int:
         try:

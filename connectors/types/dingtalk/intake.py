@@ -3,24 +3,22 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from pydantic import Field
 
 from ...sdk.approvals.forms import CONTACT, FormField, json_list
-from ...sdk.approvals.intake import ApprovedResignation, PersonRef, read_resignation
-from ...sdk.common import clean_text, too_many_pages
+from ...sdk.approvals.intake import PersonRef, ResignationIntake, read_resignation
+from ...sdk.common import too_many_pages
 from ...sdk.directory import DirectoryValues
 from ...sdk.network import guarded
 from ...sdk.payloads import NestedList, Payload, Text, parse_each
-from .payloads import Detail, User
+from .platform import MAX_PAGES, User
 
 __all__ = ["DingTalkIntake"]
 
-USER_PAGE = 100
-MAX_PAGES = 500
 ROOT_DEPARTMENT = 1
+_RESULTS = {"agree": "approved", "refuse": "rejected"}
 
 
 class _Chosen(Payload):
@@ -38,53 +36,30 @@ class _Members(Payload):
     users: NestedList[User] = Field([], alias="list")
 
 
-def _status(detail: Detail) -> str:
-    status, result = detail.status.upper(), detail.result.casefold()
-    if status == "COMPLETED":
-        return {"agree": "approved", "refuse": "rejected"}.get(result, "other")
-    return "pending" if status in ("NEW", "RUNNING") else "other"
-
-
-class DingTalkIntake:
-    supports_directory = True
-
-    # Resignation approvals -------------------------------------------------------
-
+class DingTalkIntake(ResignationIntake):
     @guarded
-    def resignation_approval(self, instance_code: str) -> ApprovedResignation:
+    def resignation_approval(self, instance_code: str):
         detail = self._detail(instance_code)
+        status = detail.status.upper()
+        if status == "COMPLETED":
+            status_now = _RESULTS.get(detail.result.casefold(), "other")
+        else:
+            status_now = "pending" if status in ("NEW", "RUNNING") else "other"
         return read_resignation(
             self,
             instance_code=instance_code,
             approval_code="",  # the detail does not say; events and lists do
-            status=_status(detail),
+            status=status_now,
             form=detail.form_component_values,
             submitted=detail.create_time,
             finished=detail.finish_time,
             applicant=detail.originator_user_id,
             summary={
-                "system": self.system,
-                "instance_code": instance_code,
                 "title": detail.title,
                 "business_id": detail.business_id,
                 "status": detail.status,
                 "result": detail.result,
-                "applicant": detail.originator_user_id,
             },
-        )
-
-    @guarded
-    def resignation_instance_codes(
-        self, *, submitted_after: datetime.datetime, submitted_before: datetime.datetime
-    ):
-        code = clean_text(self.option("resignation_approval_code"))
-        if not code:
-            return []
-        return self._instance_ids(
-            code,
-            int(submitted_after.timestamp() * 1000),
-            int(submitted_before.timestamp() * 1000),
-            statuses=["COMPLETED"],
         )
 
     def person(self, user_id: str) -> PersonRef:
@@ -104,21 +79,39 @@ class DingTalkIntake:
 
     # The address book ----------------------------------------------------------
 
-    def list_people(self):
-        seen = set()
-        for department_id, name in self._departments():
-            for user in self._department_users(department_id):
-                if not user.userid or user.userid in seen:
-                    continue
-                seen.add(user.userid)
-                below_root = department_id != ROOT_DEPARTMENT
+    def _departments(self):
+        # The root's members have no department code or name.
+        queue, seen = [(ROOT_DEPARTMENT, "", "")], {ROOT_DEPARTMENT}
+        while queue:
+            department = queue.pop(0)
+            yield department
+            answer = self._oapi(
+                "/topapi/v2/department/listsub", {"dept_id": department[0]}
+            )
+            children = answer.result if isinstance(answer.result, list) else []
+            for child in parse_each(_Department, children):
+                if isinstance(child.dept_id, int) and child.dept_id not in seen:
+                    seen.add(child.dept_id)
+                    queue.append((child.dept_id, str(child.dept_id), child.name))
+
+    def _members(self, department):
+        department_id, code, name = department
+        cursor = 0
+        for _page in range(MAX_PAGES):
+            answer = self._oapi(
+                "/topapi/v2/user/list",
+                {"dept_id": department_id, "cursor": cursor, "size": 100},
+            )
+            result = answer.result if isinstance(answer.result, dict) else {}
+            page = _Members.model_validate(result)
+            for user in page.users:
                 yield DirectoryValues(
                     directory_id=user.userid,
                     employee_number=user.job_number,
                     name=user.name,
                     email=user.org_email or user.email,
-                    department_code=str(department_id) if below_root else "",
-                    department_name=name if below_root else "",
+                    department_code=code,
+                    department_name=name,
                     position=user.title,
                     manager_directory_id=user.manager_userid,
                     phone=user.mobile,
@@ -126,31 +119,6 @@ class DingTalkIntake:
                     # account that is not active cannot sign in.
                     status="active" if user.active is not False else "disabled",
                 )
-
-    def _departments(self):
-        queue, seen = [(ROOT_DEPARTMENT, "")], {ROOT_DEPARTMENT}
-        while queue:
-            department_id, name = queue.pop(0)
-            yield department_id, name
-            answer = self._oapi(
-                "/topapi/v2/department/listsub", {"dept_id": department_id}
-            )
-            children = answer.result if isinstance(answer.result, list) else []
-            for child in parse_each(_Department, children):
-                if isinstance(child.dept_id, int) and child.dept_id not in seen:
-                    seen.add(child.dept_id)
-                    queue.append((child.dept_id, child.name))
-
-    def _department_users(self, department_id: int):
-        cursor = 0
-        for _page in range(MAX_PAGES):
-            answer = self._oapi(
-                "/topapi/v2/user/list",
-                {"dept_id": department_id, "cursor": cursor, "size": USER_PAGE},
-            )
-            result = answer.result if isinstance(answer.result, dict) else {}
-            page = _Members.model_validate(result)
-            yield from page.users
             cursor = page.next_cursor
             if not page.has_more or not isinstance(cursor, int):
                 return

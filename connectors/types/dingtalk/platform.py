@@ -1,36 +1,85 @@
 """DingTalk: the server API (v1.0) through the official SDK alibabacloud_dingtalk;
-the older API (``topapi``, user details and address book), which no official
-Python SDK covers, through ``requests``."""
+the older API (``topapi``: user details and the address book), which no
+official Python SDK covers, through ``requests``. What Baton reads from their
+answers (instance details, users) is declared in the published shapes."""
 
 from __future__ import annotations
 
 import functools
+import json
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext_lazy as _
-from pydantic import Field
+from pydantic import AliasPath, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import Timeout
 
+from ...sdk.approvals import forms
+from ...sdk.approvals.forms import FormField, currency_in, json_list
+from ...sdk.approvals.platform import PlatformApp, Rule, platform_error
 from ...sdk.base import ConnectorError, MisconfiguredError
-from ...sdk.client import host_of, request_error
+from ...sdk.client import request_error
 from ...sdk.common import clean_text, too_many_pages
-from ...sdk.payloads import Nested, Payload, Text, parse
-from .payloads import Detail, Listing, User
+from ...sdk.payloads import NestedList, Payload, Text, parse
 
-__all__ = ["DAY_MS", "DingTalkPlatform", "_dingtalk"]
+__all__ = ["DAY_MS", "Detail", "DingTalkPlatform", "User", "_dingtalk"]
 
 MAX_PAGES = 500
 DAY_MS = 24 * 3600 * 1000
 # DingTalk lists instance ids per window of at most 120 days.
 WINDOW_DAYS = 120
-ID_PAGE = 20
-# errcode of the older API: an access token that is wrong or expired.
-OAPI_TOKEN_CODES = frozenset({40001, 40014, 42001, 88})
-OAPI_PERMISSION_CODES = frozenset({60011, 60020, 60121, 71006, 33012})
-OAPI_USER_GONE = frozenset({60121, 60111, 50002})
+REFUSED = _(
+    "DingTalk refused the request (HTTP %(status)s, %(code)s: %(message)s). Check "
+    "that the app may read approvals and the address book."
+)
+LIMITED = Rule(
+    _("%(system)s is limiting how often Baton may call it (code %(code)s)."),
+    statuses=(429,),
+    prefixes=("Throttling",),
+)
+FAILED = Rule(
+    _("%(host)s failed to answer (HTTP %(status)s, %(code)s)."), from_status=500
+)
+# The server API answers an HTTP status and a code ("Forbidden.AccessDenied…").
+ERRORS = (
+    Rule(REFUSED, statuses=(401,), prefixes=("InvalidAuthentication",), renew=True),
+    Rule(REFUSED, statuses=(403,), prefixes=("Forbidden",), fix=True),
+    LIMITED,
+    FAILED,
+    Rule(_("DingTalk rejected the request (HTTP %(status)s, %(code)s: %(message)s).")),
+)
+TOKEN_ERRORS = (
+    LIMITED,
+    FAILED,
+    Rule(
+        _(
+            "DingTalk refused the app credentials (%(code)s: %(message)s). Check "
+            "the app key and app secret."
+        ),
+        fix=True,
+    ),
+)
+# The older API answers HTTP 200 and an errcode.
+OAPI_ERRORS = (
+    Rule(
+        _("DingTalk refused the access token (errcode %(code)s: %(message)s)."),
+        codes=(40001, 40014, 42001, 88),
+        renew=True,
+    ),
+    Rule(
+        _(
+            "The DingTalk app may not read the address book (errcode %(code)s: "
+            "%(message)s)."
+        ),
+        codes=(60011, 60020, 71006, 33012),
+        fix=True,
+    ),
+    Rule(_("%(system)s answered with error code %(code)s: %(message)s")),
+)
+OAPI_USER_GONE = (60121, 60111, 50002)
 
 
 @functools.cache
@@ -58,12 +107,92 @@ def _dingtalk() -> SimpleNamespace:
     )
 
 
-class _Token(Payload):
-    access_token: Text = Field("", alias="accessToken")
+class Component(FormField):
+    model_config = ConfigDict(alias_generator=to_camel)
+    KINDS = {
+        "MoneyField": forms.AMOUNT,
+        "TableField": forms.TABLE,
+        "DDDateField": forms.DATE,
+        "DDDateRangeField": forms.DATE_RANGE,
+        "TextField": forms.TEXT,
+        "TextareaField": forms.TEXT,
+        "InnerContactField": forms.CONTACT,
+        "DDPhotoField": forms.ATTACHMENT,
+        "DDAttachment": forms.ATTACHMENT,
+    }
+
+    component_type: Text = ""
+    key: Text = ""
+    ext_value: Any = None
+    currency_code: Text = Field("", alias="currency")
+
+    @property
+    def widget_type(self) -> str:
+        # Table cells name their type in the key: "MoneyField-K2AD4O5B".
+        return self.component_type or self.key.split("-", 1)[0]
+
+    @property
+    def currency(self) -> str:
+        try:
+            ext = json.loads(self.ext_value or "{}")
+        except (TypeError, ValueError):
+            ext = {}
+        named = ext.get("currency") if isinstance(ext, dict) else None
+        return currency_in(named) or currency_in(self.currency_code)
+
+    @property
+    def start(self):
+        if self.kind != forms.DATE_RANGE:
+            return self.value
+        values = json_list(self.value)
+        return values[0] if values else None
+
+    @property
+    def rows(self) -> list[list[Component]]:
+        if self.kind != forms.TABLE:
+            return []
+        return [
+            _Row.model_validate(row).row_value
+            for row in json_list(self.value)
+            if isinstance(row, dict) and isinstance(row.get("rowValue"), list)
+        ]
 
 
-class _DetailAnswer(Payload):
-    result: Nested[Detail] = Detail()
+class _Row(Payload):
+    row_value: NestedList[Component] = Field([], alias="rowValue")
+
+
+class Detail(Payload):
+    model_config = ConfigDict(alias_generator=to_camel)
+
+    title: Text = ""
+    business_id: Text = ""
+    status: Text = ""
+    result: Text = ""
+    create_time: Text = ""
+    finish_time: Text = ""
+    originator_user_id: Text = ""
+    form_component_values: NestedList[Component] = []
+    # Not in the answer: the instance asked for, and the template listing it.
+    instance_id: str = ""
+    process_code: str = ""
+
+
+class User(Payload):
+    userid: Text = ""
+    name: Text = ""
+    email: Text = ""
+    org_email: Text = ""
+    job_number: Text = ""
+    title: Text = ""
+    manager_userid: Text = ""
+    mobile: Text = ""
+    active: Any = True
+
+
+class _Page(Payload):
+    entries: list = Field([], validation_alias=AliasPath("result", "list"))
+    next_token: Any = Field(None, validation_alias=AliasPath("result", "nextToken"))
 
 
 class _Oapi(Payload):
@@ -73,152 +202,79 @@ class _Oapi(Payload):
     result: Any = None
 
 
-class DingTalkPlatform:
-    _token = None
-
-    def _app_key(self) -> str:
-        return str(self.option("app_key") or "").strip()
-
-    def _endpoint(self) -> tuple[str, str]:
-        url = urlsplit(self.api_url)
-        if url.scheme in ("https", "http") and url.netloc and not any(url[2:]):
-            return url.scheme, url.netloc
-        raise MisconfiguredError(
-            _(
-                "The API URL must look like https://api.dingtalk.com: a scheme and "
-                "a host, nothing after it."
-            )
-        )
+class DingTalkPlatform(PlatformApp):
+    app_setting = "app_key"
 
     def _client(self, client_class):
         clients = self.__dict__.setdefault("_clients", {})
         if client_class not in clients:
-            protocol, endpoint = self._endpoint()
+            url = urlsplit(self.api_url)
+            if url.scheme not in ("https", "http") or not url.netloc or any(url[2:]):
+                raise MisconfiguredError(
+                    _(
+                        "The API URL must look like https://api.dingtalk.com: a "
+                        "scheme and a host, nothing after it."
+                    )
+                )
             config = _dingtalk().open_api_models.Config(
-                protocol=protocol, region_id="central", endpoint=endpoint, **self._ms()
+                protocol=url.scheme,
+                region_id="central",
+                endpoint=url.netloc,
+                **self._milliseconds(),
             )
             clients[client_class] = client_class(config)
         return clients[client_class]
 
-    def _ms(self) -> dict:
+    def _milliseconds(self) -> dict:
         milliseconds = max(int(self.timeout * 1000), 1)
         return {"read_timeout": milliseconds, "connect_timeout": milliseconds}
 
-    def _runtime(self):
-        return _dingtalk().util_models.RuntimeOptions(autoretry=False, **self._ms())
+    def _send(self, client_class, method: str, *args, rules=ERRORS) -> dict:
+        sdk = _dingtalk()
+        runtime = sdk.util_models.RuntimeOptions(
+            autoretry=False, **self._milliseconds()
+        )
+        call = getattr(self._client(client_class), f"{method}_with_options")
+        try:
+            response = call(*args, runtime)
+        except sdk.TeaException as error:
+            raise self._failure(error, rules) from None
+        body = response.body.to_map() if response.body is not None else {}
+        return body if isinstance(body, dict) else {}
 
-    def _access_token(self) -> str:
-        if self._token:
-            return self._token
-        self.require_settings()
+    def fetch_token(self) -> str:
         sdk = _dingtalk()
         request = sdk.oauth_models.GetAccessTokenRequest(
-            app_key=self._app_key(), app_secret=str(self.secrets["app_secret"])
+            app_key=self.app_key(), app_secret=str(self.secrets["app_secret"])
         )
-        try:
-            response = self._client(sdk.OAuthClient).get_access_token_with_options(
-                request, {}, self._runtime()
-            )
-        except sdk.TeaException as error:
-            status, code, detail, request_id = self._error_parts(error)
-            if status is None or not 400 <= status < 500 or status == 429:
-                raise self._failure(error) from None
-            raise MisconfiguredError(
-                _(
-                    "DingTalk refused the app credentials (%(code)s: %(message)s). "
-                    "Check the app key and app secret."
-                )
-                % {"code": code or f"HTTP {status}", "message": detail or "-"},
-                request_id=request_id,
-            ) from None
-        body = response.body.to_map() if response.body else {}
-        token = _Token.model_validate(body if isinstance(body, dict) else {})
-        if not token.access_token:
-            headers = {str(k).lower(): v for k, v in (response.headers or {}).items()}
-            raise ConnectorError(
-                _("DingTalk answered without an access token."),
-                request_id=str(headers.get("x-acs-request-id") or "")[:200] or None,
-            )
-        self._token = token.access_token
-        self.http.add_secret(self._token)
-        return self._token
+        body = self._send(
+            sdk.OAuthClient, "get_access_token", request, {}, rules=TOKEN_ERRORS
+        )
+        token = clean_text(body.get("accessToken"))
+        if not token:
+            raise ConnectorError(_("DingTalk answered without an access token."))
+        self.http.add_secret(token)
+        return token
 
     def _call(self, area: str, method: str, **params) -> dict:
         sdk = _dingtalk()
         models = getattr(sdk, f"{area}_models")
         name = method.title().replace("_", "")
         request = getattr(models, f"{name}Request")(**params)
-        call = getattr(
-            self._client(getattr(sdk, f"{area.title()}Client")),
-            f"{method}_with_options",
-        )
-        for attempt in (1, 2):
+        client_class = getattr(sdk, f"{area.title()}Client")
+
+        def attempt(token):
             headers = getattr(models, f"{name}Headers")(
-                x_acs_dingtalk_access_token=self._access_token()
+                x_acs_dingtalk_access_token=token
             )
-            try:
-                response = call(request, headers, self._runtime())
-            except sdk.TeaException as error:
-                status, code, _detail, _request_id = self._error_parts(error)
-                if attempt == 1 and (status == 401 or "InvalidAuthentication" in code):
-                    self._token = None  # revoked early: fetch a new one, once
-                    continue
-                raise self._failure(error) from None
-            body = response.body.to_map() if response.body is not None else {}
-            return body if isinstance(body, dict) else {}
-        raise AssertionError("unreachable")  # pragma: no cover
+            return self._send(client_class, method, request, headers)
 
-    def _listed(self, method: str, **params):
-        next_token = 0
-        for _page in range(MAX_PAGES):
-            body = self._call("workflow", method, next_token=next_token, **params)
-            page = parse(Listing, body, system=self.system).result
-            yield from page.entries
-            if page.next_token in (None, "", 0, "0") or not page.entries:
-                return
-            next_token = int(page.next_token)
-        raise too_many_pages(self.host, MAX_PAGES)
+        return self.with_token(attempt)
 
-    def _instance_ids(self, process_code: str, start_ms: int, end_ms: int, **filters):
-        ids, end = {}, end_ms
-        while end > start_ms:
-            start = max(end - WINDOW_DAYS * DAY_MS, start_ms)
-            listed = self._listed(
-                "list_process_instance_ids",
-                process_code=process_code,
-                start_time=start,
-                end_time=end,
-                max_results=ID_PAGE,
-                **filters,
-            )
-            ids.update(dict.fromkeys(filter(None, map(clean_text, listed))))
-            end = start
-        return list(ids)
-
-    def _detail(self, instance_id: str) -> Detail:
-        body = self._call(
-            "workflow", "get_process_instance", process_instance_id=instance_id
-        )
-        return parse(_DetailAnswer, body, system=self.system).result
-
-    def _user(self, user_id: str) -> User | None:
-        answer = self._oapi("/topapi/v2/user/get", {"userid": user_id})
-        if answer.errcode in OAPI_USER_GONE or not isinstance(answer.result, dict):
-            return None
-        return User.model_validate(answer.result)
-
-    def _error_parts(self, error):
+    def _failure(self, error, rules) -> ConnectorError:
         data = error.data if isinstance(error.data, dict) else {}
         status = data.get("statusCode")
-        code = clean_text(data.get("code")) or clean_text(error.code)
-        message = self.http.scrub(clean_text(data.get("message")))
-        request_id = clean_text(data.get("requestid") or data.get("requestId")) or None
-        status = status if isinstance(status, int) else None
-        return status, "" if code == "None" else code, message, request_id
-
-    def _failure(self, error) -> ConnectorError:
-        status, code, detail, request_id = self._error_parts(error)
-        if status is None:
+        if not isinstance(status, int):
             inner = str(getattr(error, "inner_exception", "") or error.message or "")
             if "json" in inner.lower():
                 return ConnectorError(
@@ -228,67 +284,89 @@ class DingTalkPlatform:
             slow = "timed out" in inner.lower() or "timeout" in inner.lower()
             kind = Timeout if slow else RequestsConnectionError
             return request_error(kind(), url=self.api_url, timeout=self.timeout)
-        values = {
-            "host": self.host,
-            "status": status,
-            "code": code or "-",
-            "message": detail or "-",
-        }
-        if status in (401, 403) or code.startswith("Forbidden"):
-            message = _(
-                "DingTalk refused the request (HTTP %(status)s, %(code)s: "
-                "%(message)s). Check that the app may read approvals and the "
-                "address book."
+        code = clean_text(data.get("code")) or clean_text(error.code)
+        return platform_error(
+            rules,
+            status=status,
+            code="" if code == "None" else code,
+            request_id=clean_text(data.get("requestid") or data.get("requestId"))
+            or None,
+            system=self.system,
+            host=self.host,
+            message=self.scrub(clean_text(data.get("message"))) or "-",
+        )
+
+    def _listed(self, method: str, **params):
+        next_token = 0
+        for _page in range(MAX_PAGES):
+            body = self._call("workflow", method, next_token=next_token, **params)
+            page = parse(_Page, body, system=self.system)
+            yield from page.entries
+            if page.next_token in (None, "", 0, "0") or not page.entries:
+                return
+            next_token = int(page.next_token)
+        raise too_many_pages(self.host, MAX_PAGES)
+
+    def _instance_codes(
+        self, process_code, start, end, statuses=("COMPLETED",), **filters
+    ):
+        """The ids of the template's instances started in the window (the
+        completed ones unless ``statuses`` says otherwise)."""
+        ids = {}
+        while end > start:
+            window = max(end - WINDOW_DAYS * DAY_MS, start)
+            listed = self._listed(
+                "list_process_instance_ids",
+                process_code=process_code,
+                start_time=window,
+                end_time=end,
+                max_results=20,
+                statuses=list(statuses),
+                **filters,
             )
-            return MisconfiguredError(message % values, request_id=request_id)
-        if status == 429 or "Throttling" in code:
-            message = _("DingTalk is limiting how often Baton may call it (%(code)s).")
-        elif status >= 500:
-            message = _("%(host)s failed to answer (HTTP %(status)s, %(code)s).")
-        else:
-            message = _(
-                "DingTalk rejected the request (HTTP %(status)s, %(code)s: "
-                "%(message)s)."
-            )
-        return ConnectorError(message % values, request_id=request_id)
+            ids.update(dict.fromkeys(filter(None, map(clean_text, listed))))
+            end = window
+        return list(ids)
+
+    def _detail(self, instance_id: str) -> Detail:
+        body = self._call(
+            "workflow", "get_process_instance", process_instance_id=instance_id
+        )
+        detail = parse(Detail, body.get("result"), system=self.system)
+        detail.instance_id = instance_id
+        return detail
 
     # The older API, through requests -------------------------------------------------
 
     def _oapi(self, path: str, payload: dict) -> _Oapi:
-        url = f"{self.oapi_url}{path}"
-        for attempt in (1, 2):
+        def attempt(token):
             response = self.http.send(
-                "POST", url, params={"access_token": self._access_token()}, json=payload
+                "POST",
+                self.oapi_url + path,
+                params={"access_token": token},
+                json=payload,
             )
             self.http.check(
                 response,
                 refused=_("DingTalk refused the access token (HTTP %(status)s).")
                 % {"status": response.status_code},
             )
-            body = self.http.json_of(response, system=host_of(url) or "DingTalk")
+            body = self.http.json_of(response, system=self.system)
             answer = _Oapi.model_validate(body if isinstance(body, dict) else {})
-            if answer.errcode in (0, None) or answer.errcode in OAPI_USER_GONE:
+            if answer.errcode in (0, None, *OAPI_USER_GONE):
                 return answer
-            values = {
-                "code": answer.errcode,
-                "message": self.http.scrub(answer.errmsg) or "-",
-            }
-            request_id = answer.request_id or None
-            if answer.errcode in OAPI_TOKEN_CODES and attempt == 1:
-                self._token = None
-                continue
-            error = MisconfiguredError
-            if answer.errcode in OAPI_TOKEN_CODES:
-                message = _(
-                    "DingTalk refused the access token (errcode %(code)s: %(message)s)."
-                )
-            elif answer.errcode in OAPI_PERMISSION_CODES:
-                message = _(
-                    "The DingTalk app may not read the address book (errcode "
-                    "%(code)s: %(message)s)."
-                )
-            else:
-                error = ConnectorError
-                message = _("DingTalk answered with errcode %(code)s: %(message)s")
-            raise error(message % values, request_id=request_id)
-        raise AssertionError("unreachable")  # pragma: no cover
+            raise platform_error(
+                OAPI_ERRORS,
+                code=answer.errcode,
+                request_id=answer.request_id or None,
+                system=self.system,
+                message=self.scrub(answer.errmsg) or "-",
+            )
+
+        return self.with_token(attempt)
+
+    def _user(self, user_id: str) -> User | None:
+        answer = self._oapi("/topapi/v2/user/get", {"userid": user_id})
+        if answer.errcode in OAPI_USER_GONE or not isinstance(answer.result, dict):
+            return None
+        return User.model_validate(answer.result)

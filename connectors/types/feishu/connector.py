@@ -9,43 +9,22 @@ from django.utils.translation import gettext_lazy as _
 
 from ...sdk.approvals.forms import date_of
 from ...sdk.approvals.intake import intake_settings
+from ...sdk.approvals.platform import app_settings, at
 from ...sdk.approvals.records import Approval, ApprovalsConnector, expense_settings
-from ...sdk.base import (
-    DISCOVER,
-    WEBHOOK,
-    ConnectorError,
-    ConnectorType,
-    EmployeeRef,
-    Setting,
-)
+from ...sdk.base import DISCOVER, WEBHOOK, ConnectorError, ConnectorType, Setting
 from ...sdk.client import OptionsMixin, host_of
-from ...sdk.common import (
-    NO_VALUE,
-    TIMEOUT,
-    match_label,
-    optional,
-    secret_setting,
-    webhook_secret_setting,
-)
-from ...sdk.payloads import Nested, Payload, Text, parse_each
-from ...sdk.people import FindsPeople
+from ...sdk.common import optional
+from ...sdk.payloads import Payload, Text, parse_each
 from .intake import FeishuIntake, User
-from .platform import USER_ID_TYPES, FeishuPlatform, _lark, built
+from .platform import FeishuPlatform, _lark, built
 
 __all__ = ["FeishuConnector"]
 
-DEFAULT_BASE_URL = "https://open.feishu.cn"
-PAGE_SIZE = 100
 PENDING = "PENDING"
 
 
 class FeishuConnector(
-    ApprovalsConnector,
-    FeishuIntake,
-    FeishuPlatform,
-    FindsPeople,
-    OptionsMixin,
-    ConnectorType,
+    ApprovalsConnector, FeishuIntake, FeishuPlatform, OptionsMixin, ConnectorType
 ):
     slug = "feishu"
     label = _("Feishu approvals")
@@ -62,7 +41,7 @@ class FeishuConnector(
                 "https://open.feishu.cn for Feishu, "
                 "https://open.larksuite.com for Lark."
             ),
-            default=DEFAULT_BASE_URL,
+            default="https://open.feishu.cn",
         ),
         Setting(
             "app_id",
@@ -80,7 +59,7 @@ class FeishuConnector(
                 "than e-mail, the employee's value must be an id of this kind."
             ),
             default="open_id",
-            choices=USER_ID_TYPES,
+            choices=tuple((kind, kind) for kind in ("open_id", "user_id", "union_id")),
         ),
         *expense_settings(
             codes_label=_("Reimbursement approval codes"),
@@ -97,11 +76,7 @@ class FeishuConnector(
                 "number). Empty: the applicant."
             ),
         ),
-        TIMEOUT,
-        secret_setting("app_secret", _("App secret")),
-        webhook_secret_setting(
-            _("Signs change notifications relayed from Feishu event subscriptions.")
-        ),
+        *app_settings(_("Feishu")),
         optional(
             "event_verification_token",
             _("Event verification token"),
@@ -129,35 +104,15 @@ class FeishuConnector(
         # Named in messages and item data, in the language of the run.
         self.system = "Lark" if "larksuite" in self.host else gettext("Feishu")
 
-    def test_connection(self) -> str:
-        self._tenant_token()
-        return gettext("Connected to %(system)s at %(host)s as app %(app)s.") % {
-            "system": self.system,
-            "host": self.host,
-            "app": self._app_id(),
-        }
-
-    # Finding the person -----------------------------------------------------------
-
-    def _user_id(self, employee: EmployeeRef) -> str:
-        if not self.match_value(employee):
-            raise ConnectorError(
-                NO_VALUE
-                % {"value": match_label(self.match_by()), "system": self.system},
-                retryable=False,
-            )
-        return self.person_id(employee)
-
     def find_person(self, *, value: str, match_by: str) -> str | None:
         if match_by != "email":
             return value
         sdk = _lark().contact
+        body = built(
+            sdk.BatchGetIdUserRequestBody, emails=[value], include_resigned=True
+        )
         request = built(
-            sdk.BatchGetIdUserRequest,
-            user_id_type=self._id_type(),
-            request_body=built(
-                sdk.BatchGetIdUserRequestBody, emails=[value], include_resigned=True
-            ),
+            sdk.BatchGetIdUserRequest, user_id_type=self._id_type(), request_body=body
         )
         for user in parse_each(User, self._call(request).get("user_list") or []):
             if user.user_id and (user.email or value).casefold() == value.casefold():
@@ -171,13 +126,13 @@ class FeishuConnector(
     # Listing records --------------------------------------------------------------
 
     def _is_expense(self, item: Item) -> bool:
-        return self.is_expense(code=item.approval.code, name=item.approval.name)
+        return self.is_expense(code=item.approval_code, name=item.approval_name)
 
     def _raised(self, user_id: str, *, expenses: bool):
         sdk = _lark().approval
         search = built(sdk.InstanceSearch, user_id=user_id, instance_status=PENDING)
         items = self._items(sdk.QueryInstanceRequest, "instance_list", search)
-        return (item for item in items if item.instance.status.upper() == PENDING)
+        return (item for item in items if item.status.upper() == PENDING)
 
     def _awaiting(self, user_id: str):
         sdk = _lark().approval
@@ -185,22 +140,22 @@ class FeishuConnector(
         return (
             item
             for item in self._items(sdk.SearchTaskRequest, "task_list", search)
-            if item.task.status.upper() == PENDING
-            and (item.instance.status or PENDING).upper() == PENDING
+            if item.task_status.upper() == PENDING
+            and (item.status or PENDING).upper() == PENDING
         )
 
     def _items(self, request_class, key: str, search):
         pages = self._pages(
             request_class,
             key,
-            page_size=PAGE_SIZE,
+            page_size=100,
             user_id_type=self._id_type(),
             request_body=search,
         )
         return parse_each(Item, pages)
 
     def _approval(self, item: Item, *, direction: str) -> Approval | None:
-        code = item.instance.code
+        code = item.code
         if not code:
             message = gettext(
                 "%(system)s returned an approval without an instance code."
@@ -209,50 +164,36 @@ class FeishuConnector(
         detail = self._detail(code)
         if detail.status.upper() not in ("", PENDING):
             return None  # decided between the list and now
-        names = (detail.approval_name, item.approval.name)
-        name = next(filter(None, (*names, direction and item.instance.title)), code)
-        serial = detail.serial_number or item.instance.serial_id
+        names = (detail.approval_name, item.approval_name)
+        name = next(filter(None, (*names, direction and item.title)), code)
+        serial = detail.serial_number or item.serial_id
         return Approval(
             reference=code,
             name=name,
             serial=serial,
             upstream_status=PENDING,
-            started_on=date_of(detail.start_time or item.instance.start_time),
+            started_on=date_of(detail.start_time or item.start_time),
             form=detail.form,
-            initiator=detail.user_id or detail.open_id or item.instance.user_id,
+            initiator=detail.user_id or detail.open_id or item.user_id,
             extra={
                 "serial_number": serial,
                 "approval_name": name,
-                "approval_code": detail.approval_code or item.approval.code,
-                "link": item.instance.link.pc_link,
+                "approval_code": detail.approval_code or item.approval_code,
+                "link": item.link,
             },
         )
 
 
-class _Definition(Payload):
-    code: Text = ""
-    name: Text = ""
-
-
-class _Link(Payload):
-    pc_link: Text = ""
-
-
-class _Instance(Payload):
-    code: Text = ""
-    status: Text = ""
-    title: Text = ""
-    serial_id: Text = ""
-    start_time: Text = ""
-    user_id: Text = ""
-    link: Nested[_Link] = _Link()
-
-
-class _Task(Payload):
-    status: Text = ""
-
-
 class Item(Payload):
-    approval: Nested[_Definition] = _Definition()
-    instance: Nested[_Instance] = _Instance()
-    task: Nested[_Task] = _Task()
+    """An entry of the instance or the task list."""
+
+    approval_code: Text = at("approval", "code")
+    approval_name: Text = at("approval", "name")
+    code: Text = at("instance", "code")
+    status: Text = at("instance", "status")
+    title: Text = at("instance", "title")
+    serial_id: Text = at("instance", "serial_id")
+    start_time: Text = at("instance", "start_time")
+    user_id: Text = at("instance", "user_id")
+    link: Text = at("instance", "link", "pc_link")
+    task_status: Text = at("task", "status")

@@ -3,30 +3,20 @@ contact directory (contact v3 users and departments)."""
 
 from __future__ import annotations
 
-import datetime
-from typing import Any
-
 from ...sdk.approvals.forms import CONTACT, FormField
-from ...sdk.approvals.intake import ApprovedResignation, PersonRef, read_resignation
+from ...sdk.approvals.intake import PersonRef, ResignationIntake, read_resignation
 from ...sdk.common import clean_text
 from ...sdk.directory import DirectoryValues
 from ...sdk.network import guarded
-from ...sdk.payloads import Nested, Payload, Text, TextList, parse, parse_each
-from .platform import Detail, _lark, built
+from ...sdk.payloads import Nested, Payload, Text, parse, parse_each
+from .platform import _lark, built
 
 __all__ = ["FeishuIntake", "User"]
 
-LIST_PAGE = 100
 CONTACT_PAGE = 50
-MAX_LISTED_PAGES = 200
-ROOT_DEPARTMENT = "0"
 _STATUSES = {"APPROVED": "approved", "PENDING": "pending", "REJECTED": "rejected"}
-
-
-class _Status(Payload):
-    is_resigned: Any = None
-    is_exited: Any = None
-    is_frozen: Any = None
+# A user's status flags meaning they cannot sign in any more.
+_GONE = ("is_resigned", "is_exited", "is_frozen")
 
 
 class User(Payload):
@@ -40,8 +30,7 @@ class User(Payload):
     job_title: Text = ""
     leader_user_id: Text = ""
     mobile: Text = ""
-    department_ids: TextList = []
-    status: Nested[_Status] = _Status()
+    status: Nested[dict] = {}
 
 
 class _Department(Payload):
@@ -50,17 +39,9 @@ class _Department(Payload):
     name: Text = ""
 
 
-class _UserAnswer(Payload):
-    user: Nested[User] = User()
-
-
-class FeishuIntake:
-    supports_directory = True
-
-    # Resignation approvals -------------------------------------------------------
-
+class FeishuIntake(ResignationIntake):
     @guarded
-    def resignation_approval(self, instance_code: str) -> ApprovedResignation:
+    def resignation_approval(self, instance_code: str):
         detail = self._detail(instance_code)
         status = detail.status.upper()
         return read_resignation(
@@ -71,40 +52,28 @@ class FeishuIntake:
             form=detail.form,
             submitted=detail.start_time,
             finished=detail.end_time,
-            applicant=self._applicant_id(detail),
+            applicant=getattr(detail, self._id_type(), "")
+            or detail.user_id
+            or detail.open_id,
             summary={
-                "system": self.system,
-                "instance_code": instance_code,
                 "approval_code": detail.approval_code,
                 "approval_name": detail.approval_name,
                 "serial_number": detail.serial_number,
                 "status": status,
-                "applicant": self._applicant_id(detail),
             },
         )
 
-    @guarded
-    def resignation_instance_codes(
-        self, *, submitted_after: datetime.datetime, submitted_before: datetime.datetime
-    ):
-        code = clean_text(self.option("resignation_approval_code"))
-        if not code:
-            return []
+    def _instance_codes(self, approval_code: str, start: int, end: int):
         pages = self._pages(
             _lark().approval.ListInstanceRequest,
             "instance_code_list",
-            limit=MAX_LISTED_PAGES,
-            approval_code=code,
-            start_time=int(submitted_after.timestamp() * 1000),
-            end_time=int(submitted_before.timestamp() * 1000),
-            page_size=LIST_PAGE,
+            limit=200,
+            approval_code=approval_code,
+            start_time=start,
+            end_time=end,
+            page_size=100,
         )
         return list(dict.fromkeys(filter(None, map(clean_text, pages))))
-
-    def _applicant_id(self, detail: Detail) -> str:
-        if self._id_type() == "open_id":
-            return detail.open_id or detail.user_id
-        return detail.user_id or detail.open_id
 
     def person(self, user_id: str) -> PersonRef:
         request = built(
@@ -112,7 +81,7 @@ class FeishuIntake:
             user_id=user_id,
             user_id_type=self._id_type(),
         )
-        user = parse(_UserAnswer, self._call(request), system=self.system).user
+        user = parse(User, self._call(request).get("user"), system=self.system)
         return PersonRef(
             user_id=user_id,
             email=user.email or user.enterprise_email,
@@ -137,37 +106,25 @@ class FeishuIntake:
 
     # The directory --------------------------------------------------------------
 
-    def list_people(self):
-        departments = {ROOT_DEPARTMENT: ("", "")}
-        departments.update(self._departments())
-        seen = set()
-        for department_id, (code, name) in departments.items():
-            for user in self._department_users(department_id):
-                person = self._directory_person(user, code, name, departments)
-                if person is not None and person.directory_id not in seen:
-                    seen.add(person.directory_id)
-                    yield person
-
-    def _departments(self) -> dict[str, tuple[str, str]]:
+    def _departments(self):
         pages = self._pages(
             _lark().contact.ChildrenDepartmentRequest,
             "items",
-            department_id=ROOT_DEPARTMENT,
+            department_id="0",
             user_id_type=self._id_type(),
             department_id_type="open_department_id",
             fetch_child=True,
             page_size=CONTACT_PAGE,
         )
-        return {
-            department.open_department_id: (
-                department.department_id or department.open_department_id,
-                department.name,
-            )
-            for department in parse_each(_Department, pages)
-            if department.open_department_id
-        }
+        for department in parse_each(_Department, pages):
+            code = department.department_id or department.open_department_id
+            if department.open_department_id:
+                yield department.open_department_id, code, department.name
+        # Last: who is also in a department is named by it.
+        yield "0", "", ""
 
-    def _department_users(self, department_id: str):
+    def _members(self, department):
+        department_id, code, name = department
         pages = self._pages(
             _lark().contact.FindByDepartmentUserRequest,
             "items",
@@ -176,29 +133,17 @@ class FeishuIntake:
             user_id_type=self._id_type(),
             page_size=CONTACT_PAGE,
         )
-        return parse_each(User, pages)
-
-    def _directory_person(self, user: User, code, name, departments):
-        directory_id = getattr(user, self._id_type())
-        if not directory_id:
-            return None
-        if not code:
-            # A member of the root: named by their first department, if any.
-            for department_id in user.department_ids:
-                if departments.get(department_id, ("",))[0]:
-                    code, name = departments[department_id]
-                    break
-        status = user.status
-        gone = status.is_resigned is True or status.is_exited is True
-        return DirectoryValues(
-            directory_id=directory_id,
-            employee_number=user.employee_no,
-            name=user.name,
-            email=user.email or user.enterprise_email,
-            department_code=code,
-            department_name=name,
-            position=user.job_title,
-            manager_directory_id=user.leader_user_id,
-            phone=user.mobile,
-            status="disabled" if gone or status.is_frozen is True else "active",
-        )
+        for user in parse_each(User, pages):
+            gone = (user.status.get(flag) is True for flag in _GONE)
+            yield DirectoryValues(
+                directory_id=getattr(user, self._id_type()),
+                employee_number=user.employee_no,
+                name=user.name,
+                email=user.email or user.enterprise_email,
+                department_code=code,
+                department_name=name,
+                position=user.job_title,
+                manager_directory_id=user.leader_user_id,
+                phone=user.mobile,
+                status="disabled" if any(gone) else "active",
+            )

@@ -14,24 +14,68 @@ from pydantic import Field
 
 from ...sdk.approvals import forms
 from ...sdk.approvals.forms import FormField, JsonText, currency_in
+from ...sdk.approvals.platform import PlatformApp, Rule, platform_error
 from ...sdk.base import ConnectorError, MisconfiguredError
 from ...sdk.client import request_error
 from ...sdk.common import clean_text, too_many_pages
 from ...sdk.payloads import Nested, NestedList, Payload, Text, parse, parse_each
 
-__all__ = ["USER_ID_TYPES", "Detail", "FeishuPlatform", "Widget", "built"]
+__all__ = ["Detail", "FeishuPlatform", "built"]
 
 MAX_PAGES = 50
-USER_ID_TYPES = (
-    ("open_id", "open_id"),
-    ("user_id", "user_id"),
-    ("union_id", "union_id"),
-)
-# Error codes of the open platform (returned with HTTP 200 or 4xx and a JSON body).
-TOKEN_CODES = frozenset({99991661, 99991663, 99991664, 99991665, 99991671, 99991677})
-PERMISSION_CODES = frozenset({99991401, 99991672, 99991676, 99991679, 41050})
-RATE_LIMIT_CODES = frozenset({99991400})
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+# Error codes of the open platform (returned with HTTP 200 or 4xx and a JSON body).
+TOKEN_CODES = (99991661, 99991663, 99991664, 99991665, 99991671, 99991677)
+PERMISSION_CODES = (99991401, 99991672, 99991676, 99991679, 41050)
+LIMITED = Rule(
+    _("%(system)s is limiting how often Baton may call it (code %(code)s)."),
+    codes=(99991400,),
+)
+FAILED = Rule(_("%(host)s failed to answer (HTTP %(status)s)."), from_status=500)
+ERRORS = (
+    Rule(
+        _(
+            "%(system)s refused Baton's access token (code %(code)s: %(message)s). "
+            "Check the App ID and App secret."
+        ),
+        codes=TOKEN_CODES,
+        renew=True,
+    ),
+    Rule(
+        _(
+            "The %(system)s app lacks a permission (code %(code)s: %(message)s). "
+            "Grant it read access to Approval and Contacts and publish a new "
+            "version."
+        ),
+        codes=PERMISSION_CODES,
+        fix=True,
+    ),
+    LIMITED,
+    Rule(
+        _("%(system)s answered with error code %(code)s: %(message)s"),
+        any_code=True,
+    ),
+    Rule(
+        _("%(system)s refused the request (HTTP %(status)s)."),
+        statuses=(401, 403),
+        fix=True,
+    ),
+    FAILED,
+    Rule(_("%(system)s answered with something that is not JSON.")),
+)
+# Trading the app's credentials for a tenant access token.
+TOKEN_ERRORS = (
+    LIMITED,
+    FAILED,
+    Rule(_("%(system)s answered without a tenant access token."), codes=(None, 0)),
+    Rule(
+        _(
+            "%(system)s refused the app credentials (code %(code)s: %(message)s). "
+            "Check the App ID and App secret."
+        ),
+        fix=True,
+    ),
+)
 
 
 @functools.cache
@@ -123,12 +167,8 @@ class _Answer(Payload):
     error: Nested[_Error] = _Error()
 
 
-class FeishuPlatform:
+class FeishuPlatform(PlatformApp):
     _client = None
-    _token = None
-
-    def _app_id(self) -> str:
-        return str(self.option("app_id") or "").strip()
 
     def _id_type(self) -> str:
         return self.option("user_id_type") or "open_id"
@@ -136,18 +176,17 @@ class FeishuPlatform:
     def _sdk(self):
         if self._client is not None:
             return self._client
-        self.require_settings()
         lark = _lark().lark
         builder = (
             lark.Client.builder()
-            .app_id(self._app_id())
+            .app_id(self.app_key())
             .app_secret(str(self.secrets["app_secret"]))
             .enable_set_token(True)
             .timeout(self.timeout)
             .log_level(lark.LogLevel.ERROR)
         )
         try:
-            builder = builder.domain(self.base_url)
+            self._client = builder.domain(self.base_url).build()
         except ValueError:
             raise MisconfiguredError(
                 _(
@@ -155,71 +194,33 @@ class FeishuPlatform:
                     "https, a host and nothing after it."
                 )
             ) from None
-        self._client = builder.build()
         return self._client
 
-    def _tenant_token(self) -> str:
-        if self._token:
-            return self._token
-        self._sdk()
+    def fetch_token(self) -> str:
         sdk = _lark()
-        request = built(
-            sdk.auth.InternalTenantAccessTokenRequest,
-            request_body=built(
-                sdk.auth.InternalTenantAccessTokenRequestBody,
-                app_id=self._app_id(),
-                app_secret=str(self.secrets["app_secret"]),
-            ),
+        body = built(
+            sdk.auth.InternalTenantAccessTokenRequestBody,
+            app_id=self.app_key(),
+            app_secret=str(self.secrets["app_secret"]),
         )
+        request = built(sdk.auth.InternalTenantAccessTokenRequest, request_body=body)
         option = sdk.lark.RequestOption.builder().headers(dict(JSON_HEADERS)).build()
-        raw = self._send(request, option)
-        answer = _answer(raw)
+        raw, answer = self._send(request, option)
         if answer.code == 0 and answer.tenant_access_token:
-            self._token = answer.tenant_access_token
-            return self._token
-        if answer.code in RATE_LIMIT_CODES or (
-            answer.code is None and raw.status_code >= 500
-        ):
-            raise self._failure(raw, answer)
-        if answer.code is None and raw.status_code < 400:
-            raise ConnectorError(
-                _("%(system)s answered without a tenant access token.")
-                % {"system": self.system},
-                request_id=_log_id(raw, answer),
-            )
-        raise MisconfiguredError(
-            _(
-                "%(system)s refused the app credentials (code %(code)s: %(message)s). "
-                "Check the App ID and App secret."
-            )
-            % {
-                "system": self.system,
-                "code": answer.code
-                if answer.code is not None
-                else f"HTTP {raw.status_code}",
-                "message": self._scrub(answer.msg) or "-",
-            },
-            request_id=_log_id(raw, answer),
-        )
+            return answer.tenant_access_token
+        raise self._failure(raw, answer, TOKEN_ERRORS)
 
     def _call(self, request) -> dict:
-        lark = _lark().lark
-        for attempt in (1, 2):
-            option = lark.RequestOption.builder().tenant_access_token(
-                self._tenant_token()
-            )
+        def attempt(token):
+            option = _lark().lark.RequestOption.builder().tenant_access_token(token)
             if request.body is not None:
                 option = option.headers(dict(JSON_HEADERS))
-            raw = self._send(request, option.build())
-            answer = _answer(raw)
+            raw, answer = self._send(request, option.build())
             if answer.code == 0:
                 return answer.data
-            if answer.code in TOKEN_CODES and attempt == 1:
-                # The token may have been revoked early: fetch a new one, once.
-                self._token = None
-                continue
-            raise self._failure(raw, answer)
-        raise AssertionError("unreachable")  # pragma: no cover
+            raise self._failure(raw, answer, ERRORS)
+
+        return self.with_token(attempt)
 
     def _detail(self, code: str) -> Detail:
         request = built(
@@ -239,9 +240,9 @@ class FeishuPlatform:
                 return
         raise too_many_pages(self.host, limit)
 
-    def _send(self, request, option):
+    def _send(self, request, option) -> tuple[Any, _Answer]:
         try:
-            return self._sdk().request(request, option).raw
+            raw = self._sdk().request(request, option).raw
         except requests.exceptions.SSLError:
             raise MisconfiguredError(
                 _("The TLS certificate of %(host)s could not be verified.")
@@ -256,63 +257,23 @@ class FeishuPlatform:
                 _("%(system)s answered with something that is not JSON.")
                 % {"system": self.system}
             ) from None
+        try:
+            body = json.loads(raw.content or b"{}")
+        except ValueError:
+            body = {}
+        return raw, _Answer.model_validate(body if isinstance(body, dict) else {})
 
-    def _failure(self, raw, answer: _Answer) -> ConnectorError:
-        log_id, code = _log_id(raw, answer), answer.code
-        values = {
-            "system": self.system,
-            "code": code,
-            "message": self._scrub(answer.msg) or "-",
+    def _failure(self, raw, answer: _Answer, rules) -> ConnectorError:
+        headers = {
+            str(key).lower(): value for key, value in (raw.headers or {}).items()
         }
-        if code in TOKEN_CODES:
-            message = _(
-                "%(system)s refused Baton's access token (code %(code)s: "
-                "%(message)s). Check the App ID and App secret."
-            )
-            return MisconfiguredError(message % values, request_id=log_id)
-        if code in PERMISSION_CODES:
-            message = _(
-                "The %(system)s app lacks a permission (code %(code)s: "
-                "%(message)s). Grant it read access to Approval and Contacts "
-                "and publish a new version."
-            )
-            return MisconfiguredError(message % values, request_id=log_id)
-        if code in RATE_LIMIT_CODES:
-            message = _(
-                "%(system)s is limiting how often Baton may call it (code %(code)s)."
-            )
-        elif code is not None:
-            message = _("%(system)s answered with error code %(code)s: %(message)s")
-        elif raw.status_code in (401, 403):
-            message = _("%(system)s refused the request (HTTP %(status)s).")
-            return MisconfiguredError(
-                message % {**values, "status": raw.status_code}, request_id=log_id
-            )
-        elif raw.status_code >= 500:
-            message = _("%(host)s failed to answer (HTTP %(status)s).")
-            values = {"host": self.host, "status": raw.status_code}
-        else:
-            message = _("%(system)s answered with something that is not JSON.")
-        return ConnectorError(message % values, request_id=log_id)
-
-    def _scrub(self, text: str) -> str:
-        for secret in (self.secrets.get("app_secret"), self._token):
-            if secret:
-                text = text.replace(str(secret), "•••")
-        text = " ".join(text.split())
-        return text[:199] + "…" if len(text) > 200 else text
-
-
-def _answer(raw) -> _Answer:
-    try:
-        body = json.loads(raw.content or b"{}")
-    except ValueError:
-        body = {}
-    return _Answer.model_validate(body if isinstance(body, dict) else {})
-
-
-def _log_id(raw, answer: _Answer) -> str | None:
-    for key, value in (getattr(raw, "headers", None) or {}).items():
-        if str(key).lower() in ("x-tt-logid", "x-request-id") and value:
-            return str(value)[:200]
-    return answer.error.log_id[:200] or None
+        log_id = headers.get("x-tt-logid") or headers.get("x-request-id")
+        return platform_error(
+            rules,
+            status=raw.status_code,
+            code=answer.code,
+            request_id=str(log_id or answer.error.log_id)[:200] or None,
+            system=self.system,
+            host=self.host,
+            message=self.scrub(answer.msg) or "-",
+        )

@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 from ...sdk.base import (
     DISCOVER,
     TRANSFER,
-    UNKNOWN_RECORD_KIND,
     ConnectorError,
     MisconfiguredError,
     Record,
@@ -27,23 +26,62 @@ from ...sdk.base import (
 from ...sdk.common import (
     TIMEOUT,
     VERIFY_TLS,
+    clean_text,
     flag_setting,
     is_on,
     map_setting,
     optional,
     secret_setting,
-    unreadable,
     url_setting,
 )
-from ...sdk.http import Bearer, HttpConnector, LinkHeader
-from ...sdk.payloads import parse, parse_each
+from ...sdk.http import Bearer, HttpConnector, LinkHeader, dig
+from ...sdk.payloads import Nested, Payload, Text, parse, parse_each
 from ...sdk.people import FindsPeople
-from .payloads import Account, Collaborator, Repo, Role, Search
+from ...sdk.trackers import code_host_mappings, maintainers_fields
 
 __all__ = ["GitHubConnector"]
 
 MAINTAINING_ROLES = ("admin", "maintain")
-PERMISSION_CHOICES = (("maintain", _("Maintain")), ("admin", _("Admin")))
+
+
+class Account(Payload):
+    """A user, organisation or team as GitHub lists them."""
+
+    login: Text = ""
+    type: Text = ""
+    slug: Text = ""
+    name: Text = ""
+
+
+class Repo(Payload):
+    id: int
+    full_name: Text
+    name: Text = ""
+    owner: Nested[Account] = Account()
+    html_url: Text = ""
+    description: Text = ""
+    private: bool = False
+    archived: bool = False
+    default_branch: Text = ""
+
+
+class Role(Payload):
+    """A membership (``role``, ``state``), a collaborator (``login``,
+    ``role_name``, ``permissions``) or a collaborator's ``permission``."""
+
+    login: Text = ""
+    role: Text = ""
+    state: Text = ""
+    role_name: Text = ""
+    permission: Text = ""
+    permissions: dict[str, bool | None] = {}
+
+    @property
+    def granted(self) -> str:
+        """The collaborator's role, or the highest permission they have."""
+        granted = ("admin", "maintain", "push", "triage", "pull")
+        first = next((name for name in granted if self.permissions.get(name)), "")
+        return self.role_name or self.permission or first
 
 
 class GitHubConnector(FindsPeople, HttpConnector):
@@ -55,14 +93,9 @@ class GitHubConnector(FindsPeople, HttpConnector):
         "memberships. Hands repositories to the successor."
     )
     capabilities = frozenset({DISCOVER, TRANSFER})
-    default_mappings = {
-        "repository": {"title": "full_name", "location": "html_url", "notes": "notes"},
-        "account": {
-            "system": "system",
-            "account_id": "login",
-            "role_permission": "role_permission",
-        },
-    }
+    default_mappings = code_host_mappings(
+        title="full_name", location="html_url", account_id="login"
+    )
     settings = (
         url_setting(
             _("API URL"),
@@ -100,7 +133,7 @@ class GitHubConnector(FindsPeople, HttpConnector):
             "successor_permission",
             _("Successor's role on handed-over repositories"),
             default="maintain",
-            choices=PERMISSION_CHOICES,
+            choices=(("maintain", _("Maintain")), ("admin", _("Admin"))),
         ),
         TIMEOUT,
         VERIFY_TLS,
@@ -131,66 +164,17 @@ class GitHubConnector(FindsPeople, HttpConnector):
     def org(self) -> str:
         return str(self.option("organization") or "").strip()
 
-    # The contract -------------------------------------------------------------------
-
     def test_connection(self) -> str:
         answer = self.get(self._org_path(""), not_found=self._no_org())
         org = parse(Account, answer, system=self.host).login or self.org
         message = _("Connected to %(host)s: organisation %(org)s.")
         return message % {"host": self.host, "org": org}
 
-    def discover(self, *, employee, record_kind):
-        if record_kind not in self.default_mappings:
-            raise MisconfiguredError(UNKNOWN_RECORD_KIND % {"kind": record_kind})
+    def list_records(self, *, employee, record_kind):
         login = self.person_id(employee)
-        if record_kind == "repository":
-            return self._repositories(login)
-        return self._accounts(login)
-
-    def describe_transfer(self, *, record, owner, successor) -> str:
-        repo = record.title or record.fields.get("title") or record.external_id
-        if self._user_owned(repo):
-            message = _(
-                "Transfer GitHub repository %(repo)s from %(owner)s to %(successor)s."
-            )
-        elif self.option("successor_permission") == "admin":
-            message = _("Add %(successor)s as an admin of GitHub repository %(repo)s.")
-        else:
-            message = _(
-                "Add %(successor)s as a maintainer of GitHub repository %(repo)s."
-            )
-        people = {"owner": self.shown_as(owner), "successor": self.shown_as(successor)}
-        return message % {"repo": repo, **people}
-
-    def transfer(self, *, record, owner, successor, note) -> TransferResult:
-        repo = self._repo(record)
-        login = self.successor_id(successor)
-        path = f"/repos/{_path(repo.full_name)}"
-        if repo.owner.type == "User":
-            body = {"new_owner": login}
-            response = self.request("POST", f"{path}/transfer", json=body)
-            moved = parse(Repo, self.json_of(response), system=self.host)
-            summary = {"new_owner": login, "full_name": moved.full_name}
-        else:
-            permission = str(self.option("successor_permission"))
-            response = self.request(
-                "PUT",
-                f"{path}/collaborators/{_part(login)}",
-                json={"permission": permission},
-            )
-            summary = {"collaborator": login, "permission": permission}
-            if response.status_code == 201:
-                summary["invitation_id"] = self.json_of(response).get("id")
-        summary.update(repository=repo.full_name, status=response.status_code)
-        return TransferResult(response=summary, request_id=self.request_id(response))
-
-    def verify_transfer(self, *, record, successor) -> bool:
-        repo = self._repo(record)
-        login = self.successor_id(successor)
-        path = f"/repos/{_path(repo.full_name)}/collaborators/{_part(login)}"
-        found = self._found(f"{path}/permission")
-        role = found and (found.role_name or found.permission)
-        return role in MAINTAINING_ROLES
+        if record_kind == "account":
+            return self._accounts(login)
+        return self._repositories(login)
 
     # People ------------------------------------------------------------------------
 
@@ -199,8 +183,11 @@ class GitHubConnector(FindsPeople, HttpConnector):
             return value
         if match_by != "email":
             return None
-        answer = self.get("/search/users", {"q": f"{value} in:email", "per_page": 5})
-        logins = [user.login for user in parse(Search, answer, system=self.host).items]
+        query = {"q": f"{value} in:email", "per_page": 5}
+        found = self.entries_of(
+            self.request("GET", "/search/users", params=query), "items"
+        )
+        logins = [user.login for user in parse_each(Account, found)]
         if len(logins) == 1 and logins[0]:
             return logins[0]
         if not logins:
@@ -232,9 +219,10 @@ class GitHubConnector(FindsPeople, HttpConnector):
             listed = self.paginate(
                 self._org_path("/repos"), {"type": "all"}, not_found=self._no_org()
             )
-            records = [
-                self._org_repository(repo, login) for repo in parse_each(Repo, listed)
-            ]
+            for repo in parse_each(Repo, listed):
+                role, others = self._maintainers(repo, login)
+                if role in MAINTAINING_ROLES:
+                    records.append(self._record(repo, login, role, others))
         if is_on(self.option("include_user_repos")):
             path = f"/users/{_part(login)}/repos"
             listed = self.paginate(path, {"type": "owner"}, missing_ok=True)
@@ -242,68 +230,37 @@ class GitHubConnector(FindsPeople, HttpConnector):
                 self._record(repo, login, "owner", [])
                 for repo in parse_each(Repo, listed)
             ]
-        return [record for record in records if record is not None]
+        return records
 
-    def _org_repository(self, repo: Repo, login: str) -> Record | None:
-        if not repo.full_name or repo.id in (None, ""):
-            error = _("GitHub listed a repository without a name or id.")
-            return unreadable("repository", str(repo.id or ""), error)
+    def _maintainers(self, repo: Repo, login: str) -> tuple[str, list]:
+        """``login``'s role on ``repo``, and who else maintains it (leaving out
+        the organisation's owners unless they count)."""
         role, others = "", []
-        path = f"/repos/{_path(repo.full_name)}/collaborators"
-        people = self.paginate(path, {"affiliation": "all"})
-        for person in parse_each(Collaborator, people):
+        path = f"/repos/{quote(repo.full_name)}/collaborators"
+        for person in parse_each(Role, self.paginate(path, {"affiliation": "all"})):
             if person.login.casefold() == login.casefold():
-                role = person.role
-            elif person.role in MAINTAINING_ROLES:
+                role = person.granted
+            elif person.granted in MAINTAINING_ROLES:
                 others.append(person.login)
-        others = [name for name in others if name.casefold() not in self._org_owners]
-        if role not in MAINTAINING_ROLES:
-            return None
-        return self._record(repo, login, role, others)
+        return role, [
+            name for name in others if name.casefold() not in self._org_owners
+        ]
 
     def _record(self, repo: Repo, login: str, role: str, others: list) -> Record:
-        notes = [repo.description] if repo.description else []
-        if not others:
-            notes.append(str(_("Sole maintainer: nobody else can administer it.")))
-        fields = repo.model_dump(exclude={"owner"})
         return Record(
             external_id=str(repo.id),
             kind="repository",
             title=repo.full_name,
             fields={
-                **fields,
+                **repo.model_dump(exclude={"owner"}),
+                **maintainers_fields(repo.description, others),
                 "owner": repo.owner.login,
                 "owner_type": repo.owner.type,
                 "role": role,
-                "sole_maintainer": not others,
-                "other_maintainers": sorted(others, key=str.casefold),
-                "notes": "\n".join(notes),
                 "login": login,
                 "system": "GitHub",
             },
         )
-
-    def _repo(self, record) -> Repo:
-        """The repository a record stands for, found by its id (names change)."""
-        repo_id = str(record.external_id or "").strip()
-        title = {"title": record.title or repo_id}
-        if not repo_id.isdigit():
-            raise MisconfiguredError(
-                _("Only GitHub repositories can be handed over, not “%(title)s”.")
-                % title
-            )
-        gone = _(
-            "GitHub repository %(title)s no longer exists or the token cannot see it."
-        )
-        answer = self.get(f"/repositories/{repo_id}", not_found=gone % title)
-        repo = parse(Repo, answer, system=self.host)
-        if not repo.full_name:
-            raise ConnectorError(str(_("GitHub answered without a repository name.")))
-        return repo
-
-    def _user_owned(self, full_name: str) -> bool:
-        owner = str(full_name).partition("/")[0]
-        return bool(owner) and owner.casefold() != self.org.casefold()
 
     # Memberships -------------------------------------------------------------------
 
@@ -314,15 +271,8 @@ class GitHubConnector(FindsPeople, HttpConnector):
         base = {"system": "GitHub", "login": login, "organization": self.org}
         role = _("Owner of %(org)s") if org.role == "admin" else _("Member of %(org)s")
         fields = {"role": org.role, "state": org.state}
-        role_permission = role % {"org": self.org}
-        records = [
-            Record(
-                f"org:{self.org}",
-                "account",
-                self.org,
-                {**base, **fields, "role_permission": role_permission},
-            )
-        ]
+        fields["role_permission"] = role % {"org": self.org}
+        records = [Record(f"org:{self.org}", "account", self.org, {**base, **fields})]
         for team in parse_each(Account, self.paginate(self._org_path("/teams"))):
             path = f"/teams/{_part(team.slug)}/memberships/{_part(login)}"
             member = self._found(self._org_path(path)) if team.slug else None
@@ -339,6 +289,68 @@ class GitHubConnector(FindsPeople, HttpConnector):
             external_id = f"team:{self.org}/{team.slug}"
             records.append(Record(external_id, "account", title, {**base, **fields}))
         return records
+
+    # Write-backs -------------------------------------------------------------------
+
+    def describe_transfer(self, *, record, owner, successor) -> str:
+        repo = record.title or record.external_id
+        repo_owner = str(repo).partition("/")[0].casefold()
+        if repo_owner and repo_owner != self.org.casefold():
+            message = _(
+                "Transfer GitHub repository %(repo)s from %(owner)s to %(successor)s."
+            )
+        elif self.option("successor_permission") == "admin":
+            message = _("Add %(successor)s as an admin of GitHub repository %(repo)s.")
+        else:
+            message = _(
+                "Add %(successor)s as a maintainer of GitHub repository %(repo)s."
+            )
+        people = {"owner": self.shown_as(owner), "successor": self.shown_as(successor)}
+        return message % {"repo": repo, **people}
+
+    def transfer(self, *, record, owner, successor, note) -> TransferResult:
+        repo = self._repo(record)
+        login = self.successor_id(successor)
+        path = f"/repos/{quote(repo.full_name)}"
+        if repo.owner.type == "User":
+            body = {"new_owner": login}
+            response = self.request("POST", f"{path}/transfer", json=body)
+            moved = clean_text(dig(self.json_of(response), "full_name"))
+            summary = {"new_owner": login, "full_name": moved}
+        else:
+            permission = str(self.option("successor_permission"))
+            response = self.request(
+                "PUT",
+                f"{path}/collaborators/{_part(login)}",
+                json={"permission": permission},
+            )
+            summary = {"collaborator": login, "permission": permission}
+            if response.status_code == 201:
+                summary["invitation_id"] = self.json_of(response).get("id")
+        summary.update(repository=repo.full_name, status=response.status_code)
+        return TransferResult(response=summary, request_id=self.request_id(response))
+
+    def verify_transfer(self, *, record, successor) -> bool:
+        repo = self._repo(record)
+        login = _part(self.successor_id(successor))
+        path = f"/repos/{quote(repo.full_name)}/collaborators/{login}/permission"
+        found = self._found(path)
+        return found is not None and found.granted in MAINTAINING_ROLES
+
+    def _repo(self, record) -> Repo:
+        """The repository a record stands for, found by its id (names change)."""
+        repo_id = str(record.external_id or "").strip()
+        title = {"title": record.title or repo_id}
+        if not repo_id.isdigit():
+            raise MisconfiguredError(
+                _("Only GitHub repositories can be handed over, not “%(title)s”.")
+                % title
+            )
+        gone = _(
+            "GitHub repository %(title)s no longer exists or the token cannot see it."
+        )
+        answer = self.get(f"/repositories/{repo_id}", not_found=gone % title)
+        return parse(Repo, answer, system=self.host)
 
     # HTTP -------------------------------------------------------------------------
 
@@ -366,8 +378,3 @@ class GitHubConnector(FindsPeople, HttpConnector):
 
 def _part(value: str) -> str:
     return quote(str(value), safe="")
-
-
-def _path(full_name: str) -> str:
-    owner, _slash, name = str(full_name).partition("/")
-    return f"{_part(owner)}/{_part(name)}"

@@ -7,15 +7,17 @@ People: ``usernames``, the user name, or the user search by e-mail."""
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
+import gitlab
 from django.utils.translation import gettext_lazy as _
 from gitlab.const import AccessLevel
-from gitlab.exceptions import GitlabCreateError
+from gitlab.exceptions import GitlabCreateError, GitlabError, GitlabGetError
+from pydantic import BeforeValidator
 
 from ...sdk.base import (
     DISCOVER,
     TRANSFER,
-    UNKNOWN_RECORD_KIND,
     ConnectorError,
     ConnectorType,
     MisconfiguredError,
@@ -26,28 +28,82 @@ from ...sdk.client import HttpTypeMixin, host_of, request_id_of
 from ...sdk.common import (
     TIMEOUT,
     VERIFY_TLS,
+    clean_text,
     map_setting,
     optional,
     secret_setting,
-    unreadable,
+    too_many_pages,
     url_setting,
 )
-from ...sdk.payloads import parse
+from ...sdk.http import HttpConnector
+from ...sdk.payloads import Payload, Text, parse, parse_each
 from ...sdk.people import FindsPeople
-from .client import Client
-from .payloads import Group, Member, Project, User
+from ...sdk.trackers import code_host_mappings, maintainers_fields
+from ...sdk.vendor import LastResponse, upstream_errors
 
 __all__ = ["GitLabConnector"]
 
 MAINTAINER, OWNER = int(AccessLevel.MAINTAINER), int(AccessLevel.OWNER)
-ROLES = ("Guest", "Planner", "Reporter", "Developer", "Maintainer", "Owner")
-ROLE_NAMES = {int(AccessLevel[name.upper()]): name for name in ROLES}
 # Project and group access tokens act through bot users; they hand nothing over.
 _BOT = re.compile(r"^(project|group)_\d+_bot")
-NEEDS_ADMIN = _(
-    "Listing someone's project memberships needs an administrator token. Use "
-    "one, or set the company's group."
-)
+PER_PAGE, MAX_PAGES = 100, 100
+# An access level as a number; 0 (no access) for anything else.
+Level = Annotated[int, BeforeValidator(lambda v: int(v) if str(v).isdigit() else 0)]
+
+
+class User(Payload):
+    id: int | str
+    username: Text = ""
+    name: Text = ""
+    state: Text = ""
+    web_url: Text = ""
+    email: Text = ""
+    public_email: Text = ""
+    is_admin: bool | None = None
+
+
+class Member(Payload):
+    """A project member, or one of a user's memberships (``source_id``)."""
+
+    id: int | str | None = None
+    source_id: int | str | None = None
+    username: Text = ""
+    access_level: Level = 0
+    state: Text = ""
+
+
+class Project(Payload):
+    id: int
+    path_with_namespace: Text
+    name: Text = ""
+    web_url: Text = ""
+    description: Text = ""
+    visibility: Text = ""
+    archived: bool = False
+    default_branch: Text = ""
+
+
+class Client(gitlab.Gitlab):
+    """python-gitlab on the connector's session (its timeout, TLS setting and
+    secret scrubbing apply); it never sleeps on HTTP 429 (the sync engine
+    retries later), and the connector's settings are checked before a call."""
+
+    def __init__(self, connector, token):
+        super().__init__(
+            connector.base_url,
+            private_token=token,
+            timeout=connector.timeout,
+            ssl_verify=connector.http.session.verify,
+            session=connector.http.session,
+            per_page=PER_PAGE,
+            keep_base_url=True,
+        )
+        self.connector = connector
+
+    def http_request(self, *args, **kwargs):
+        self.connector.require_settings()
+        kwargs["obey_rate_limit"] = False
+        return super().http_request(*args, **kwargs)
 
 
 class GitLabConnector(FindsPeople, HttpTypeMixin, ConnectorType):
@@ -58,18 +114,9 @@ class GitLabConnector(FindsPeople, HttpTypeMixin, ConnectorType):
         "else is) and their GitLab account. Hands projects to the successor."
     )
     capabilities = frozenset({DISCOVER, TRANSFER})
-    default_mappings = {
-        "repository": {
-            "title": "path_with_namespace",
-            "location": "web_url",
-            "notes": "notes",
-        },
-        "account": {
-            "system": "system",
-            "account_id": "username",
-            "role_permission": "role_permission",
-        },
-    }
+    default_mappings = code_host_mappings(
+        title="path_with_namespace", location="web_url", account_id="username"
+    )
     settings = (
         url_setting(
             _("GitLab URL"),
@@ -116,100 +163,47 @@ class GitLabConnector(FindsPeople, HttpTypeMixin, ConnectorType):
         self.group = str(self.option("group") or "").strip().strip("/")
         token = self.secrets.get("token")
         self.http = self.make_http(secrets=(token,))
-        self.client = Client(self, token=token)
+        self.client = Client(self, token)
+        # python-gitlab's errors and results carry no headers: request ids and
+        # the status of a write are read from the session's last answer.
+        self.responses = LastResponse(self.http.session)
         self._users: dict[str, User] = {}
 
-    # The contract -------------------------------------------------------------------
-
     def test_connection(self) -> str:
-        self.require_settings()
-        with self.client.calls():
+        with self.calls():
             self.client.auth()
         me = parse(User, self.client.user.asdict(), system=self.host)
-        message = _("Connected to %(host)s as %(user)s.") % {
-            "host": self.host,
-            "user": me.username or "?",
-        }
+        values = {"host": self.host, "user": me.username or "?"}
+        message = _("Connected to %(host)s as %(user)s.") % values
         if not self.group:
             return message
-        with self.client.calls(not_found=self._no_group()):
-            group = parse(
-                Group, self.client.groups.get(self.group).asdict(), system=self.host
-            )
-        named = _("Group: %(group)s.") % {"group": group.full_path or self.group}
+        with self.calls(not_found=self._no_group()):
+            group = self.client.groups.get(self.group).asdict()
+        named = _("Group: %(group)s.") % {
+            "group": clean_text(group.get("full_path")) or self.group
+        }
         return f"{message} {named}"
 
-    def discover(self, *, employee, record_kind):
-        if record_kind not in self.default_mappings:
-            raise MisconfiguredError(UNKNOWN_RECORD_KIND % {"kind": record_kind})
-        self.require_settings()
-        user = self._users[self.person_id(employee)]
-        if record_kind == "account":
-            return [self._account(user)]
-        with self.client.calls():
-            return self._projects(user)
-
-    def describe_transfer(self, *, record, owner, successor) -> str:
-        message = _("Add %(successor)s as a Maintainer of GitLab project %(project)s.")
-        return message % {
-            "successor": self.shown_as(successor),
-            "project": record.title or record.external_id,
-        }
-
-    def transfer(self, *, record, owner, successor, note) -> TransferResult:
-        self.require_settings()
-        project = self._project(record)
-        user = self._users[self.successor_id(successor)]
-        summary = {
-            "project": project.path_with_namespace,
-            "user": user.username,
-            "access_level": MAINTAINER,
-        }
-        members = self.client.projects.get(project.id, lazy=True).members
-        with self.client.calls():
-            try:
-                members.create({"user_id": user.id, "access_level": MAINTAINER})
-                answer = self.client.responses.response
-            except GitlabCreateError as error:
-                if error.response_code != 409:
-                    raise
-                # Already a direct member: raise the role if it is lower.
-                answer = self.client.responses.response
-                member = members.get(user.id)
-                level = parse(Member, member.asdict(), system=self.host).access_level
-                summary["previous_access_level"] = level
-                if level < MAINTAINER:
-                    member.access_level = MAINTAINER
-                    member.save()
-                    answer = self.client.responses.response
-                else:
-                    summary["access_level"] = level
-        summary["status"] = answer.status_code
-        return TransferResult(response=summary, request_id=request_id_of(answer))
-
-    def verify_transfer(self, *, record, successor) -> bool:
-        self.require_settings()
-        project = self._project(record)
-        user = self._users[self.successor_id(successor)]
-        return self._level(project.id, user.id) >= MAINTAINER
+    def list_records(self, *, employee, record_kind):
+        user = self._user(self.person_id(employee))
+        if record_kind == "repository":
+            with self.calls():
+                return self._projects(user)
+        role = _("Administrator") if user.is_admin is True else ""
+        shown = user.model_dump(include={"id", "username", "name", "state", "web_url"})
+        fields = {"system": "GitLab", **shown, "role_permission": str(role)}
+        return [Record(f"user:{user.id}", "account", user.username, fields)]
 
     # People ------------------------------------------------------------------------
 
-    def mapped_person(self, value: str) -> str | None:
-        username = super().mapped_person(value)
-        return None if username is None else self._known(username)
-
     def find_person(self, *, value: str, match_by: str) -> str | None:
         if match_by == "username":
-            return self._known(value)
+            return value
         if match_by != "email":
             return None
-        with self.client.calls():
-            users = list(
-                self.client.each(
-                    User, self.client.users.list(search=value, get_all=False)
-                )
-            )
+        with self.calls():
+            found = self.client.users.list(search=value, get_all=False)
+        users = list(self.each(User, found))
         email = value.casefold()
         exact = [
             user
@@ -229,94 +223,136 @@ class GitLabConnector(FindsPeople, HttpTypeMixin, ConnectorType):
             retryable=False,
         )
 
-    def _known(self, username: str) -> str:
-        """``username`` once GitLab confirms the user (remembered with them)."""
+    def _user(self, username: str) -> User:
+        """The GitLab user ``username`` (remembered for the run)."""
         if username not in self._users:
-            with self.client.calls():
+            with self.calls():
                 found = self.client.users.list(username=username, get_all=False)
             if not found:
-                raise ConnectorError(
-                    _("GitLab has no user %(username)s.") % {"username": username},
-                    retryable=False,
+                raise MisconfiguredError(
+                    _("GitLab has no user %(username)s.") % {"username": username}
                 )
             self._users[username] = parse(User, found[0].asdict(), system=self.host)
-        return username
-
-    def _account(self, user: User) -> Record:
-        role = _("Administrator") if user.is_admin is True else ""
-        shown = user.model_dump(include={"id", "username", "name", "state", "web_url"})
-        return Record(
-            external_id=f"user:{user.id}",
-            kind="account",
-            title=user.username,
-            fields={"system": "GitLab", **shown, "role_permission": str(role)},
-        )
+        return self._users[username]
 
     # Projects ----------------------------------------------------------------------
 
     def _projects(self, user: User) -> list[Record]:
+        """The projects of the user's namespace (they own them), and those of
+        the group or of their memberships where they are a Maintainer."""
         person = self.client.users.get(user.id, lazy=True)
-        owned = self.client.each(Project, person.projects.list(iterator=True))
+        owned = self.each(Project, person.projects.list(iterator=True))
         found = {project.id: (project, OWNER) for project in owned}
         if self.group:
-            with self.client.calls(not_found=self._no_group()):
+            with self.calls(not_found=self._no_group()):
                 group = self.client.groups.get(self.group, lazy=True)
                 listed = group.projects.list(
                     include_subgroups="true", archived="false", iterator=True
                 )
-                projects = list(self.client.each(Project, listed))
-            for project in projects:
-                if project.id not in found:
-                    level = self._level(project.id, user.id)
-                    if level >= MAINTAINER:
-                        found[project.id] = (project, level)
+                for project in self.each(Project, listed):
+                    found.setdefault(project.id, (project, None))
         else:
-            with self.client.calls(forbidden=NEEDS_ADMIN):
+            needs_admin = _(
+                "Listing someone's project memberships needs an administrator "
+                "token. Use one, or set the company's group."
+            )
+            with self.calls(forbidden=needs_admin):
                 listed = person.memberships.list(type="Project", iterator=True)
-                memberships = list(self.client.each(Member, listed))
+                memberships = list(self.each(Member, listed))
             for membership in memberships:
                 project_id, level = membership.source_id, membership.access_level
-                if level < MAINTAINER or project_id in found:
-                    continue
-                answer = self.client.found(self.client.projects, project_id)
-                if answer is not None:
-                    found[project_id] = (
-                        parse(Project, answer, system=self.host),
-                        level,
-                    )
-        return [self._record(project, level, user) for project, level in found.values()]
+                if level >= MAINTAINER and project_id not in found:
+                    answer = self.found(self.client.projects, project_id)
+                    if answer is not None:
+                        project = parse(Project, answer, system=self.host)
+                        found[project_id] = (project, level)
+        records = [self._record(*entry, user) for entry in found.values()]
+        return [record for record in records if record is not None]
 
-    def _record(self, project: Project, level: int, user: User) -> Record:
-        if project.id in (None, "") or not project.path_with_namespace:
-            error = _("GitLab listed a project without an id or path.")
-            return unreadable("repository", str(project.id or ""), error)
+    def _record(self, project: Project, level: int | None, user: User):
+        """The project as a record when the user maintains it (``level`` None:
+        read from its members, inherited ones included)."""
         members = self.client.projects.get(project.id, lazy=True).members_all
+        listed = list(self.each(Member, members.list(iterator=True)))
+        if level is None:
+            level = next((m.access_level for m in listed if m.id == user.id), 0)
+        if level < MAINTAINER:
+            return None
         others = [
             member.username
-            for member in self.client.each(Member, members.list(iterator=True))
+            for member in listed
             if member.id != user.id
             and member.access_level >= MAINTAINER
             and member.state in ("", "active")
             and not _BOT.match(member.username)
         ]
-        notes = [project.description] if project.description else []
-        if not others:
-            notes.append(str(_("Sole maintainer: nobody else can administer it.")))
         return Record(
             external_id=str(project.id),
             kind="repository",
             title=project.path_with_namespace,
             fields={
                 **project.model_dump(),
+                **maintainers_fields(project.description, others),
                 "access_level": level,
-                "role": ROLE_NAMES.get(level, str(level)),
-                "sole_maintainer": not others,
-                "other_maintainers": sorted(others, key=str.casefold),
-                "notes": "\n".join(notes),
+                "role": "Owner" if level >= OWNER else "Maintainer",
                 "username": user.username,
                 "system": "GitLab",
             },
         )
+
+    def _level(self, project_id, user_id) -> int:
+        """The user's access level on the project, inherited ones included."""
+        members = self.client.projects.get(project_id, lazy=True).members_all
+        answer = self.found(members, user_id)
+        return parse(Member, answer or {}, system=self.host).access_level
+
+    def _no_group(self):
+        return _("GitLab has no group %(group)s, or the token cannot see it.") % {
+            "group": self.group
+        }
+
+    # Write-backs -------------------------------------------------------------------
+
+    def describe_transfer(self, *, record, owner, successor) -> str:
+        message = _("Add %(successor)s as a Maintainer of GitLab project %(project)s.")
+        return message % {
+            "successor": self.shown_as(successor),
+            "project": record.title or record.external_id,
+        }
+
+    def transfer(self, *, record, owner, successor, note) -> TransferResult:
+        project = self._project(record)
+        user = self._user(self.successor_id(successor))
+        summary = {
+            "project": project.path_with_namespace,
+            "user": user.username,
+            "access_level": MAINTAINER,
+        }
+        members = self.client.projects.get(project.id, lazy=True).members
+        with self.calls():
+            try:
+                members.create({"user_id": user.id, "access_level": MAINTAINER})
+                answer = self.responses.response
+            except GitlabCreateError as error:
+                if error.response_code != 409:
+                    raise
+                # Already a direct member: raise the role if it is lower.
+                answer = self.responses.response
+                member = members.get(user.id)
+                level = parse(Member, member.asdict(), system=self.host).access_level
+                summary["previous_access_level"] = level
+                summary["access_level"] = max(level, MAINTAINER)
+                if level < MAINTAINER:
+                    member.access_level = MAINTAINER
+                    member.save()
+                    answer = self.responses.response
+        summary["status"] = answer.status_code
+        return TransferResult(response=summary, request_id=request_id_of(answer))
+
+    def verify_transfer(self, *, record, successor) -> bool:
+        project = self._project(record)
+        user = self._user(self.successor_id(successor))
+        return self._level(project.id, user.id) >= MAINTAINER
 
     def _project(self, record) -> Project:
         project_id = str(record.external_id or "").strip()
@@ -325,28 +361,42 @@ class GitLabConnector(FindsPeople, HttpTypeMixin, ConnectorType):
             raise MisconfiguredError(
                 _("Only GitLab projects can be handed over, not “%(title)s”.") % title
             )
-        answer = self.client.found(self.client.projects, project_id)
-        if answer is None:
-            raise MisconfiguredError(
-                _(
-                    "GitLab project %(title)s no longer exists or the token cannot "
-                    "see it."
-                )
-                % title,
-                request_id=self.client.responses.request_id,
-            )
-        project = parse(Project, answer, system=self.host)
-        project.id = project.id or int(project_id)
-        project.path_with_namespace = project.path_with_namespace or title["title"]
-        return project
+        gone = _(
+            "GitLab project %(title)s no longer exists or the token cannot see it."
+        )
+        with self.calls(not_found=gone % title):
+            answer = self.client.projects.get(project_id).asdict()
+        return parse(Project, answer, system=self.host)
 
-    def _level(self, project_id, user_id) -> int:
-        """The user's access level on the project, inherited ones included."""
-        members = self.client.projects.get(project_id, lazy=True).members_all
-        answer = self.client.found(members, user_id)
-        return parse(Member, answer or {}, system=self.host).access_level
+    # python-gitlab -----------------------------------------------------------------
 
-    def _no_group(self):
-        return _("GitLab has no group %(group)s, or the token cannot see it.") % {
-            "group": self.group
-        }
+    def calls(self, *, not_found=None, forbidden=None):
+        """A block whose python-gitlab errors become Baton's."""
+        return upstream_errors(
+            self,
+            refused=HttpConnector.refused_message % {"host": self.host, "status": 401},
+            not_found=not_found,
+            forbidden=forbidden
+            or _("The GitLab token may not do this (HTTP 403): %(detail)s"),
+            library_errors=(GitlabError,),
+            responses=self.responses,
+        )
+
+    def found(self, manager, key) -> dict | None:
+        """``manager.get(key)`` as a dict; None when GitLab has no such thing."""
+        with self.calls():
+            try:
+                return manager.get(key).asdict()
+            except GitlabGetError as error:
+                if error.response_code == 404:
+                    return None
+                raise
+
+    def each(self, model, objects):
+        """The listed objects as ``model`` (odd ones left out), as they are
+        paged through; an error after ``MAX_PAGES`` pages (a server that never
+        stops: python-gitlab follows its links for ever)."""
+        for count, item in enumerate(objects):
+            if count == PER_PAGE * MAX_PAGES:
+                raise too_many_pages(self.host, MAX_PAGES)
+            yield from parse_each(model, [item.asdict()])

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from typing import Annotated, Any
 
 from django.utils.translation import gettext_lazy as _
+from pydantic import BeforeValidator, Field
 
 from ...sdk.base import (
     DISCOVER,
@@ -20,29 +22,33 @@ from ...sdk.base import (
     WEBHOOK,
     ConnectorError,
     MisconfiguredError,
-    Record,
+    Setting,
     TransferResult,
 )
-from ...sdk.common import tracker_mappings, transfer_values, who
-from ...sdk.http import Basic, Cursor, Offset
-from ...sdk.payloads import parse, parse_each
-from ...sdk.trackers import Assignee, TrackerConnector, first_due, unreadable
-from .payloads import (
-    Count,
-    Issue,
-    Permissions,
-    Project,
-    Ref,
-    User,
-    Versions,
-    adf_document,
-    adf_text,
-    jql_string,
+from ...sdk.common import (
+    TIMEOUT,
+    VERIFY_TLS,
+    clean_text,
+    map_setting,
+    optional,
+    page_size_setting,
+    secret_setting,
+    status_map_setting,
+    tracker_mappings,
+    url_setting,
+    webhook_secret_setting,
 )
-from .settings import DEFAULT_STATUS_MAP, SETTINGS
+from ...sdk.http import Basic, Cursor, Offset, dig
+from ...sdk.payloads import Payload, Text, parse_each
+from ...sdk.trackers import Assignee, Percent, TrackerConnector, at, first_due
 
 __all__ = ["DEFAULT_STATUS_MAP", "JiraConnector", "adf_text", "jql_string"]
 
+# Status names (lower-cased) that mean "stuck" although Jira files them under
+# "In Progress"; everything else follows the status category.
+DEFAULT_STATUS_MAP = dict.fromkeys(
+    ("blocked", "on hold", "waiting for customer"), "blocked"
+)
 CATEGORY_STATUS = {"new": "not_started", "indeterminate": "in_progress", "done": "done"}
 ISSUE_FIELDS = (
     "summary,status,description,duedate,priority,issuetype,project,assignee,"
@@ -53,21 +59,97 @@ BROWSE_USERS_MISSING = _(
     "“Browse users and groups”, or fill in the Atlassian account ids of this "
     "connector."
 )
-# What a transfer will change, as people see it first.
-MAKE_LEAD = _(
-    "Make %(successor)s the lead of project “%(title)s” in Jira instead of %(owner)s."
-)
-REASSIGN_KEYED = _(
-    "Reassign issue %(key)s “%(title)s” in Jira from %(owner)s to %(successor)s, "
-    "with a comment."
-)
-REASSIGN = _(
-    "Reassign issue “%(title)s” in Jira from %(owner)s to %(successor)s, with a "
-    "comment."
-)
-# Atlassian's own request id, for their support.
-ATLASSIAN_REQUEST_ID = "X-AREQUESTID"
 _ISSUE_KEY = re.compile(r"/browse/([A-Z][A-Z0-9_]*-\d+)/?$")
+
+
+# Jira's text formats ---------------------------------------------------------------
+
+
+def jql_string(value: str) -> str:
+    """``value`` as a quoted JQL string."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def adf_text(node) -> str:
+    """Plain text of an Atlassian Document Format value (v3 rich text):
+    paragraphs and list items on their own lines, mentions and emoji by their
+    text."""
+    if isinstance(node, str):
+        return node
+    if not isinstance(node, dict):
+        return ""
+    kind = node.get("type")
+    if kind == "text":
+        return str(node.get("text") or "")
+    if kind == "hardBreak":
+        return "\n"
+    if kind in ("mention", "emoji", "status", "date"):
+        attrs = node.get("attrs") or {}
+        return str(attrs.get("text") or attrs.get("shortName") or "")
+    parts = [adf_text(child) for child in node.get("content") or []]
+    if kind in ("doc", "bulletList", "orderedList", "table", "tableRow"):
+        return "\n".join(part for part in parts if part)
+    if kind == "listItem":
+        return "- " + "\n".join(part for part in parts if part)
+    return "".join(parts)
+
+
+def adf_document(text: str) -> dict:
+    """``text`` as an ADF document, one paragraph per line."""
+    paragraphs = [
+        {"type": "paragraph", "content": [{"type": "text", "text": line}]}
+        for line in str(text).splitlines()
+        if line.strip()
+    ]
+    return {"type": "doc", "version": 1, "content": paragraphs}
+
+
+# Rich text as plain text.
+RichText = Annotated[str, BeforeValidator(lambda value: adf_text(value).strip())]
+
+
+class User(Payload):
+    accountId: Text = ""
+    accountType: Text = "atlassian"
+    displayName: Text = ""
+    emailAddress: Text = ""
+    active: Any = True
+
+
+class Issue(Payload):
+    id: Text
+    key: Text = ""
+    summary: Text = at("fields", "summary")
+    description: RichText = at("fields", "description")
+    due_date: Text = at("fields", "duedate")
+    status: Text = at("fields", "status", "name")
+    status_category: Text = at("fields", "status", "statusCategory", "key")
+    progress_percent: Percent = at("fields", "progress", "percent", default=None)
+    issue_type: Text = at("fields", "issuetype", "name")
+    priority: Text = at("fields", "priority", "name")
+    project: Text = at("fields", "project", "name")
+    project_key: Text = at("fields", "project", "key")
+    assignee: Text = at("fields", "assignee", "displayName")
+    assignee_id: Text = at("fields", "assignee", "accountId", exclude=True)
+    updated: Text = at("fields", "updated")
+
+
+class Project(Payload):
+    id: Text
+    key: Text
+    name: Text = ""
+    description: Text = ""
+    archived: Any = Field(False, exclude=True)
+    category: Text = at("projectCategory", "name")
+    lead: Text = at("lead", "displayName")
+    lead_id: Text = at("lead", "accountId", exclude=True)
+
+
+class Version(Payload):
+    name: Text = ""
+    releaseDate: Text = ""
+    archived: Any = False
 
 
 class JiraConnector(TrackerConnector):
@@ -80,7 +162,60 @@ class JiraConnector(TrackerConnector):
     )
     capabilities = frozenset({DISCOVER, TRANSFER, WEBHOOK})
     default_mappings = tracker_mappings()
-    settings = SETTINGS
+    settings = (
+        url_setting(
+            _("Site URL"), _("Your Jira Cloud site, e.g. https://example.atlassian.net")
+        ),
+        Setting(
+            "email",
+            _("Account e-mail address"),
+            _("The Atlassian account the API token belongs to."),
+        ),
+        secret_setting(
+            "api_token",
+            _("API token"),
+            _(
+                "Created at id.atlassian.com → Security → API tokens. The account "
+                "needs “Browse users and groups” to find people, and to be a Jira "
+                "administrator to change project leads."
+            ),
+        ),
+        optional(
+            "jql",
+            _("Extra JQL"),
+            _(
+                "Narrows the issues, e.g. project in (FIN, WEB). Combined with the "
+                "employee's unresolved issues by AND."
+            ),
+            default="",
+        ),
+        map_setting(
+            "account_id_map",
+            _("Atlassian account ids"),
+            _(
+                "Employee value (as the connector matches people, e.g. e-mail) → "
+                "Atlassian account id. Needed where Jira hides e-mail addresses, "
+                "or to match by anything but e-mail."
+            ),
+        ),
+        status_map_setting(
+            _(
+                "Jira status name → task status (not_started, in_progress, blocked "
+                "or done). Unlisted statuses follow their category: To Do → "
+                "not_started, In Progress → in_progress, Done → done; Blocked, On "
+                "Hold and Waiting for customer count as blocked."
+            )
+        ),
+        page_size_setting(50),
+        TIMEOUT,
+        VERIFY_TLS,
+        webhook_secret_setting(
+            _(
+                "For an automation rule or bridge that signs its calls to Baton's "
+                "hook when issues change."
+            )
+        ),
+    )
     auth = Basic(username="email", secret="api_token")  # noqa: S106 - names
     # Issue searches page by token; ``page_size`` sets ``size`` per call.
     pagination = Cursor(
@@ -89,9 +224,7 @@ class JiraConnector(TrackerConnector):
         items="issues",
         size_param="maxResults",
     )
-    project_pages = Offset(items="values", total="total")
-    request_id_headers = (ATLASSIAN_REQUEST_ID,)
-    max_pages = 500
+    request_id_headers = ("X-AREQUESTID",)  # Atlassian's, for their support
     people_map_setting = "account_id_map"
     system_name = "Jira"
     default_status_map = DEFAULT_STATUS_MAP
@@ -113,6 +246,14 @@ class JiraConnector(TrackerConnector):
         "leaves it as it is."
     )
     untitled_message = _("Issue %(key)s has no summary in Jira.")
+    describe_issue_message = _(
+        "Reassign issue %(key)s “%(title)s” in Jira from %(owner)s to "
+        "%(successor)s, with a comment."
+    )
+    describe_project_message = _(
+        "Make %(successor)s the lead of project “%(title)s” in Jira instead of "
+        "%(owner)s."
+    )
 
     def test_connection(self) -> str:
         me = self.read(User, "/rest/api/3/myself")
@@ -129,106 +270,62 @@ class JiraConnector(TrackerConnector):
 
     def issues_of(self, account, record_kind, status_map):
         jql = f"assignee = {jql_string(account)} AND statusCategory != Done"
-        extra = str(self.option("jql") or "").strip()
-        if extra:
+        if extra := str(self.option("jql") or "").strip():
             jql += f" AND ({extra})"
-        issues = self.paginate(
-            "/rest/api/3/search/jql",
-            {"jql": f"{jql} ORDER BY created ASC", "fields": ISSUE_FIELDS},
-            pagination=self.pages(),
-        )
+        query = {"jql": f"{jql} ORDER BY created ASC", "fields": ISSUE_FIELDS}
+        found = self.paginate("/rest/api/3/search/jql", query, pagination=self.pages())
         return [
-            self._issue(issue, record_kind, status_map)
-            for issue in parse_each(Issue, issues)
+            self.issue_record(
+                record_kind,
+                issue,
+                title=issue.summary,
+                task_status=status_map.get(issue.status.casefold())
+                or CATEGORY_STATUS.get(issue.status_category, "in_progress"),
+                url=self._browse(issue.key or issue.id),
+            )
+            for issue in parse_each(Issue, found)
         ]
-
-    def _issue(self, issue: Issue, record_kind: str, status_map: dict) -> Record:
-        key, fields = issue.key or issue.id, issue.fields
-        status, percent = fields.status, fields.progress.percent
-        category = status.statusCategory.key
-        return self.issue_record(
-            record_kind,
-            issue_id=issue.id,
-            key=key,
-            title=fields.summary,
-            description=adf_text(fields.description).strip(),
-            due=fields.duedate,
-            fields={
-                "key": key,
-                "summary": fields.summary,
-                "status": status.name,
-                "status_category": category,
-                "task_status": status_map.get(status.name.casefold())
-                or CATEGORY_STATUS.get(category, "in_progress"),
-                "progress_percent": round(percent) if percent is not None else None,
-                "issue_type": fields.issuetype.name,
-                "priority": fields.priority.name,
-                "project": fields.project.name,
-                "project_key": fields.project.key,
-                "assignee": fields.assignee.displayName,
-                "updated": fields.updated,
-                "url": self._browse(key),
-            },
-        )
 
     def projects_of(self, account):
         found = self.paginate(
             "/rest/api/3/project/search",
             {"expand": "lead,description"},
-            pagination=self.pages(self.project_pages),
+            pagination=self.pages(Offset(items="values", total="total")),
         )
         return [
             self._project(project)
             for project in parse_each(Project, found)
-            if project.lead.accountId == account and project.archived is not True
+            if project.lead_id == account and project.archived is not True
         ]
 
-    def _project(self, project: Project) -> Record:
-        if not project.id or not project.key:
-            error = _("Jira returned a project without an id or key.")
-            return unreadable("project", project.id, error)
-        name = project.name or project.key
+    def _project(self, project: Project):
         scope = f"project = {jql_string(project.key)}"
         total = self._count(scope)
         done = self._count(f"{scope} AND statusCategory = Done")
-        fields = self.project_fields(
+        versions = self.request(
+            "GET",
+            f"/rest/api/3/project/{project.id}/version",
+            params={"status": "unreleased", "orderBy": "releaseDate", "maxResults": 50},
+        )
+        version = first_due(
+            (version.name, version.releaseDate)
+            for version in parse_each(Version, self.entries_of(versions, "values"))
+            if not version.archived
+        )
+        return self.project_record(
+            project,
+            project.name or project.key,
             total=total,
             done=done,
-            version=self._next_version(project.id),
+            version=version,
             url=self._browse(project.key),
             document=_("Project in Jira"),
-        )
-        return Record(
-            external_id=project.id,
-            kind="project",
-            title=name,
-            fields={
-                "id": project.id,
-                "key": project.key,
-                "name": name,
-                "description": project.description,
-                "category": project.projectCategory.name,
-                "lead": project.lead.displayName,
-                "issues_total": total,
-                "issues_done": done,
-                **fields,
-            },
+            issues_done=done,
         )
 
     def _count(self, jql: str) -> int:
         answer = self.post("/rest/api/3/search/approximate-count", {"jql": jql})
-        return parse(Count, answer, system=self.host).count
-
-    def _next_version(self, project_id: str):
-        params = {"status": "unreleased", "orderBy": "releaseDate", "maxResults": 50}
-        found = self.read(
-            Versions, f"/rest/api/3/project/{project_id}/version", params=params
-        )
-        return first_due(
-            (version.name, version.releaseDate)
-            for version in found.values
-            if not version.released and not version.archived
-        )
+        return int(dig(answer, "count") or 0)
 
     def _browse(self, key: str) -> str:
         return f"{self.base_url}/browse/{key}"
@@ -236,25 +333,10 @@ class JiraConnector(TrackerConnector):
     # People -----------------------------------------------------------------------
 
     def search_account(self, *, value, match_by, active_only):
-        found = self._search_user(value, active_only)
-        if found is None and not self._may_browse_users:
-            raise MisconfiguredError(BROWSE_USERS_MISSING)
-        return found
-
-    @cached_property
-    def _may_browse_users(self) -> bool:
-        """Whether the account has “Browse users and groups”: without it Jira
-        answers every user search with nobody."""
-        params = {"permissions": "USER_PICKER"}
-        found = self.read(Permissions, "/rest/api/3/mypermissions", params=params)
-        picker = found.permissions.get("USER_PICKER")
-        return picker is not None and picker.havePermission is True
-
-    def _search_user(self, email: str, active_only: bool) -> str | None:
         response = self.call(
             "GET",
             "/rest/api/3/user/search",
-            params={"query": email, "maxResults": 50},
+            params={"query": value, "maxResults": 50},
             refusals={403: BROWSE_USERS_MISSING},
         )
         people = [
@@ -264,26 +346,29 @@ class JiraConnector(TrackerConnector):
             and user.accountType == "atlassian"
             and (user.active is not False or not active_only)
         ]
-        exact = [u for u in people if u.emailAddress.casefold() == email.casefold()]
-        if exact:
-            return exact[0].accountId
+        found = [u for u in people if u.emailAddress.casefold() == value.casefold()]
         # Jira hides the address of people who chose so, but still matches it:
         # one person without a visible address is the one searched for.
-        if len(people) == 1 and not people[0].emailAddress:
-            return people[0].accountId
+        if not found and len(people) == 1 and not people[0].emailAddress:
+            found = people
+        if found:
+            return found[0].accountId
+        if not self._may_browse_users:
+            raise MisconfiguredError(BROWSE_USERS_MISSING)
         return None
+
+    @cached_property
+    def _may_browse_users(self) -> bool:
+        """Whether the account has “Browse users and groups”: without it Jira
+        answers every user search with nobody."""
+        answer = self.get("/rest/api/3/mypermissions", {"permissions": "USER_PICKER"})
+        return dig(answer, "permissions.USER_PICKER.havePermission") is True
 
     # Write-backs ------------------------------------------------------------------
 
-    def describe_transfer(self, *, record, owner, successor) -> str:
-        values = transfer_values(record, owner, successor)
-        location = (record.fields or {}).get("location")
-        key = _ISSUE_KEY.search(location) if isinstance(location, str) else None
-        if record.kind == "project":
-            return MAKE_LEAD % values
-        if key:
-            return REASSIGN_KEYED % {**values, "key": key.group(1)}
-        return REASSIGN % values
+    def issue_key(self, record) -> str:
+        key = _ISSUE_KEY.search(str(record.fields.get("location") or ""))
+        return key.group(1) if key else record.external_id
 
     def assignee_of(self, issue_id: str) -> Assignee:
         missing = _("Issue %(id)s is no longer in Jira, or the account may not see it.")
@@ -293,8 +378,7 @@ class JiraConnector(TrackerConnector):
             params={"fields": "assignee,summary"},
             not_found=missing % {"id": issue_id},
         )
-        current = issue.fields.assignee
-        return Assignee(issue.key or issue_id, current.accountId, current.displayName)
+        return Assignee(issue.key or issue_id, issue.assignee_id, issue.assignee)
 
     def reassign(self, issue_id, successor_id, note, *, key):
         refused = _(
@@ -310,34 +394,29 @@ class JiraConnector(TrackerConnector):
         comment = self.post(
             f"/rest/api/3/issue/{issue_id}/comment", {"body": adf_document(str(note))}
         )
-        return response, {"comment": parse(Ref, comment, system=self.host).id}
+        return response, {"comment": clean_text(dig(comment, "id"))}
 
     def project_transferred(self, project_id, successor_id) -> bool:
-        return self._read_project(project_id).lead.accountId == successor_id
+        return self._read_project(project_id).lead_id == successor_id
 
     def transfer_project(self, record, owner, successor) -> TransferResult:
         project_id = self.record_id(record)
         successor_id = self.successor_account(successor)
         project = self._read_project(project_id)
-        key = project.key or project_id
-        if project.lead.accountId == successor_id:
-            return TransferResult(response={"project": key, "lead": successor_id})
+        done = {"project": project.key or project_id, "lead": successor_id}
+        if project.lead_id == successor_id:
+            return TransferResult(response=done)
         admins = _("Only Jira administrators may change the lead of project %(key)s.")
-        refused = _(
-            "Jira refused to make %(successor)s the lead of %(key)s: %(reason)s"
-        )
-        values = {"successor": who(successor), "key": key}
         response = self.call(
             "PUT",
             f"/rest/api/3/project/{project_id}",
             json={"leadAccountId": successor_id},
-            refusals={
-                403: admins % values,
-                400: lambda r: refused % {**values, "reason": self.reasons(r)},
-            },
+            refusals={403: admins % {"key": done["project"]}},
         )
-        done = {"project": key, "lead": successor_id, "status": response.status_code}
-        return TransferResult(response=done, request_id=self.request_id(response))
+        return TransferResult(
+            response={**done, "status": response.status_code},
+            request_id=self.request_id(response),
+        )
 
     def _read_project(self, project_id: str) -> Project:
         missing = _(
@@ -345,8 +424,6 @@ class JiraConnector(TrackerConnector):
         )
         path = f"/rest/api/3/project/{project_id}"
         return self.read(Project, path, not_found=missing % {"id": project_id})
-
-    # Jira's refusals --------------------------------------------------------------
 
     def check_response(self, response, *, not_found=None) -> None:
         if response.status_code == 400:

@@ -9,21 +9,25 @@ password. A dead connection is dropped so that the next call reconnects.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import math
+import re
 import socket
 import ssl
 from urllib.parse import urlsplit
 
 import ldap3
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from ldap3.core import exceptions as ldap_errors
 from ldap3.core import results as codes
+from ldap3.utils.ciDict import CaseInsensitiveDict
+from ldap3.utils.dn import parse_dn
 
 from ...sdk.base import ConnectorError, MisconfiguredError
-from .entries import Entry
 
-__all__ = ["FAILURES", "LdapConnection", "result_of"]
+__all__ = ["FAILURES", "Entry", "LdapConnection", "ldap_date", "normal_dn"]
 
 PAGE_SIZE = 500
 PAGED_RESULTS_OID = "1.2.840.113556.1.4.319"  # RFC 2696
@@ -64,43 +68,56 @@ REFUSALS = {
     codes.RESULT_STRONGER_AUTH_REQUIRED: ENCRYPTION_REQUIRED,
     codes.RESULT_CONFIDENTIALITY_REQUIRED: ENCRYPTION_REQUIRED,
 }
-# ldap3 failures that are no result code, in the order they are told apart.
-ADMIN_MUST_FIX = (
-    (ldap_errors.LDAPInvalidDnError, INVALID_DN),
+# What the write bind is refused for a reason an admin must fix.
+CHANGE_REFUSED = _("The directory refused to change %(dn)s: %(reason)s.")
+WRITE_REFUSALS = {
+    codes.RESULT_INSUFFICIENT_ACCESS_RIGHTS: _(
+        "%(account)s has no write rights on %(dn)s; give it write access or set "
+        "the write bind DN of the connector."
+    ),
+    codes.RESULT_NO_SUCH_OBJECT: _("The directory has no entry %(dn)s any more."),
+    codes.RESULT_OBJECT_CLASS_VIOLATION: CHANGE_REFUSED,
+    codes.RESULT_UNDEFINED_ATTRIBUTE_TYPE: CHANGE_REFUSED,
+    codes.RESULT_CONSTRAINT_VIOLATION: CHANGE_REFUSED,
+}
+TLS_ERRORS = (
+    ldap_errors.LDAPStartTLSError,
+    ldap_errors.LDAPSSLConfigurationError,
+    ldap_errors.LDAPCertificateError,
+    ssl.SSLError,
+)
+# ldap3 failures that are no result code, in the order they are told apart,
+# and the error each is (``ConnectorError``: trying again may help).
+FAILURE_MESSAGES = (
+    (ldap_errors.LDAPInvalidDnError, INVALID_DN, MisconfiguredError),
     (
         ldap_errors.LDAPInvalidFilterError,
         _("A search filter of the connector is not a valid LDAP filter."),
+        MisconfiguredError,
     ),
-    (ldap_errors.LDAPPasswordIsMandatoryError, NEEDS_PASSWORD),
-    (
-        (
-            ldap_errors.LDAPStartTLSError,
-            ldap_errors.LDAPSSLConfigurationError,
-            ldap_errors.LDAPCertificateError,
-            ssl.SSLError,
-        ),
-        TLS_FAILED,
-    ),
-)
-WORTH_RETRYING = (
+    (TLS_ERRORS, TLS_FAILED, MisconfiguredError),
     (
         ldap_errors.LDAPSocketOpenError,
         _(
             "Could not connect to the directory server at %(uri)s; check that it "
             "is running and reachable."
         ),
+        ConnectorError,
     ),
     (
         (ldap_errors.LDAPCommunicationError, OSError),
         _("The directory server at %(uri)s closed the connection."),
+        ConnectorError,
     ),
 )
-# A change the directory refuses for a reason an admin must fix.
-WRITE_REFUSED = (
-    codes.RESULT_OBJECT_CLASS_VIOLATION,
-    codes.RESULT_UNDEFINED_ATTRIBUTE_TYPE,
-    codes.RESULT_CONSTRAINT_VIOLATION,
-)
+# uniqueMember may carry a trailing #'bitstring' uid.
+UNIQUE_MEMBER_UID = re.compile(rb"#'[01]*'B$")
+# Active Directory's FILETIME: 100-nanosecond ticks since 1601-01-01 UTC; 0 and
+# the largest value mean "never expires".
+FILETIME_EPOCH = datetime.datetime(1601, 1, 1, tzinfo=datetime.UTC)
+FILETIME_NEVER = (0, 0x7FFFFFFFFFFFFFFF)
+# 2026-12-31, 20261231 or a generalized time 20261231160000Z.
+TEXT_DATE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})")
 
 
 def result_of(exc):
@@ -108,18 +125,97 @@ def result_of(exc):
     return exc.result if isinstance(exc, ldap_errors.LDAPOperationResult) else None
 
 
+def dn_parts(dn) -> list:
+    """The (attribute, value, separator) parts of a DN; [] when it is none."""
+    try:
+        return parse_dn(dn, escape=False, strip=True)
+    except Exception:  # noqa: BLE001 - anything unparsable is not a DN
+        return []
+
+
+def normal_dn(dn: str) -> str:
+    """``dn`` as DNs compare (case and spaces aside); unparsable ones as text."""
+    parts = dn_parts(dn)
+    text = ",".join(f"{name.strip()}={value.strip()}" for name, value, _s in parts)
+    return (text if parts else dn.strip()).lower()
+
+
+class Entry:
+    """A search result: attributes depend on the settings, so they are read by
+    name (in any case) from the bytes received."""
+
+    def __init__(self, response: dict):
+        self.dn: str = response["dn"]
+        self.raw = CaseInsensitiveDict(response.get("raw_attributes") or {})
+
+    def raw_values(self, name: str) -> list[bytes]:
+        return list(self.raw.get(name) or ()) if name else []
+
+    def texts(self, name: str) -> list[str]:
+        values = self.raw_values(name)
+        return [value.decode(errors="replace") for value in values if value]
+
+    def first(self, name: str) -> str:
+        return next(iter(self.texts(name)), "")
+
+    def members(self) -> tuple[dict[str, list], bool]:
+        """Normalised member DN -> the (attribute, value) pairs listing it, and
+        whether that is every member (Active Directory sends large groups in
+        ranges, ``member;range=0-1499``)."""
+        members, complete = {}, True
+        for name, values in self.raw.items():
+            base, _sep, option = name.partition(";")
+            if base.lower() not in ("member", "uniquemember"):
+                continue
+            if option.lower().startswith("range=") and not option.endswith("-*"):
+                complete = False
+            for value in values:
+                dn = UNIQUE_MEMBER_UID.sub(b"", value).decode(errors="replace")
+                members.setdefault(normal_dn(dn), []).append((base, value))
+        return members, complete
+
+
+def ldap_date(value: str, attribute: str) -> datetime.date | None:
+    """The last working day a value stands for; None for "never" or nothing."""
+    text, name = value.strip(), attribute.lower()
+    if not text:
+        return None
+    if name == "shadowexpire":
+        # shadow(5): the account is expired from that day on; -1 is "never".
+        days = int(text) - 1
+        return (
+            datetime.date(1970, 1, 1) + datetime.timedelta(days) if days >= 0 else None
+        )
+    if name == "accountexpires" or (text.isdigit() and len(text) > 14):
+        if int(text) in FILETIME_NEVER:
+            return None
+        expires = FILETIME_EPOCH + datetime.timedelta(microseconds=int(text) // 10)
+        # "End of 31 December" is stored as midnight starting 1 January (local).
+        return timezone.localtime(expires - datetime.timedelta(seconds=1)).date()
+    match = TEXT_DATE.match(text)
+    if match is None:
+        raise ValueError(text)
+    return datetime.date(*(int(part) for part in match.groups()))
+
+
+def _drop(conn):
+    # Thrown away: a failing unbind changes nothing; ldap3 keeps the socket of
+    # a connect that failed.
+    with contextlib.suppress(Exception):
+        conn.unbind()
+    with contextlib.suppress(Exception):
+        conn.socket.close()
+
+
 class LdapConnection:
     """The connections of ``LdapConnector`` (which provides the settings)."""
-
-    _conn = None
-    _write_conn = None
 
     uri = property(lambda self: self._text("server_uri"))
     bind_dn = property(lambda self: self._text("bind_dn"))
     write_bind_dn = property(lambda self: self._text("write_bind_dn") or self.bind_dn)
 
     def _text(self, name) -> str:
-        return str(self.config.get(name) or "").strip()
+        return str(self.option(name) or "").strip()
 
     def _endpoint(self):
         """(host, port, use_ssl) from the server address."""
@@ -138,42 +234,40 @@ class LdapConnection:
             )
         return host, port or (636 if scheme == "ldaps" else 389), scheme == "ldaps"
 
-    def _connection(self):
-        if self._conn is None:
-            password = self.secrets.get("bind_password") or ""
-            self._conn = self._open(self.bind_dn, password, read_only=True)
-        return self._conn
+    def _connection(self, *, write=False):
+        """The read (or write) connection, bound on first use."""
+        conns = self.__dict__.setdefault("_conns", {})
+        if write not in conns:
+            conns[write] = self._open(write)
+        return conns[write]
 
-    def _write_connection(self):
-        if self._write_conn is not None:
-            return self._write_conn
-        separate = bool(self._text("write_bind_dn"))
-        if not self.write_bind_dn:
+    def close(self) -> None:
+        for conn in self.__dict__.pop("_conns", {}).values():
+            _drop(conn)
+
+    def _open(self, write: bool):
+        self.require_settings()
+        separate = write and bool(self._text("write_bind_dn"))
+        bind_dn = self.write_bind_dn if write else self.bind_dn
+        password = self.secrets.get(
+            "write_bind_password" if separate else "bind_password"
+        )
+        if write and not bind_dn:
             raise MisconfiguredError(
                 gettext(
                     "Changing directory accounts needs an account with write "
                     "rights; set the write bind DN and its password."
                 )
             )
-        secret = "write_bind_password" if separate else "bind_password"
-        self._write_conn = self._open(
-            self.write_bind_dn,
-            self.secrets.get(secret) or "",
-            read_only=False,
-            refused=gettext("The directory refused the write bind DN or password.")
-            if separate
-            else None,
-        )
-        return self._write_conn
-
-    def _open(self, bind_dn, password, *, read_only, refused=None):
-        """A bound connection; ``refused`` replaces the wrong-credentials message."""
-        self.require_settings()
+        if bind_dn and not password:
+            raise MisconfiguredError(NEEDS_PASSWORD % {"dn": bind_dn})
         host, port, use_ssl = self._endpoint()
         self._resolve(host, port)
-        start_tls = bool(self.config.get("start_tls")) and not use_ssl
-        ca = self._text("ca_certificate")
-        tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_data=ca or None)
+        start_tls = bool(self.option("start_tls")) and not use_ssl
+        tls = ldap3.Tls(
+            validate=ssl.CERT_REQUIRED,
+            ca_certs_data=self._text("ca_certificate") or None,
+        )
         server = ldap3.Server(
             host,
             port=port,
@@ -182,15 +276,12 @@ class LdapConnection:
             get_info=ldap3.NONE,
             connect_timeout=self.timeout,
         )
-        if bind_dn and not password:
-            raise MisconfiguredError(NEEDS_PASSWORD % {"dn": bind_dn})
         conn = ldap3.Connection(
             server,
             user=bind_dn or None,
             password=password or None,
             authentication=ldap3.SIMPLE if bind_dn else ldap3.ANONYMOUS,
-            auto_bind=ldap3.AUTO_BIND_NONE,
-            read_only=read_only,
+            read_only=not write,
             raise_exceptions=True,
             auto_referrals=False,
             # ldap3 packs this into SO_RCVTIMEO as whole seconds.
@@ -203,13 +294,16 @@ class LdapConnection:
                 conn.start_tls()
             conn.bind()
         except FAILURES as exc:
-            self._drop(conn)
-            if refused and result_of(exc) == codes.RESULT_INVALID_CREDENTIALS:
-                raise MisconfiguredError(refused) from exc
+            _drop(conn)
+            if separate and result_of(exc) == codes.RESULT_INVALID_CREDENTIALS:
+                raise MisconfiguredError(
+                    gettext("The directory refused the write bind DN or password.")
+                ) from exc
             self._raise(exc)
         return conn
 
     def _resolve(self, host, port):
+        """A host that does not exist is for an admin to fix, not retried."""
         try:
             socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
@@ -226,22 +320,6 @@ class LdapConnection:
                 % {"host": host}
             ) from exc
 
-    @staticmethod
-    def _drop(conn):
-        # Thrown away: a failing unbind changes nothing; ldap3 keeps the socket
-        # of a connect that failed.
-        with contextlib.suppress(Exception):
-            conn.unbind()
-        if getattr(conn, "socket", None) is not None:
-            with contextlib.suppress(Exception):
-                conn.socket.close()
-
-    def close(self) -> None:
-        for name in ("_conn", "_write_conn"):
-            if (conn := getattr(self, name)) is not None:
-                self._drop(conn)
-                setattr(self, name, None)
-
     def _search(
         self,
         base_dn,
@@ -249,12 +327,13 @@ class LdapConnection:
         attributes,
         *,
         scope=ldap3.SUBTREE,
-        conn=None,
+        write=False,
         missing_ok=False,
     ) -> list[Entry]:
-        """Every entry of a paged search. ``missing_ok``: a base DN that does
-        not exist gives no entries instead of an error."""
-        conn = conn or self._connection()
+        """Every entry of a paged search (with the write bind when ``write``).
+        ``missing_ok``: a base DN that does not exist gives no entries instead
+        of an error."""
+        conn = self._connection(write=write)
         entries, cookie = [], None
         try:
             while True:
@@ -283,97 +362,69 @@ class LdapConnection:
         except FAILURES as exc:
             if missing_ok and result_of(exc) == codes.RESULT_NO_SUCH_OBJECT:
                 return []
-            self._raise(exc, base_dn=base_dn)
+            self._raise(exc, dn=base_dn)
 
-    def _modify(self, conn, dn, changes, *, unchanged=()) -> bool:
-        """Apply ``changes``; False when a result code in ``unchanged`` says
-        they were already in place."""
+    def _modify(self, dn, changes, *, unchanged=()) -> bool:
+        """Apply ``changes`` with the write bind; False when a result code in
+        ``unchanged`` says they were already in place."""
         try:
-            conn.modify(dn, changes)
+            self._connection(write=True).modify(dn, changes)
         except FAILURES as exc:
             if result_of(exc) in unchanged:
                 return False
-            self._raise_write(exc, dn)
+            self._raise(exc, dn=dn, write=True)
         return True
 
-    def _raise_write(self, exc, dn):
-        code, values = result_of(exc), {"dn": dn, "account": self.write_bind_dn}
-        if code == codes.RESULT_INSUFFICIENT_ACCESS_RIGHTS:
-            message = gettext(
-                "%(account)s has no write rights on %(dn)s; give it write "
-                "access or set the write bind DN of the connector."
-            )
-        elif code == codes.RESULT_NO_SUCH_OBJECT:
-            message = gettext("The directory has no entry %(dn)s any more.")
-        elif code in WRITE_REFUSED:
-            message = gettext("The directory refused to change %(dn)s: %(reason)s.")
-            values["reason"] = getattr(exc, "description", "") or code
-        else:
-            self._raise(exc, base_dn=dn)
-        raise MisconfiguredError(message % values) from exc
-
-    def _raise(self, exc, *, base_dn: str = ""):
-        """Raise what ``exc`` (one of ``FAILURES``) at ``base_dn`` (or while
-        binding as the bind DN) means to a person."""
+    def _raise(self, exc, *, dn: str = "", write=False):
+        """Raise what ``exc`` (one of ``FAILURES``) at ``dn`` (or while binding
+        as the bind DN) means to a person; a dead connection is dropped."""
         if isinstance(exc, ConnectorError):
             raise exc
-        error = self._failure(exc, base_dn)
-        if error.retryable or isinstance(exc, ldap_errors.LDAPCommunicationError):
-            self.close()  # A dead connection is not worth reusing.
+        error = self._failure(exc, dn or self.bind_dn, write)
+        if error.retryable:
+            self.close()
         raise error from exc
 
-    def _failure(self, exc, base_dn):
-        values = {"uri": self.uri, "dn": base_dn or self.bind_dn}
-        values["error"] = type(exc).__name__
+    def _failure(self, exc, dn, write) -> ConnectorError:
         code = result_of(exc)
-        if code in REFUSALS:
-            if not base_dn and code == codes.RESULT_NO_SUCH_OBJECT:
-                values["dn"] = exc.dn or ""
-            elif not base_dn and code == codes.RESULT_INSUFFICIENT_ACCESS_RIGHTS:
-                values["dn"] = self.uri
-            return MisconfiguredError(REFUSALS[code] % values)
+        values = {"uri": self.uri, "dn": dn, "account": self.write_bind_dn}
+        values["reason"] = getattr(exc, "description", "") or str(code)
+        refusals = {**REFUSALS, **WRITE_REFUSALS} if write else REFUSALS
+        if code in refusals:
+            return MisconfiguredError(refusals[code] % values)
+        if code in RETRYABLE_RESULTS:
+            message = gettext(
+                "The directory server at %(uri)s could not answer: %(reason)s."
+            )
+            return ConnectorError(message % values)
         if code is not None:
-            values["reason"] = exc.description or str(code)
-            if code in RETRYABLE_RESULTS:
-                return ConnectorError(
-                    gettext(
-                        "The directory server at %(uri)s could not answer: %(reason)s."
-                    )
-                    % values
-                )
-            refused = gettext(
+            message = gettext(
                 "The directory server at %(uri)s refused the request: %(reason)s."
             )
-            return MisconfiguredError(refused % values)
-        for classes, message in ADMIN_MUST_FIX:
-            if isinstance(exc, classes):
-                return MisconfiguredError(message % values)
-        timed_out = isinstance(exc, socket.timeout | TimeoutError)
-        if (
-            timed_out
-            or isinstance(exc, ldap_errors.LDAPResponseTimeoutError)
-            or ("timed out" in str(exc).lower())
+            return MisconfiguredError(message % values)
+        text = str(exc).lower()
+        if isinstance(exc, TimeoutError | ldap_errors.LDAPResponseTimeoutError) or (
+            "timed out" in text
         ):
-            seconds = round(self.timeout, 1)
-            values["seconds"] = int(seconds) if seconds.is_integer() else seconds
+            values["seconds"] = f"{self.timeout:g}"
             return ConnectorError(
                 ngettext(
                     "The directory server at %(uri)s did not answer within "
                     "%(seconds)s second.",
                     "The directory server at %(uri)s did not answer within "
                     "%(seconds)s seconds.",
-                    1 if values["seconds"] == 1 else 2,
+                    1 if self.timeout == 1 else 2,
                 )
                 % values
             )
-        text = str(exc).lower()
         if isinstance(exc, ldap_errors.LDAPSocketOpenError) and (
             "certificate" in text or "ssl" in text
         ):
             return MisconfiguredError(TLS_FAILED % values)
-        for classes, message in WORTH_RETRYING:
+        for classes, message, error in FAILURE_MESSAGES:
             if isinstance(exc, classes):
-                return ConnectorError(message % values)
+                return error(message % values)
+        values["error"] = type(exc).__name__
         return ConnectorError(
             gettext("Talking to the directory server at %(uri)s failed (%(error)s).")
             % values

@@ -1,11 +1,19 @@
 """The LDAP / Active Directory type: the employee's account and its groups as
-records, and everyone under the user base DN for the directory sync. A person
-is *disabled* by the rule ``suspend_account`` follows or a "disabled" status
-value; *leaving* by a "leaving" status value or the leaving group."""
+records, access changes on them, and everyone under the user base DN for the
+directory sync. A person is *disabled* by the rule ``suspend_account``
+follows or a "disabled" status value; *leaving* by a "leaving" status value or
+the leaving group.
+
+Every access change (and the read it depends on) goes through the write bind;
+only entries under the connector's base DNs are ever touched. Suspending:
+Active Directory sets the disabled bit of userAccountControl; OpenLDAP, by
+``disable_method``, writes the disabled attribute, a password policy lock
+(pwdAccountLockedTime) or an unusable password (its hash kept in a backup
+attribute for restoring). ``_disabled`` tells a suspended account by the same
+rule, so discover, access_state and the directory sync agree with it."""
 
 from __future__ import annotations
 
-import datetime
 import logging
 import re
 import uuid
@@ -14,19 +22,22 @@ from collections.abc import Iterator
 import ldap3
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from ldap3.core import results as codes
 from ldap3.utils.conv import escape_filter_chars
 
 from ...sdk.base import (
     DISCOVER,
     REVOKE,
-    UNKNOWN_RECORD_KIND,
+    AccessState,
     ConnectorError,
     ConnectorType,
     EmployeeRef,
     MisconfiguredError,
     Record,
+    TransferResult,
 )
 from ...sdk.client import OptionsMixin
+from ...sdk.common import match_label
 from ...sdk.directory import (
     ATTRIBUTE_FIELDS,
     DirectoryValues,
@@ -34,14 +45,22 @@ from ...sdk.directory import (
     person_status,
     with_managers,
 )
-from .access import LdapAccess
-from .connection import LdapConnection
-from .entries import Entry, ldap_date, normal_dn, rdn_value
+from .connection import (
+    FAILURES,
+    Entry,
+    LdapConnection,
+    dn_parts,
+    ldap_date,
+    normal_dn,
+    result_of,
+)
 from .settings import (
     ACTIVE_DIRECTORY,
     AD_USER_FILTER,
     DEFAULT_USER_FILTER,
-    MATCH_BY_CHOICES,
+    METHOD_ATTRIBUTE,
+    METHOD_PASSWORD,
+    METHOD_PPOLICY,
     SETTINGS,
 )
 
@@ -51,9 +70,22 @@ logger = logging.getLogger(__name__)
 
 # An attribute description: a name (letters, digits, hyphens) or an OID.
 ATTRIBUTE_NAME = re.compile(r"^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)$")
+# The person's values taken from their attributes as they are.
+AS_READ = ("employee_number", "department_code", "department_name", "position")
+# Delete an AD entry with its children (Exchange devices and the like).
+TREE_DELETE_OID = "1.2.840.113556.1.4.805"
+# userAccountControl flag ACCOUNTDISABLE, and NORMAL_ACCOUNT for an entry
+# without userAccountControl.
+AD_ACCOUNT_DISABLED, AD_NORMAL_ACCOUNT = 0x2, 0x200
+# A status attribute holding one of these means the account is still active.
+ENABLED_VALUES = frozenset({"false", "0", "no", "active", "enabled"})
+# pwdAccountLockedTime with this value locks the account until an admin unlocks it.
+PERMANENT_LOCK = "000001010000Z"
+# A {CRYPT} hash no password can produce: sign-in with a password fails.
+UNUSABLE_PASSWORD = b"{CRYPT}!"
 
 
-class LdapConnector(LdapAccess, LdapConnection, OptionsMixin, ConnectorType):
+class LdapConnector(LdapConnection, OptionsMixin, ConnectorType):
     slug = "ldap"
     label = _("LDAP / Active Directory")
     description = _(
@@ -80,39 +112,28 @@ class LdapConnector(LdapAccess, LdapConnection, OptionsMixin, ConnectorType):
     def member_attributes(self) -> tuple[str, ...]:
         return ("member",) if self.is_ad else ("member", "uniqueMember")
 
-    def _setting_label(self, name):
-        return next((spec.label for spec in self.settings if spec.name == name), name)
-
     def _filter(self, name) -> str:
-        value = str(self.option(name) or "").strip()
+        value = self._text(name)
         if name == "user_filter" and self.is_ad and value == DEFAULT_USER_FILTER:
             value = AD_USER_FILTER
         return value if value.startswith("(") else f"({value})"
 
     def _attribute(self, name) -> str:
-        value = str(self.option(name) or "").strip()
+        value = self._text(name)
         if value and not ATTRIBUTE_NAME.match(value):
             raise MisconfiguredError(
                 gettext("“%(value)s” is not an LDAP attribute name (%(setting)s).")
-                % {"value": value, "setting": self._setting_label(name)}
+                % {
+                    "value": value,
+                    "setting": next(s.label for s in self.settings if s.name == name),
+                }
             )
         return value
 
-    def _base_dn(self, name) -> str:
-        self.require_settings()
-        return str(self.option(name)).strip()
-
-    def _match_by(self) -> str:
-        match_by = self.option("match_by")
-        return match_by if match_by in dict(MATCH_BY_CHOICES) else "email"
-
-    def _detail(self) -> str:
-        return str(dict(MATCH_BY_CHOICES)[self._match_by()]).lower()
-
     def test_connection(self) -> str:
-        user_base = self._base_dn("user_base_dn")
+        user_base = self._text("user_base_dn")
         try:
-            for base in (user_base, self._base_dn("group_base_dn")):
+            for base in (user_base, self._text("group_base_dn")):
                 self._search(base, "(objectClass=*)", ["1.1"], scope=ldap3.BASE)
             count = len(self._search(user_base, self._filter("user_filter"), ["1.1"]))
         finally:
@@ -128,41 +149,42 @@ class LdapConnector(LdapAccess, LdapConnection, OptionsMixin, ConnectorType):
             "base": user_base,
         }
 
-    def discover(self, *, employee: EmployeeRef, record_kind: str) -> list[Record]:
-        if record_kind not in self.default_mappings:
-            raise MisconfiguredError(UNKNOWN_RECORD_KIND % {"kind": record_kind})
-        value = employee.value(self._match_by()).strip()
-        if not value:
-            raise ConnectorError(
-                gettext("The employee has no %(detail)s to look up in the directory.")
-                % {"detail": self._detail()},
-                retryable=False,
-            )
-        accounts = self._accounts(value)
+    def list_records(self, *, employee: EmployeeRef, record_kind: str) -> list[Record]:
+        accounts = self._accounts(employee)
         if record_kind == "account":
             return [self._account_record(entry) for entry in accounts]
         return self._group_records(accounts)
 
-    def _user_attributes(self) -> list[str]:
-        names = ["cn", "mail", "displayName", "employeeNumber", "memberOf"]
-        names.append(self._attribute("match_attribute"))
-        return self._with_status(names, "sAMAccountName", "userPrincipalName")
-
-    def _with_status(self, names, *ad_names) -> list[str]:
-        """``names``, the stable id and what ``_disabled`` reads, sorted."""
+    def _attributes(self, *names) -> list[str]:
+        """``names``, and what gives an account's login and stable id and
+        tells whether it is disabled."""
         if self.is_ad:
-            names += [*ad_names, "userAccountControl", "objectGUID"]
+            names += ("sAMAccountName", "userPrincipalName")
+            names += ("userAccountControl", "objectGUID")
         else:
-            names += ["uid", "entryUUID", *self._status_attributes()]
+            method = self.option("disable_method")
+            status = {METHOD_PPOLICY: METHOD_PPOLICY, METHOD_PASSWORD: "userPassword"}
+            names += ("uid", "entryUUID", status.get(method))
+            names += (self._attribute("disabled_attribute"),)
         return sorted(set(filter(None, names)), key=str.lower)
 
-    def _accounts(self, value) -> list[Entry]:
-        match_attribute = self._attribute("match_attribute") or "mail"
-        assertion = f"({match_attribute}={escape_filter_chars(value)})"
+    def _accounts(self, person: EmployeeRef) -> list[Entry]:
+        """The accounts whose match attribute holds ``person``'s value."""
+        value = person.value(self.option("match_by")).strip()
+        if not value:
+            raise ConnectorError(
+                gettext("The employee has no %(detail)s to look up in the directory.")
+                % {"detail": match_label(self.option("match_by"))},
+                retryable=False,
+            )
+        match = f"({self._attribute('match_attribute')}={escape_filter_chars(value)})"
         entries = self._search(
-            self._base_dn("user_base_dn"),
-            f"(&{self._filter('user_filter')}{assertion})",
-            self._user_attributes(),
+            self._text("user_base_dn"),
+            f"(&{self._filter('user_filter')}{match})",
+            self._attributes(
+                *("cn", "mail", "displayName", "employeeNumber", "memberOf"),
+                self._attribute("match_attribute"),
+            ),
         )
         return sorted(entries, key=lambda entry: entry.dn.lower())
 
@@ -204,22 +226,22 @@ class LdapConnector(LdapAccess, LdapConnection, OptionsMixin, ConnectorType):
     def _system_name(self) -> str:
         return self._text("system_name") or self._endpoint()[0]
 
-    def _groups_listing(self, dns, attributes, *, conn=None, filtered=True):
-        """The groups listing any of ``dns`` as a member (only those the group
-        filter accepts when ``filtered``)."""
+    def _groups_listing(self, dns, attributes, *, write=False):
+        """The groups listing any of ``dns`` as a member: those the group filter
+        accepts, or all of them for a change (``write``)."""
         clauses = "".join(
             f"({name}={escape_filter_chars(dn)})"
             for dn in dns
             for name in self.member_attributes
         )
         search_filter = f"(|{clauses})"
-        if filtered:
+        if not write:
             search_filter = f"(&{self._filter('group_filter')}{search_filter})"
         return self._search(
-            self._base_dn("group_base_dn"),
+            self._text("group_base_dn"),
             search_filter,
             [*attributes, *self.member_attributes],
-            conn=conn,
+            write=write,
         )
 
     def _group_records(self, accounts: list[Entry]) -> list[Record]:
@@ -240,109 +262,367 @@ class LdapConnector(LdapAccess, LdapConnection, OptionsMixin, ConnectorType):
             error = gettext("The group %(dn)s has no common name (cn).")
             return Record(external_id, "group", "", error=error % {"dn": group.dn})
         members, complete = group.members()
-        normal_members = {normal_dn(member) for member in members}
         owner = group.first("owner") or group.first("managedBy")
+        owner_rdn = dn_parts(owner)
         fields = {
             "system": self._system_name(),
-            "account": ", ".join(
-                login for dn, login in own.items() if dn in normal_members
-            ),
+            "account": ", ".join(login for dn, login in own.items() if dn in members),
             "dn": group.dn,
             "cn": cn,
             "description": group.first("description"),
-            "member_count": len(normal_members),
+            "member_count": len(members),
             "member_count_complete": complete,
-            "sole_member": complete
-            and bool(normal_members)
-            and normal_members <= own.keys(),
+            "sole_member": complete and bool(members) and members.keys() <= own.keys(),
             "owner": owner,
-            "owner_name": rdn_value(owner),
+            "owner_name": owner_rdn[0][1] if owner_rdn else owner,
         }
         return Record(external_id, "group", cn, fields=fields)
 
     def list_people(self) -> Iterator[DirectoryValues]:
-        names = ["cn", "displayName", "mail", "telephoneNumber"]
-        names += [self._directory_id_attribute()]
-        names += [self._directory_attribute(field) for field in ATTRIBUTE_FIELDS]
-        entries = self._search(
-            self._base_dn("user_base_dn"),
-            self._filter("user_filter"),
-            self._with_status(names),
+        named = {
+            field: self._attribute(attribute_setting(field))
+            for field in ATTRIBUTE_FIELDS
+        }
+        named["department_name"] = named["department_name"] or (
+            "department" if self.is_ad else "ou"
         )
-        leaving = self._leaving_members()
+        # Employees matched by directory id carry the match attribute's value.
+        by_match = self.option("match_by") == "directory_id"
+        named["id"] = self._attribute(attribute_setting("id")) or (
+            self._attribute("match_attribute") if by_match else ""
+        )
+        entries = self._search(
+            self._text("user_base_dn"),
+            self._filter("user_filter"),
+            self._attributes(
+                "cn", "displayName", "mail", "telephoneNumber", *named.values()
+            ),
+        )
+        leaving = {}
+        if group_dn := self._text("directory_leaving_group"):
+            members = ["member", "uniqueMember"]
+            group = self._search(group_dn, "(objectClass=*)", members, scope=ldap3.BASE)
+            leaving = group[0].members()[0] if group else {}
         yield from with_managers(
             (normal_dn(entry.dn), person)
             for entry in entries
-            if (person := self._person(entry, leaving)) is not None
+            if (person := self._person(entry, named, leaving)) is not None
         )
 
-    def _directory_attribute(self, field) -> str:
-        value = self._attribute(attribute_setting(field))
-        if field == "department_name" and not value:
-            return "department" if self.is_ad else "ou"
-        return value
-
-    def _directory_id_attribute(self) -> str:
-        # Employees matched by directory id carry the match attribute's value.
-        by_match = self.option("match_by") == "directory_id"
-        return self._attribute(attribute_setting("id")) or (
-            self._attribute("match_attribute") if by_match else ""
-        )
-
-    def _leaving_members(self) -> set[str]:
-        group_dn = self._text("directory_leaving_group")
-        groups = group_dn and self._search(
-            group_dn, "(objectClass=*)", ["member", "uniqueMember"], scope=ldap3.BASE
-        )
-        return (
-            {normal_dn(member) for member in groups[0].members()[0]}
-            if groups
-            else set()
-        )
-
-    def _person(self, entry: Entry, leaving: set[str]) -> DirectoryValues | None:
-        """None (and a warning) without a directory id; the manager's
-        normalised DN stands in for their directory id (``with_managers``)."""
-        id_attribute = self._directory_id_attribute()
-        directory_id = (
-            entry.first(id_attribute).strip()
-            if id_attribute
-            else self._stable_id(entry)
-        )
+    def _person(self, entry: Entry, named, leaving) -> DirectoryValues | None:
+        """The person of ``entry`` (``named``: field -> attribute); None (and a
+        warning) without a directory id. The manager's normalised DN stands in
+        for their directory id (``with_managers``)."""
+        read = {field: entry.first(name).strip() for field, name in named.items()}
+        directory_id = read["id"] if named["id"] else self._stable_id(entry)
         if not directory_id:
             logger.warning("Directory entry %s has no directory id.", entry.dn)
             return None
-
-        def read(field):
-            return entry.first(self._directory_attribute(field)).strip()
-
-        manager = read("manager")
-        return DirectoryValues(
-            directory_id=directory_id,
-            employee_number=read("employee_number"),
-            name=entry.first("displayName").strip() or entry.first("cn").strip(),
-            email=entry.first("mail").strip(),
-            department_code=read("department_code"),
-            department_name=read("department_name"),
-            position=read("position"),
-            manager_directory_id=normal_dn(manager) if manager else "",
-            phone=entry.first("telephoneNumber").strip(),
-            status=person_status(
-                self,
-                disabled=self._disabled(entry),
-                values=entry.texts(self._directory_attribute("status")),
-                leaving=normal_dn(entry.dn) in leaving,
-            ),
-            last_working_day=self._last_working_day(entry, read("last_working_day")),
-        )
-
-    def _last_working_day(self, entry: Entry, value: str) -> datetime.date | None:
-        attribute = self._directory_attribute("last_working_day")
         try:
-            return ldap_date(value, attribute) if attribute else None
+            last_day = ldap_date(read["last_working_day"], named["last_working_day"])
         except (ValueError, OverflowError):
             # One unreadable value must not hold up everyone else's sync.
             logger.warning(
-                "Directory entry %s: %s=%r is not a date.", entry.dn, attribute, value
+                "Directory entry %s: the last working day is not a date.", entry.dn
             )
-            return None
+            last_day = None
+        return DirectoryValues(
+            directory_id=directory_id,
+            name=entry.first("displayName").strip() or entry.first("cn").strip(),
+            email=entry.first("mail").strip(),
+            phone=entry.first("telephoneNumber").strip(),
+            manager_directory_id=normal_dn(read["manager"]) if read["manager"] else "",
+            status=person_status(
+                self,
+                disabled=self._disabled(entry),
+                values=entry.texts(named["status"]),
+                leaving=normal_dn(entry.dn) in leaving,
+            ),
+            last_working_day=last_day,
+            **{field: read[field] for field in AS_READ},
+        )
+
+    # Access changes ---------------------------------------------------------------
+
+    def access_state(self, *, account_id: str) -> AccessState:
+        entry = self._find("user_base_dn", account_id, self._attributes())
+        if entry is None:
+            return AccessState(exists=False, active=False, groups=[])
+        groups = [record.external_id for record in self._group_records([entry])]
+        return AccessState(exists=True, active=not self._disabled(entry), groups=groups)
+
+    def _find(self, base_setting, external_id, attributes, *, write=False):
+        """The entry an external id from ``discover`` names (entryUUID,
+        objectGUID or DN), or None when it is gone; only under the base DN."""
+        self._connection(write=write)  # Settings checked before they are read.
+        base, external_id = self._text(base_setting), str(external_id or "").strip()
+        try:
+            guid = uuid.UUID(external_id) if len(external_id) == 36 else None
+        except ValueError:
+            guid = None
+        base_dn, search_filter, scope = base, "(objectClass=*)", ldap3.SUBTREE
+        if guid is not None:
+            escaped = "".join(f"\\{byte:02x}" for byte in guid.bytes_le)
+            search_filter = (
+                f"(objectGUID={escaped})" if self.is_ad else f"(entryUUID={guid})"
+            )
+        elif dn_parts(external_id):
+            dn, below = normal_dn(external_id), normal_dn(base)
+            if dn != below and not dn.endswith("," + below):
+                raise MisconfiguredError(
+                    gettext(
+                        "%(dn)s is outside %(base)s, where this connector may "
+                        "make changes."
+                    )
+                    % {"dn": external_id, "base": base}
+                )
+            base_dn, scope = external_id, ldap3.BASE
+        else:
+            raise MisconfiguredError(
+                gettext("“%(value)s” is not a directory id or DN.")
+                % {"value": external_id}
+            )
+        entries = self._search(
+            base_dn,
+            search_filter,
+            attributes,
+            scope=scope,
+            write=write,
+            missing_ok=True,
+        )
+        return entries[0] if entries else None
+
+    def _find_group(self, group_id):
+        attributes = ["cn", "objectClass", *self.member_attributes]
+        return self._find("group_base_dn", group_id, attributes, write=True)
+
+    def suspend_account(self, *, account_id: str) -> TransferResult:
+        return self._set_suspended(account_id, suspended=True)
+
+    def restore_account(self, *, account_id: str) -> TransferResult:
+        return self._set_suspended(account_id, suspended=False)
+
+    def _set_suspended(self, account_id, *, suspended: bool) -> TransferResult:
+        backup = self._attribute("password_backup_attribute")
+        entry = self._find(
+            "user_base_dn", account_id, self._attributes(backup), write=True
+        )
+        if entry is None:
+            raise MisconfiguredError(
+                gettext("The directory has no account %(account)s under %(base)s.")
+                % {"account": account_id, "base": self._text("user_base_dn")}
+            )
+        changes = self._suspension_changes(entry, suspended=suspended)
+        changed = bool(changes) and self._modify(entry.dn, changes)
+        return _result("suspend" if suspended else "restore", entry.dn, changed=changed)
+
+    def delete_account(self, *, account_id: str) -> TransferResult:
+        entry = self._find("user_base_dn", account_id, ["1.1"], write=True)
+        if entry is None:
+            return _result("delete", account_id, changed=False, gone=True)
+        dn, still_listed = entry.dn, []
+        if not self.is_ad:
+            # Active Directory drops the links itself; OpenLDAP (without the
+            # refint overlay) would keep the DN in the groups, and whoever gets
+            # that DN next would inherit the memberships.
+            for group in self._groups_listing([dn], ["cn"], write=True):
+                try:
+                    self._remove_values(group, dn)
+                except MisconfiguredError:
+                    if not _last_member(group, dn):
+                        raise
+                    still_listed.append(group.dn)
+        controls = [(TREE_DELETE_OID, False, None)] if self.is_ad else None
+        try:
+            self._connection(write=True).delete(dn, controls=controls)
+        except FAILURES as exc:
+            if result_of(exc) == codes.RESULT_NO_SUCH_OBJECT:
+                return _result("delete", dn, changed=False, gone=True)
+            if result_of(exc) == codes.RESULT_NOT_ALLOWED_ON_NON_LEAF:
+                raise MisconfiguredError(
+                    gettext(
+                        "The directory will not delete %(dn)s because entries "
+                        "below it remain; remove those first."
+                    )
+                    % {"dn": dn}
+                ) from exc
+            self._raise(exc, dn=dn, write=True)
+        return _result("delete", dn, changed=True, still_listed_in=still_listed)
+
+    def remove_member(self, *, group_id: str, account_id: str) -> TransferResult:
+        group = self._find_group(group_id)
+        if group is None:
+            return _result("remove_member", group_id, changed=False, group_gone=True)
+        account = self._find("user_base_dn", account_id, ["1.1"], write=True)
+        # A gone account's DN may still be listed.
+        dn = account.dn if account else account_id if dn_parts(account_id) else ""
+        if not dn:
+            return _result("remove_member", group.dn, changed=False)
+        try:
+            changed = self._remove_values(group, dn)
+        except MisconfiguredError as error:
+            if _last_member(group, dn):
+                raise MisconfiguredError(
+                    gettext(
+                        "%(dn)s is the last member of the group %(group)s, which "
+                        "must keep at least one; add someone else (such as the "
+                        "successor) first."
+                    )
+                    % {"dn": dn, "group": group.dn}
+                ) from error
+            raise
+        return _result("remove_member", group.dn, changed=changed, member=dn)
+
+    def _remove_values(self, group: Entry, dn) -> bool:
+        """Remove ``dn`` from the group's member attributes, by the values the
+        group holds (uniqueMember may carry a #'…'B suffix)."""
+        members, complete = group.members()
+        changes = {}
+        for name, value in members.get(normal_dn(dn), ()):
+            changes.setdefault(name, [(ldap3.MODIFY_DELETE, [])])[0][1].append(value)
+        if not changes:
+            if complete:
+                return False
+            # Active Directory sent only part of a large group: ask it directly.
+            changes = {"member": [(ldap3.MODIFY_DELETE, [dn])]}
+        return self._modify(
+            group.dn, changes, unchanged=(codes.RESULT_NO_SUCH_ATTRIBUTE,)
+        )
+
+    def add_member(self, *, group_id: str, person: EmployeeRef) -> TransferResult:
+        accounts = self._accounts(person)
+        value = person.value(self.option("match_by")).strip()
+        match = f"{self._attribute('match_attribute')}={value}"
+        if not accounts:
+            raise MisconfiguredError(
+                gettext("%(person)s has no account in the directory (%(match)s).")
+                % {"person": person.name or value, "match": match}
+            )
+        if len(accounts) > 1:
+            raise MisconfiguredError(
+                gettext(
+                    "%(count)s directory accounts match %(match)s; Baton does not "
+                    "guess which one to use."
+                )
+                % {"count": len(accounts), "match": match}
+            )
+        dn = accounts[0].dn
+        group = self._find_group(group_id)
+        if group is None:
+            raise MisconfiguredError(
+                gettext("The directory has no group %(group)s under %(base)s.")
+                % {"group": group_id, "base": self._text("group_base_dn")}
+            )
+        if normal_dn(dn) in group.members()[0]:
+            return _result("add_member", group.dn, changed=False, member=dn)
+        classes = {value.lower() for value in group.texts("objectClass")}
+        unique = "groupofuniquenames" in classes and "groupofnames" not in classes
+        attribute = "uniqueMember" if unique and not self.is_ad else "member"
+        changed = self._modify(
+            group.dn,
+            {attribute: [(ldap3.MODIFY_ADD, [dn])]},
+            # Active Directory answers entryAlreadyExists for a member.
+            unchanged=(
+                codes.RESULT_ATTRIBUTE_OR_VALUE_EXISTS,
+                codes.RESULT_ENTRY_ALREADY_EXISTS,
+            ),
+        )
+        return _result("add_member", group.dn, changed=changed, member=dn)
+
+    # Suspension ---------------------------------------------------------------------
+
+    def _disabled(self, entry: Entry) -> bool:
+        if self.is_ad:
+            return bool(_user_account_control(entry) & AD_ACCOUNT_DISABLED)
+        method = self.option("disable_method")
+        if (method == METHOD_PPOLICY and entry.texts(METHOD_PPOLICY)) or (
+            method == METHOD_PASSWORD and _password_unusable(entry)
+        ):
+            return True
+        name = self._attribute("disabled_attribute")
+        values = [value.strip().lower() for value in entry.texts(name)]
+        values = [value for value in values if value]
+        explicit = self._text("disabled_value").lower()
+        if method == METHOD_ATTRIBUTE and explicit:
+            return explicit in values
+        enabled = {*ENABLED_VALUES, self._text("enabled_value").lower()}
+        return bool(values) and values[0] not in enabled
+
+    def _suspension_changes(self, entry: Entry, *, suspended: bool) -> dict:
+        """What suspends (or restores) the account; {} when it already is."""
+        if self.is_ad:
+            flags = _user_account_control(entry, default=AD_NORMAL_ACCOUNT)
+            new = (flags & ~AD_ACCOUNT_DISABLED) | (AD_ACCOUNT_DISABLED * suspended)
+            name, current, wanted = "userAccountControl", [str(flags)], [str(new)]
+        elif self.option("disable_method") == METHOD_PASSWORD:
+            return self._password_changes(entry, suspended)
+        else:
+            name, disabled, enabled = self._lock()
+            current = entry.texts(name)
+            wanted = [disabled] if suspended else [enabled] if enabled else []
+        # Replacing with nothing removes the attribute (or finds it gone).
+        return {} if current == wanted else {name: [(ldap3.MODIFY_REPLACE, wanted)]}
+
+    def _lock(self) -> tuple[str, str, str]:
+        """(the attribute, what suspending writes, what restoring writes: ""
+        removes the attribute) for the methods other than the password."""
+        if self.option("disable_method") == METHOD_PPOLICY:
+            return METHOD_PPOLICY, PERMANENT_LOCK, ""
+        name = self._attribute("disabled_attribute")
+        if not name:
+            raise MisconfiguredError(
+                gettext(
+                    "Set the disabled attribute of the connector to suspend "
+                    "accounts with it."
+                )
+            )
+        lock = PERMANENT_LOCK if name.lower() == METHOD_PPOLICY.lower() else "TRUE"
+        return name, self._text("disabled_value") or lock, self._text("enabled_value")
+
+    def _password_changes(self, entry: Entry, suspended) -> dict:
+        backup = self._attribute("password_backup_attribute")
+        passwords = entry.raw_values("userPassword")
+        if suspended == _password_unusable(entry):
+            return {}
+        if suspended:
+            changes = {"userPassword": [(ldap3.MODIFY_REPLACE, [UNUSABLE_PASSWORD])]}
+            if backup and passwords:
+                changes[backup] = [(ldap3.MODIFY_REPLACE, passwords)]
+            return changes
+        saved = entry.raw_values(backup)
+        if not saved:
+            raise MisconfiguredError(
+                gettext(
+                    "The password of %(dn)s was replaced when it was suspended and "
+                    "no copy was kept, so it cannot be restored; set a new password "
+                    "in the directory instead."
+                )
+                % {"dn": entry.dn}
+            )
+        return {
+            "userPassword": [(ldap3.MODIFY_REPLACE, saved)],
+            backup: [(ldap3.MODIFY_REPLACE, [])],
+        }
+
+
+def _last_member(group: Entry, dn) -> bool:
+    members, complete = group.members()
+    return complete and set(members) == {normal_dn(dn)}
+
+
+def _result(operation, dn, *, changed, **extra) -> TransferResult:
+    response = {"operation": operation, "dn": dn, "changed": changed}
+    response.update({key: value for key, value in extra.items() if value})
+    return TransferResult(response=response)
+
+
+def _user_account_control(entry: Entry, default=0) -> int:
+    try:
+        return int(entry.first("userAccountControl") or default)
+    except ValueError:
+        return default
+
+
+def _password_unusable(entry: Entry) -> bool:
+    values = entry.raw_values("userPassword")
+    return bool(values) and all(value.startswith(UNUSABLE_PASSWORD) for value in values)

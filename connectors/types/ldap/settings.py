@@ -5,44 +5,20 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from ...sdk.base import Setting
-from ...sdk.common import timeout_setting
+from ...sdk.common import flag_setting, optional, secret_setting, timeout_setting
 from ...sdk.directory import directory_settings
+from ...sdk.people import match_by_setting
 
 __all__ = ["SETTINGS"]
 
-OPENLDAP = "openldap"
-ACTIVE_DIRECTORY = "ad"
-FLAVOUR_CHOICES = (
-    (OPENLDAP, _("OpenLDAP or another standard LDAP server")),
-    (ACTIVE_DIRECTORY, _("Active Directory")),
-)
-MATCH_BY_CHOICES = (
-    ("email", _("Email address")),
-    ("employee_number", _("Employee number")),
-    ("directory_id", _("Directory ID")),
-    ("username", _("Username")),
-)
-
+OPENLDAP, ACTIVE_DIRECTORY = "openldap", "ad"
 DEFAULT_USER_FILTER = "(objectClass=inetOrgPerson)"
 AD_USER_FILTER = "(&(objectCategory=person)(objectClass=user))"
 DEFAULT_GROUP_FILTER = (
     "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=group))"
 )
-
-METHOD_ATTRIBUTE = "attribute"
-METHOD_PPOLICY = "pwdAccountLockedTime"
+METHOD_ATTRIBUTE, METHOD_PPOLICY = "attribute", "pwdAccountLockedTime"
 METHOD_PASSWORD = "password"  # noqa: S105 - a method name
-DISABLE_METHOD_CHOICES = (
-    (METHOD_ATTRIBUTE, _("Disabled attribute")),
-    (METHOD_PPOLICY, _("Password policy lock (pwdAccountLockedTime)")),
-    (METHOD_PASSWORD, _("Unusable password")),
-)
-
-
-def _optional(name, label, help_text="", **kwargs) -> Setting:
-    kwargs.setdefault("default", "")
-    return Setting(name, label, help_text, required=False, **kwargs)
-
 
 SETTINGS = (
     Setting(
@@ -61,9 +37,12 @@ SETTINGS = (
             "and userAccountControl."
         ),
         default=OPENLDAP,
-        choices=FLAVOUR_CHOICES,
+        choices=(
+            (OPENLDAP, _("OpenLDAP or another standard LDAP server")),
+            (ACTIVE_DIRECTORY, _("Active Directory")),
+        ),
     ),
-    _optional(
+    optional(
         "bind_dn",
         _("Bind DN"),
         _(
@@ -72,15 +51,13 @@ SETTINGS = (
             "anonymously."
         ),
     ),
-    Setting("bind_password", _("Bind password"), required=False, secret=True),
-    _optional(
+    secret_setting("bind_password", _("Bind password"), required=False),
+    flag_setting(
         "start_tls",
         _("Use StartTLS"),
         _("Upgrade an ldap:// connection to TLS before binding."),
-        default=False,
-        type="boolean",
     ),
-    _optional(
+    optional(
         "ca_certificate",
         _("CA certificate"),
         _(
@@ -93,7 +70,7 @@ SETTINGS = (
         _("User base DN"),
         _("Where accounts are searched, e.g. ou=people,dc=example,dc=com."),
     ),
-    _optional(
+    optional(
         "user_filter",
         _("User filter"),
         _(
@@ -107,20 +84,14 @@ SETTINGS = (
         _("Group base DN"),
         _("Where groups are searched, e.g. ou=groups,dc=example,dc=com."),
     ),
-    _optional(
+    optional(
         "group_filter",
         _("Group filter"),
         _("Which entries are groups."),
         default=DEFAULT_GROUP_FILTER,
     ),
-    Setting(
-        "match_by",
-        _("Match employees by"),
-        _("Which of the employee's details is looked up in the directory."),
-        default="email",
-        choices=MATCH_BY_CHOICES,
-    ),
-    Setting(
+    match_by_setting(("email", "employee_number", "directory_id", "username")),
+    optional(
         "match_attribute",
         _("Match attribute"),
         _(
@@ -129,7 +100,7 @@ SETTINGS = (
         ),
         default="mail",
     ),
-    _optional(
+    optional(
         "disabled_attribute",
         _("Disabled attribute"),
         _(
@@ -138,7 +109,7 @@ SETTINGS = (
         ),
         default="pwdAccountLockedTime",
     ),
-    _optional(
+    optional(
         "disable_method",
         _("How to suspend accounts"),
         _(
@@ -149,9 +120,13 @@ SETTINGS = (
             "password” replaces userPassword."
         ),
         default=METHOD_ATTRIBUTE,
-        choices=DISABLE_METHOD_CHOICES,
+        choices=(
+            (METHOD_ATTRIBUTE, _("Disabled attribute")),
+            (METHOD_PPOLICY, _("Password policy lock (pwdAccountLockedTime)")),
+            (METHOD_PASSWORD, _("Unusable password")),
+        ),
     ),
-    _optional(
+    optional(
         "disabled_value",
         _("Disabled value"),
         _(
@@ -160,7 +135,7 @@ SETTINGS = (
             "permanent lock) for pwdAccountLockedTime and TRUE otherwise."
         ),
     ),
-    _optional(
+    optional(
         "enabled_value",
         _("Enabled value"),
         _(
@@ -168,7 +143,7 @@ SETTINGS = (
             "remove the attribute."
         ),
     ),
-    _optional(
+    optional(
         "password_backup_attribute",
         _("Password backup attribute"),
         _(
@@ -178,7 +153,7 @@ SETTINGS = (
             "password instead."
         ),
     ),
-    _optional(
+    optional(
         "write_bind_dn",
         _("Write bind DN"),
         _(
@@ -187,10 +162,8 @@ SETTINGS = (
             "DN. Leave empty to write with the bind DN."
         ),
     ),
-    Setting(
-        "write_bind_password", _("Write bind password"), required=False, secret=True
-    ),
-    _optional(
+    secret_setting("write_bind_password", _("Write bind password"), required=False),
+    optional(
         "system_name",
         _("System name"),
         _(
@@ -231,7 +204,7 @@ SETTINGS = (
         },
         extra={
             "directory_disabled_values": (
-                _optional(
+                optional(
                     "directory_leaving_group",
                     _("Leaving group"),
                     _(

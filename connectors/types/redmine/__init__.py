@@ -9,7 +9,10 @@ size of 100."""
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from django.utils.translation import gettext_lazy as _
+from pydantic import BeforeValidator, Field
 
 from ...sdk.base import (
     DISCOVER,
@@ -17,11 +20,12 @@ from ...sdk.base import (
     WEBHOOK,
     ConnectorError,
     MisconfiguredError,
-    Record,
+    TransferResult,
 )
 from ...sdk.common import (
     TIMEOUT,
     VERIFY_TLS,
+    clean_text,
     map_setting,
     page_size_setting,
     secret_setting,
@@ -32,10 +36,8 @@ from ...sdk.common import (
     webhook_secret_setting,
 )
 from ...sdk.http import Header, Offset, dig
-from ...sdk.payloads import parse, parse_each
-from ...sdk.trackers import Assignee, TrackerConnector
-from .payloads import Issue, User
-from .projects import RedmineProjects
+from ...sdk.payloads import Nested, NestedList, Payload, Text, parse, parse_each
+from ...sdk.trackers import Assignee, Percent, TrackerConnector, at, first_due
 
 __all__ = ["DEFAULT_STATUS_MAP", "RedmineConnector"]
 
@@ -48,56 +50,100 @@ DEFAULT_STATUS_MAP = {
     "closed": "done",
     "rejected": "done",
 }
-SETTINGS = (
-    url_setting(
-        _("Base URL"), _("The address of Redmine, e.g. https://redmine.example.com")
-    ),
-    secret_setting(
-        "api_key",
-        _("API key"),
-        _(
-            "From “My account” → API access key in Redmine. Use an "
-            "administrator's key: only administrators may look people up. "
-            "The REST API must be enabled (Administration → Settings → API)."
-        ),
-    ),
-    map_setting(
-        "user_id_map",
-        _("Redmine user ids"),
-        _(
-            "Employee value (as the connector matches people, e.g. e-mail) → "
-            'Redmine user id, e.g. {"sales@example.com": 7}. Needed when the '
-            "API key is not an administrator's, or to match by employee number."
-        ),
-    ),
-    status_map_setting(
-        _(
-            "Redmine status name → task status (not_started, in_progress, "
-            "blocked or done); added to the defaults New → not_started, In "
-            "Progress → in_progress, Feedback → blocked, Resolved and Closed → "
-            "done. Other statuses: closed ones count as done, the rest as in "
-            "progress once work has started."
-        )
-    ),
-    page_size_setting(100, _("Records per request; Redmine sends at most 100.")),
-    TIMEOUT,
-    VERIFY_TLS,
-    webhook_secret_setting(
-        _(
-            "Redmine sends no webhooks itself; set this only for a plugin or "
-            "bridge that calls Baton's hook when issues change."
-        )
-    ),
-)
-
+PROJECT_ACTIVE = 1
 GONE = _("Issue #%(id)s is no longer in Redmine, or the API key may not see it.")
-NOT_ASSIGNABLE = _(
-    "The successor must be a member of the issue's project with a role that "
-    "issues can be assigned to."
-)
 
 
-class RedmineConnector(RedmineProjects, TrackerConnector):
+def _lines(value) -> str:
+    """Text as Redmine stores it (CRLF line ends) with plain newlines."""
+    return clean_text(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+Lines = Annotated[str, BeforeValidator(_lines)]
+
+
+class Named(Payload):
+    """A reference such as ``{"id": 2, "name": "In Progress"}``."""
+
+    id: Text = ""
+    name: Text = ""
+
+
+class Issue(Payload):
+    id: Text
+    subject: Text = ""
+    description: Lines = ""
+    due_date: Text = ""
+    status: Text = at("status", "name")
+    status_id: Text = at("status", "id")
+    is_closed: bool | None = at("status", "is_closed", default=None)
+    done_ratio: Percent = None
+    tracker: Text = at("tracker", "name")
+    priority: Text = at("priority", "name")
+    project: Text = at("project", "name")
+    project_id: Text = at("project", "id")
+    author: Text = at("author", "name")
+    assigned_to: Text = at("assigned_to", "name")
+    assigned_to_id: Text = at("assigned_to", "id")
+    start_date: Text = ""
+    updated_on: Text = ""
+
+
+class Role(Payload):
+    id: int | None = None
+    name: Text = ""
+    inherited: Any = False
+
+
+class Membership(Payload):
+    """A project's member (a user or a group), or one of a user's projects."""
+
+    id: Text = ""
+    project: Nested[Named] = Named()
+    user: Nested[Named] = Named()
+    group: Nested[Named] = Named()
+    roles: NestedList[Role] = []
+
+    @property
+    def name(self) -> str:
+        return self.user.name or self.group.name
+
+    @property
+    def own_roles(self) -> list[Role]:
+        """The roles given directly (a user's inherited ones left out)."""
+        return [
+            role
+            for role in self.roles
+            if role.id is not None and not (role.inherited and self.user.id)
+        ]
+
+
+class User(Payload):
+    id: int | None = None
+    login: Text = ""
+    mail: Text = ""
+    admin: Any = False
+    memberships: NestedList[Membership] = []
+
+
+class Project(Payload):
+    id: Text = ""
+    name: Text = ""
+    identifier: Text = ""
+    description: Lines = ""
+    homepage: Text = ""
+    parent: Text = at("parent", "name")
+    status: Any = Field(None, exclude=True)
+
+
+class Version(Payload):
+    name: Text = ""
+    due_date: Text = ""
+    status: Text = ""
+    project_id: Text = at("project", "id")
+
+
+class RedmineConnector(TrackerConnector):
     slug = "redmine"
     label = _("Redmine")
     description = _(
@@ -109,10 +155,49 @@ class RedmineConnector(RedmineProjects, TrackerConnector):
     default_mappings = tracker_mappings(
         issue_progress="done_ratio", project_fields=("contacts",)
     )
-    settings = SETTINGS
+    settings = (
+        url_setting(
+            _("Base URL"), _("The address of Redmine, e.g. https://redmine.example.com")
+        ),
+        secret_setting(
+            "api_key",
+            _("API key"),
+            _(
+                "From “My account” → API access key in Redmine. Use an "
+                "administrator's key: only administrators may look people up. "
+                "The REST API must be enabled (Administration → Settings → API)."
+            ),
+        ),
+        map_setting(
+            "user_id_map",
+            _("Redmine user ids"),
+            _(
+                "Employee value (as the connector matches people, e.g. e-mail) → "
+                'Redmine user id, e.g. {"sales@example.com": 7}. Needed when the '
+                "API key is not an administrator's, or to match by employee number."
+            ),
+        ),
+        status_map_setting(
+            _(
+                "Redmine status name → task status (not_started, in_progress, "
+                "blocked or done); added to the defaults New → not_started, In "
+                "Progress → in_progress, Feedback → blocked, Resolved and Closed → "
+                "done. Other statuses: closed ones count as done, the rest as in "
+                "progress once work has started."
+            )
+        ),
+        page_size_setting(100, _("Records per request; Redmine sends at most 100.")),
+        TIMEOUT,
+        VERIFY_TLS,
+        webhook_secret_setting(
+            _(
+                "Redmine sends no webhooks itself; set this only for a plugin or "
+                "bridge that calls Baton's hook when issues change."
+            )
+        ),
+    )
     auth = Header(secret="api_key", header="X-Redmine-API-Key")  # noqa: S106
     pagination = Offset(offset_param="offset", size_param="limit", total="total_count")
-    max_pages = 500
     people_map_setting = "user_id_map"
     searchable_by = ("email", "username")
     assignee_field = "assigned_to_id"
@@ -140,24 +225,29 @@ class RedmineConnector(RedmineProjects, TrackerConnector):
         "leaves it as it is."
     )
     untitled_message = _("Issue #%(id)s has no subject in Redmine.")
+    describe_issue_message = _(
+        "Reassign issue #%(id)s “%(title)s” in Redmine from %(owner)s to %(successor)s."
+    )
+    describe_project_message = _(
+        "Give %(successor)s the roles %(owner)s has in project “%(title)s” in Redmine."
+    )
 
     def test_connection(self) -> str:
         me = self.read(User, "/users/current.json", "user")
         if me.id is None:
-            raise self._not_redmine()
-        values = {"host": self.host, "login": me.login or me.id}
-        if me.admin is True:
-            return (
-                _("Connected to Redmine at %(host)s as %(login)s (administrator).")
-                % values
+            raise ConnectorError(
+                _("%(host)s did not answer like Redmine.") % {"host": self.host}
             )
-        return (
-            _(
+        if me.admin is True:
+            message = _(
+                "Connected to Redmine at %(host)s as %(login)s (administrator)."
+            )
+        else:
+            message = _(
                 "Connected to Redmine at %(host)s as %(login)s. Not an administrator: "
                 "Baton finds only the people listed in the Redmine user ids."
             )
-            % values
-        )
+        return message % {"host": self.host, "login": me.login or me.id}
 
     # Issues -----------------------------------------------------------------------
 
@@ -168,51 +258,89 @@ class RedmineConnector(RedmineProjects, TrackerConnector):
             pagination=self.pages(items="issues"),
         )
         return [
-            self._issue(issue, record_kind, status_map)
+            self.issue_record(
+                record_kind,
+                issue,
+                title=issue.subject,
+                task_status=_task_status(issue, status_map),
+                url=f"{self.base_url}/issues/{issue.id}",
+            )
             for issue in parse_each(Issue, issues)
         ]
 
-    def _issue(self, issue: Issue, record_kind: str, status_map: dict) -> Record:
-        status, done_ratio = issue.status, issue.done_ratio
-        return self.issue_record(
-            record_kind,
-            issue_id=issue.id,
-            key=issue.id,
-            title=issue.subject,
-            description=issue.description,
-            due=issue.due_date,
-            fields={
-                "subject": issue.subject,
-                "status": status.name,
-                "status_id": status.id,
-                "is_closed": status.is_closed,
-                "task_status": _task_status(status, done_ratio, status_map),
-                "done_ratio": done_ratio,
-                "tracker": issue.tracker.name,
-                "priority": issue.priority.name,
-                "project": issue.project.name,
-                "project_id": issue.project.id,
-                "author": issue.author.name,
-                "assigned_to": issue.assigned_to.name,
-                "assigned_to_id": issue.assigned_to.id,
-                "start_date": issue.start_date,
-                "updated_on": issue.updated_on,
-                "url": f"{self.base_url}/issues/{issue.id}",
-            },
+    # Projects ---------------------------------------------------------------------
+
+    def projects_of(self, account):
+        params = {"include": "memberships"}
+        user = self.read(User, f"/users/{account}.json", "user", params=params)
+        projects = {m.project.id: m for m in user.memberships if m.project.id}
+        records = [
+            self._project(membership, str(account)) for membership in projects.values()
+        ]
+        return [record for record in records if record is not None]
+
+    def _project(self, membership: Membership, user_id: str):
+        project_id = membership.project.id
+        path = f"/projects/{project_id}.json"
+        response = self.request("GET", path, allow=(403, 404))
+        if response.status_code in (403, 404):
+            return None  # archived, or hidden from the key: nothing to hand over
+        project = parse(
+            Project, dig(self.json_of(response), "project"), system=self.host
+        )
+        if project.status != PROJECT_ACTIVE:
+            return None  # closed projects are read-only in Redmine
+        total, closed = self._count(project_id, "*"), self._count(project_id, "closed")
+        contacts = [
+            {"name": member.name, "role": ", ".join(role.name for role in member.roles)}
+            for member in self._members(project_id)
+            if member.user.id != user_id and member.name
+        ]
+        versions = self.request("GET", f"/projects/{project_id}/versions.json")
+        version = first_due(
+            (version.name, version.due_date)
+            for version in parse_each(Version, self.entries_of(versions, "versions"))
+            if version.status == "open" and version.project_id in ("", project_id)
+        )
+        roles = [role.name for role in membership.roles]
+        identifier = project.identifier or project_id
+        return self.project_record(
+            project,
+            project.name or membership.project.name or project_id,
+            total=total,
+            done=closed,
+            version=version,
+            url=f"{self.base_url}/projects/{identifier}",
+            document=_("Project page in Redmine"),
+            identifier=identifier,
+            roles=roles,
+            role_names=", ".join(roles),
+            issues_closed=closed,
+            contacts=contacts,
         )
 
-    def _not_redmine(self) -> ConnectorError:
-        return ConnectorError(
-            _("%(host)s did not answer like Redmine.") % {"host": self.host}
+    def _count(self, project_id: str, status: str) -> int:
+        params = {"project_id": project_id, "subproject_id": "!*", "limit": 1}
+        answer = self.get("/issues.json", {**params, "status_id": status})
+        return int(dig(answer, "total_count") or 0)
+
+    def _members(self, project_id: str) -> list[Membership]:
+        """Every membership of a project, of users and of groups."""
+        found = self.paginate(
+            f"/projects/{project_id}/memberships.json",
+            pagination=self.pages(items="memberships"),
         )
+        return [
+            member
+            for member in parse_each(Membership, found)
+            if member.user.id or member.group.id
+        ]
 
     # People -----------------------------------------------------------------------
 
     def mapped_person(self, value: str) -> int | None:
         mapped = super().mapped_person(value)
-        if mapped is None:
-            return None
-        if not mapped.isdigit() or int(mapped) <= 0:
+        if mapped is not None and not (mapped.isdigit() and int(mapped) > 0):
             raise MisconfiguredError(
                 _(
                     "The Redmine user id for “%(value)s” must be a positive "
@@ -220,7 +348,7 @@ class RedmineConnector(RedmineProjects, TrackerConnector):
                 )
                 % {"value": value, "id": mapped}
             )
-        return int(mapped)
+        return None if mapped is None else int(mapped)
 
     def search_account(self, *, value, match_by, active_only):
         # Redmine lists active users unless asked for every status.
@@ -234,28 +362,12 @@ class RedmineConnector(RedmineProjects, TrackerConnector):
             "GET", "/users.json", params=params, refusals={403: admins_only}
         )
         field = "mail" if match_by == "email" else "login"
-        users = parse_each(User, dig(self.json_of(response), "users") or [])
-        for user in users:
-            if getattr(user, field).casefold() == value.casefold() and user.id:
+        for user in parse_each(User, self.entries_of(response, "users")):
+            if user.id and getattr(user, field).casefold() == value.casefold():
                 return user.id
         return None
 
     # Write-backs ------------------------------------------------------------------
-
-    def describe_transfer(self, *, record, owner, successor) -> str:
-        values = transfer_values(record, owner, successor)
-        if record.kind == "project":
-            return (
-                _(
-                    "Give %(successor)s the roles %(owner)s has in project “%(title)s” "
-                    "in Redmine."
-                )
-                % values
-            )
-        return _(
-            "Reassign issue #%(id)s “%(title)s” in Redmine from %(owner)s to "
-            "%(successor)s."
-        ) % {"id": record.external_id, **values}
 
     def assignee_of(self, issue_id: str) -> Assignee:
         response = self.call(
@@ -264,18 +376,22 @@ class RedmineConnector(RedmineProjects, TrackerConnector):
             refusals={status: GONE % {"id": issue_id} for status in (403, 404)},
         )
         current = parse(Issue, dig(self.json_of(response), "issue"), system=self.host)
-        if not current.id:
-            raise self._not_redmine()
-        return Assignee(issue_id, current.assigned_to.id, current.assigned_to.name)
+        return Assignee(issue_id, current.assigned_to_id, current.assigned_to)
 
     def reassign(self, issue_id, successor_id, note, *, key):
-        refused = _("Redmine refused to reassign issue #%(id)s: %(reason)s")
-
         def explain(response):
             reason = self.reasons(response)
-            text = str(refused % {"id": issue_id, "reason": reason})
+            text = str(
+                _("Redmine refused to reassign issue #%(id)s: %(reason)s")
+                % {"id": issue_id, "reason": reason}
+            )
             if "assign" in reason.casefold():
-                text += " " + str(NOT_ASSIGNABLE)
+                text += " " + str(
+                    _(
+                        "The successor must be a member of the issue's project "
+                        "with a role that issues can be assigned to."
+                    )
+                )
             return text
 
         body = {"issue": {"assigned_to_id": successor_id, "notes": str(note)}}
@@ -284,11 +400,58 @@ class RedmineConnector(RedmineProjects, TrackerConnector):
         )
         return response, {}
 
+    def project_transferred(self, project_id, successor_id) -> bool:
+        return any(m.user.id == successor_id for m in self._members(project_id))
 
-def _task_status(status, done_ratio, status_map: dict) -> str:
-    for key in (status.name.casefold(), status.id):
+    def transfer_project(self, record, owner, successor) -> TransferResult:
+        project_id = self.record_id(record)
+        successor_id = self.successor_account(successor)
+        owner_id = self.account_id(owner)
+        members = {member.user.id: member for member in self._members(project_id)}
+        owned = members.get(str(owner_id)) if owner_id is not None else None
+        values = transfer_values(record, owner, successor)
+        if owned is None or not owned.own_roles:
+            raise MisconfiguredError(
+                _(
+                    "%(owner)s is no longer a member of project “%(title)s” in "
+                    "Redmine, so Baton cannot tell which roles to give. Add "
+                    "%(successor)s to the project by hand."
+                )
+                % values
+            )
+        given = {role.id for role in owned.own_roles}
+        current = members.get(str(successor_id))
+        held = {role.id for role in current.own_roles} if current else set()
+        summary = {
+            "project": project_id,
+            "user_id": successor_id,
+            "roles": [role.name for role in owned.own_roles],
+        }
+        if current is not None and given <= held:
+            return TransferResult(response=summary)
+        if current is None:
+            method, path = "POST", f"/projects/{project_id}/memberships.json"
+            body = {"user_id": successor_id, "role_ids": sorted(given | held)}
+        else:
+            method, path = "PUT", f"/memberships/{current.id}.json"
+            body = {"role_ids": sorted(given | held)}
+        refused = _(
+            "Redmine refused to add %(successor)s to project “%(title)s”: %(reason)s"
+        )
+        response = self.call(
+            method,
+            path,
+            json={"membership": body},
+            refusals={422: lambda r: refused % {**values, "reason": self.reasons(r)}},
+        )
+        summary["status"] = response.status_code
+        return TransferResult(response=summary, request_id=self.request_id(response))
+
+
+def _task_status(issue: Issue, status_map: dict) -> str:
+    for key in (issue.status.casefold(), issue.status_id):
         if key and key in status_map:
             return status_map[key]
-    if status.is_closed is True:
+    if issue.is_closed is True:
         return "done"
-    return "in_progress" if done_ratio else "not_started"
+    return "in_progress" if issue.done_ratio else "not_started"

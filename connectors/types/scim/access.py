@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from django.utils.translation import gettext_lazy as _
 
-from ...sdk.base import AccessState, EmployeeRef, MisconfiguredError, TransferResult
+from ...sdk.base import AccessState, MisconfiguredError, TransferResult
 from ...sdk.payloads import parse
 from .payloads import Group, User, scim_filter
 
@@ -28,14 +28,12 @@ class ScimAccess:
         response = self.request("GET", self._path("Users", account_id), missing_ok=True)
         if response.status_code == 404:
             return AccessState(exists=False, active=False, groups=[])
-        user = parse(User, self._resource(response), system=self.host)
-        active = user.flag(account_id)
+        user = parse(User, self.json_of(response), system=self.host)
         user.id = account_id
         ids = [group.id for group in self._groups_of(user) if group.id]
         # SCIM leaves "active" out when the server does not manage it.
-        return AccessState(
-            exists=True, active=active is not False, groups=list(dict.fromkeys(ids))
-        )
+        active = user.flag(account_id) is not False
+        return AccessState(exists=True, active=active, groups=list(dict.fromkeys(ids)))
 
     def suspend_account(self, *, account_id: str) -> TransferResult:
         return self._set_active(account_id, active=False)
@@ -44,22 +42,24 @@ class ScimAccess:
         return self._set_active(account_id, active=True)
 
     def delete_account(self, *, account_id: str) -> TransferResult:
-        response = self._write("DELETE", self._path("Users", account_id), allow=(404,))
+        response = self._write("DELETE", "Users", account_id, allow=(404,))
         changed = response.status_code != 404
         return self._result("delete", account_id, response, changed=changed)
 
     def remove_member(self, *, group_id: str, account_id: str) -> TransferResult:
         members = self._members_of(group_id)
-        summary = {"operation": "remove_member", "id": group_id, "changed": False}
         if members is False:
-            return TransferResult(response={**summary, "group_gone": True})
+            return self._result(
+                "remove_member", group_id, changed=False, group_gone=True
+            )
         if members is not None and account_id not in members:
-            return TransferResult(response={**summary, "member": account_id})
-        path = f"members[{scim_filter('value', account_id)}]"
+            return self._result(
+                "remove_member", group_id, changed=False, member=account_id
+            )
         response = self._patch(
             "Groups",
             group_id,
-            {"op": "remove", "path": path},
+            {"op": "remove", "path": f"members[{scim_filter('value', account_id)}]"},
             lambda group: [m for m in _members(group) if m.get("value") != account_id],
             no_target_ok=True,
         )
@@ -68,27 +68,24 @@ class ScimAccess:
             "remove_member", group_id, response, changed=changed, member=account_id
         )
 
-    def add_member(self, *, group_id: str, person: EmployeeRef) -> TransferResult:
-        self.require_settings()
-        value = self._value_of(person, misconfigured=True)
+    def add_member(self, *, group_id: str, person) -> TransferResult:
         user_id = self.person_id(person, required=False)
         if user_id is None:
             raise MisconfiguredError(
                 _("%(person)s has no account on the SCIM server %(host)s.")
-                % {"person": person.name or value, "host": self.host}
+                % {"person": person.name or self.match_value(person), "host": self.host}
             )
         members = self._members_of(group_id)
         if members is False:
-            raise MisconfiguredError(self._missing(f"Groups/{group_id}"))
+            raise MisconfiguredError(self._missing("Groups", group_id))
         if members is not None and user_id in members:
-            summary = {"operation": "add_member", "id": group_id, "member": user_id}
-            return TransferResult(response={**summary, "changed": False})
-        operation = {"op": "add", "path": "members", "value": [{"value": user_id}]}
+            return self._result("add_member", group_id, changed=False, member=user_id)
+        member = {"value": user_id}
         response = self._patch(
             "Groups",
             group_id,
-            operation,
-            lambda group: [*_members(group), operation["value"][0]],
+            {"op": "add", "path": "members", "value": [member]},
+            lambda group: [*_members(group), member],
         )
         return self._result(
             "add_member", group_id, response, changed=True, member=user_id
@@ -113,59 +110,57 @@ class ScimAccess:
         )
         if response.status_code == 404:
             return False
-        return Group.model_validate(self._resource(response)).member_ids
+        return parse(Group, self.json_of(response), system=self.host).member_ids
 
     def _patch(self, kind, resource_id, operation, value, *, no_target_ok=False):
         """PATCH one operation; a server that cannot PATCH gets the whole
         resource back by PUT, with ``value(resource)`` as its members (a group)
         or ``active`` (a user). ``no_target_ok``: a remove that finds nothing
         to remove (400 noTarget) is no failure."""
-        path = self._path(kind, resource_id)
         body = {"schemas": [PATCH_OP], "Operations": [operation]}
         allow = (*PATCH_REFUSED, 400) if no_target_ok else PATCH_REFUSED
-        response = self._write("PATCH", path, json=body, allow=allow)
-        if response.status_code == 400 and not _no_target(response):
-            self.check_response(response)
+        response = self._write("PATCH", kind, resource_id, json=body, allow=allow)
+        if response.status_code == 400:
+            if self.value_at(response, "scimType") != "noTarget":
+                self.check_response(response)
+            return response
         if response.status_code not in PATCH_REFUSED:
             return response
-        resource = self._resource(self._write("GET", path))
+        resource = self.json_of(self._write("GET", kind, resource_id))
+        parse(Group, resource, system=self.host)  # an object, or "cannot read"
         resource["members" if kind == "Groups" else "active"] = value(resource)
         for name in READ_ONLY_ATTRIBUTES:
             resource.pop(name, None)
-        return self._write("PUT", path, json=resource)
+        return self._write("PUT", kind, resource_id, json=resource)
 
-    def _write(self, method, path, *, json=None, allow=()):
+    def _write(self, method, kind, resource_id, *, json=None, allow=()):
         """A request with the write credentials (the write token when set)."""
         token = self.secrets.get("write_token")
         response = self.request(
             method,
-            path,
+            self._path(kind, resource_id),
             json=json,
             headers={"Content-Type": "application/scim+json"} if json else None,
             auth=_bearer(token) if token else None,
             allow=(401, 403, *allow),
-            not_found=self._missing(path),
+            not_found=self._missing(kind, resource_id),
         )
-        if response.status_code in (401, 403):
-            raise MisconfiguredError(
-                self._write_refused(), request_id=self.request_id(response)
-            )
-        return response
-
-    def _write_refused(self):
-        if self.secrets.get("write_token"):
-            return _("The SCIM server refused the write token.")
-        if self.option("auth") == "bearer":
-            return _(
+        if response.status_code not in (401, 403):
+            return response
+        if token:
+            refused = _("The SCIM server refused the write token.")
+        elif self.option("auth") == "bearer":
+            refused = _(
                 "The SCIM server refused the change with this token; it may only "
                 "read. Add a write token with write rights."
             )
-        if self.option("auth") == "basic":
-            return _("The SCIM server refused the change with this user name.")
-        return self.refused_message
+        elif self.option("auth") == "basic":
+            refused = _("The SCIM server refused the change with this user name.")
+        else:
+            refused = self.refused_message
+        raise MisconfiguredError(refused, request_id=self.request_id(response))
 
-    def _missing(self, path: str):
-        kind, _sep, resource_id = path.strip("/").partition("/")
+    def _missing(self, kind: str, resource_id: str):
         if kind == "Groups":
             message = _("The SCIM server %(host)s has no group %(id)s.")
         else:
@@ -178,15 +173,12 @@ class ScimAccess:
             raise MisconfiguredError(_("No SCIM resource id was given."))
         return f"/{kind}/{quote(resource_id, safe='')}"
 
-    def _resource(self, response) -> dict:
-        """The answer's resource; the SDK's "cannot read" for anything else."""
-        resource = self.json_of(response)
-        parse(Group, resource, system=self.host)
-        return resource
-
-    def _result(self, operation, resource_id, response, **extra) -> TransferResult:
+    def _result(self, operation, resource_id, response=None, **extra):
+        """What the server answered (``response``; none when nothing needed
+        changing), for the audit trail."""
         summary = {"operation": operation, "id": resource_id, **extra}
-        summary["status"] = response.status_code
+        if response is not None:
+            summary["status"] = response.status_code
         return TransferResult(response=summary, request_id=self.request_id(response))
 
 
@@ -201,14 +193,5 @@ def _bearer(token: str):
 
 
 def _members(resource: dict) -> list:
-    members = resource.get("members")
-    return (
-        [m for m in members if isinstance(m, dict)] if isinstance(members, list) else []
-    )
-
-
-def _no_target(response) -> bool:
-    try:
-        return response.json().get("scimType") == "noTarget"
-    except (ValueError, AttributeError):
-        return False
+    members = resource.get("members") or ()
+    return [member for member in members if isinstance(member, dict)]

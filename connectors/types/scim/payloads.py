@@ -1,46 +1,25 @@
 """SCIM resources (RFC 7643) as Baton reads them, the filter that finds them
-(RFC 7644 §3.4.2.2), and attribute paths (checked, and read from resources)."""
+(RFC 7644 §3.4.2.2), and attribute paths read from resources."""
 
 from __future__ import annotations
 
-import re
+import json
 from typing import Annotated, Any
 
 from django.utils.translation import gettext_lazy as _
 from pydantic import AliasChoices, BeforeValidator, Field
 
-from ...sdk.base import ConnectorError, MisconfiguredError
+from ...sdk.base import ConnectorError
 from ...sdk.payloads import Nested, NestedList, Payload, Text
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 # What ``primary`` of a multi-valued attribute's entry may say for "yes".
 PRIMARY = (True, "true", "True")
-# An attribute path: "title", "name.formatted" or "<schema URN>:<attribute>";
-# anything else could change the filter it goes into.
-ATTRIBUTE_PATH = re.compile(r"^[A-Za-z][A-Za-z0-9_.:$-]*$")
-ID_ATTRIBUTES = (
-    ("", _("The SCIM id (or the match attribute when matching by directory id)")),
-    ("id", _("The SCIM id (id)")),
-    ("externalId", _("External id (externalId)")),
-    ("userName", _("User name (userName)")),
-)
-
-
-def attribute_path(value: str, choices=None) -> str:
-    """``value`` when it is empty or an attribute path (one of ``choices``
-    when given); else refused."""
-    wrong = choices is not None and value not in dict(choices)
-    if wrong or (value and not ATTRIBUTE_PATH.match(value)):
-        raise MisconfiguredError(
-            _("“%(attribute)s” is not a SCIM attribute name.") % {"attribute": value}
-        )
-    return value
 
 
 def scim_filter(attribute: str, value: str) -> str:
     """``attribute eq "value"`` with the value quoted as a JSON string."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'{attribute} eq "{escaped}"'
+    return f"{attribute} eq {json.dumps(value, ensure_ascii=False)}"
 
 
 def _objects_or_none(value):
@@ -73,7 +52,6 @@ class Page(Payload):
     Resources: NestedList[dict] = Field(
         [], validation_alias=AliasChoices("Resources", "resources")
     )
-    totalResults: int | None = None
 
 
 class Total(Payload):

@@ -13,11 +13,11 @@ from pydantic import BeforeValidator, Field
 
 from ...sdk.base import ConnectorError, Record
 from ...sdk.crm import TEXT_LIMIT, contact_person, money, open_deal, quote_summary
-from ...sdk.payloads import Nested, Payload, Text, parse_each
-from .rpc import TrytonSession
+from ...sdk.payloads import Nested, NestedList, Payload, Text, parse_each
 
 # Opportunity states: open ones can still be won and reassigned.
 OPEN_STATES = ("lead", "opportunity")
+IS_OPEN = ("state", "in", list(OPEN_STATES))
 CLIENT_STATES = ("lead", "opportunity", "converted", "won")
 STAGES = {
     "lead": _("Lead"),
@@ -27,21 +27,22 @@ STAGES = {
     "lost": _("Lost"),
     "cancelled": _("Cancelled"),
 }
+CONTACT = ("name", "type", "value")
 OPPORTUNITY_FIELDS = [
     *("number", "reference", "description", "comment", "state", "amount"),
     *("currency.code", "conversion_probability", "start_date", "end_date"),
-    *("party", "party.name", "contact", "employee", "employee.party.name"),
-    "company",
+    *("party", "party.name", "party.code", "employee", "employee.party.name"),
+    *("company", *(f"contact.{name}" for name in CONTACT)),
+    *(f"party.contact_mechanisms.{name}" for name in CONTACT),
+    *("party.addresses.attn", "party.addresses.full_address"),
 ]
-SALE_FIELDS = ["party", "number", "reference", "state", "quotation_date"]
-SALE_FIELDS += ["total_amount", "currency.code"]
+SALE_FIELDS = ["party", "number", "state", "quotation_date", "total_amount"]
+SALE_FIELDS += ["currency.code"]
 # Sales that were quoted: their latest is the client's last quote.
 QUOTED = ("state", "in", ["quotation", "confirmed", "processing", "done"])
-IN_ORDER = [("sequence", "ASC"), ("id", "ASC")]
-
-
-def _id(value):
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+LATEST = [("id", "DESC")]
+# Deal record fields read as the opportunity has them.
+SAME_NAMED = {"id", "number", "reference", "start_date", "end_date"}
 
 
 def _percent(value):
@@ -51,7 +52,10 @@ def _percent(value):
 
 
 # A many-to-one reads as the id it points to.
-Id = Annotated[int | None, BeforeValidator(_id)]
+Id = Annotated[
+    int | None,
+    BeforeValidator(lambda value: value if type(value) is int else None),
+]
 IsoDate = Annotated[
     str,
     BeforeValidator(lambda v: v.isoformat() if isinstance(v, datetime.date) else ""),
@@ -63,12 +67,55 @@ def _through(relation: str, model=None):
     return Field(default_factory=model or Party, alias=f"{relation}.")
 
 
-class Party(Payload):
-    """A party, or the currency of ``currency.code``."""
+def _first(values) -> str:
+    return next(filter(None, values), "")
 
-    id: Id = None
+
+class Mechanism(Payload):
+    """A contact mechanism: an e-mail address, a phone number…"""
+
+    type: Text = ""
+    value: Text = ""
+    name: Text = ""
+
+    def contact(self) -> dict:
+        """The contact person it names; {} unless it is an e-mail or phone."""
+        if not self.value or self.type not in ("email", "phone", "mobile"):
+            return {}
+        kind = "email" if self.type == "email" else "phone"
+        return contact_person(name=self.name, **{kind: self.value})
+
+
+class Address(Payload):
+    attn: Text = ""
+    full_address: Text = ""
+
+
+class Party(Payload):
+    """A party (its contact mechanisms and addresses in order), or the currency
+    of ``currency.code``."""
+
     name: Text = ""
     code: Text = ""
+    mechanisms: NestedList[Mechanism] = Field([], alias="contact_mechanisms.")
+    addresses: NestedList[Address] = Field([], alias="addresses.")
+
+    def details(self) -> dict:
+        """Its first e-mail, phone and address, and its contact person: those
+        named by a contact mechanism's name, else an address's attention line."""
+        own = [row for row in self.mechanisms if row.contact()]
+        email = _first(row.value for row in own if row.type == "email")
+        phone = _first(row.value for row in own if row.type != "email")
+        name = _first(row.name for row in own) or _first(
+            row.attn for row in self.addresses
+        )
+        address = _first(" ".join(row.full_address.split()) for row in self.addresses)
+        return {
+            "contact": contact_person(name=name, email=email, phone=phone),
+            "email": email,
+            "phone": phone,
+            "address": address[:TEXT_LIMIT],
+        }
 
 
 class Employee(Payload):
@@ -93,6 +140,7 @@ class Opportunity(Payload):
     party_: Nested[Party] = _through("party")
     currency_: Nested[Party] = _through("currency")
     employee_: Nested[Employee] = _through("employee", Employee)
+    contact_: Nested[Mechanism] = _through("contact", Mechanism)
 
     @property
     def title(self) -> str:
@@ -103,19 +151,21 @@ class Opportunity(Payload):
     def stage(self) -> str:
         return str(STAGES.get(self.state, self.state))
 
-
-class Mechanism(Payload):
-    id: Id = None
-    party: Id = None
-    type: Text = ""
-    value: Text = ""
-    name: Text = ""
-
-
-class Address(Payload):
-    party: Id = None
-    attn: Text = ""
-    full_address: Text = ""
+    def as_open_deal(self) -> dict:
+        """This opportunity as an entry of an item's open deals."""
+        stage = self.stage
+        if self.conversion_probability is not None:
+            stage = gettext("%(stage)s (%(percent)s%% likely)") % {
+                "stage": stage,
+                "percent": self.conversion_probability,
+            }
+        return open_deal(
+            title=self.title,
+            amount=self.amount,
+            currency=self.currency_.code,
+            stage=stage,
+            next_step=_first(line.strip() for line in self.comment.splitlines()),
+        )
 
 
 class Sale(Payload):
@@ -128,170 +178,73 @@ class Sale(Payload):
     currency_: Nested[Party] = _through("currency")
 
 
-def open_deal_of(row: Opportunity) -> dict:
-    """One entry of an item's open deals."""
-    stage = row.stage
-    if row.conversion_probability is not None:
-        stage = gettext("%(stage)s (%(percent)s%% likely)") % {
-            "stage": stage,
-            "percent": row.conversion_probability,
-        }
-    lines = (line.strip() for line in row.comment.splitlines())
-    return open_deal(
-        title=row.title,
-        amount=row.amount,
-        currency=row.currency_.code,
-        stage=stage,
-        next_step=next((line for line in lines if line), ""),
-    )
-
-
-def deal_record(row: Opportunity, found: dict) -> Record:
-    deal = open_deal_of(row)
-    contact = found.get(("mechanism", row.contact)) or found.get(("party", row.party))
-    fields = {
-        "id": row.id,
-        "number": row.number,
-        "reference": row.reference,
-        "title": deal["title"],
-        "customer": row.party_.name,
-        "party_id": row.party,
-        "contact": contact or {},
-        "amount": deal["amount"],
-        "currency": row.currency_.code,
-        "stage": deal["stage"],
-        "state": row.state,
-        "probability": row.conversion_probability,
-        "next_step": deal.get("next_step", ""),
-        "notes": row.comment,
-        "start_date": row.start_date,
-        "end_date": row.end_date,
-        "owner": row.employee_.party_.name,
-        "open_deals": [deal],
-    }
-    return Record(str(row.id), "deal", deal["title"], fields)
-
-
-def client_record(party_id: int, party: Party, rows, found, quote: dict) -> Record:
-    """A client: the party, its open opportunities and its last quote."""
-    name = party.name or rows[0].party_.name
-    open_rows = [row for row in rows if row.state in OPEN_STATES]
-    deals = [open_deal_of(row) for row in open_rows]
-    fields = {
-        "id": party_id,
-        "name": name,
-        "code": party.code,
-        "customer": name,
-        "contact": found.get(("party", party_id), {}),
-        **{
-            key: found.get((key, party_id), "") for key in ("email", "phone", "address")
-        },
-        "open_deals": deals,
-        "open_deal_count": len(deals),
-        "opportunities": [row.id for row in open_rows],
-        "last_quote": quote.get("text"),
-        "quote": quote.get("details"),
-    }
-    return Record(str(party_id), "client", name, fields)
-
-
-def search(rpc: TrytonSession, model, domain, fields, *, order=None, context=None):
-    return rpc.call(
-        model, "search_read", domain, 0, None, order, fields, context=context
-    )
-
-
-def opportunities(rpc: TrytonSession, domain) -> list[Opportunity]:
-    order = [("start_date", "DESC"), ("id", "DESC")]
-    rows = search(rpc, "sale.opportunity", domain, OPPORTUNITY_FIELDS, order=order)
+def opportunities(rpc, domain) -> list[Opportunity]:
+    order = [("start_date", "DESC"), *LATEST]
+    rows = rpc.search_read("sale.opportunity", domain, OPPORTUNITY_FIELDS, order=order)
     return list(parse_each(Opportunity, rows))
 
 
-def deals(rpc: TrytonSession, employee_ids: list) -> list[Record]:
-    mine = ("employee", "in", employee_ids)
-    rows = opportunities(rpc, [mine, ("state", "in", list(OPEN_STATES))])
-    parties = {row.party for row in rows} - {None}
-    found = _contacts(rpc, parties, {row.contact for row in rows} - {None})
-    return [deal_record(row, found) for row in rows]
-
-
-def clients(rpc: TrytonSession, employee_ids: list) -> list[Record]:
-    domain = [("employee", "in", employee_ids), ("state", "in", list(CLIENT_STATES))]
-    by_party: dict[int, list] = {}
-    for row in opportunities(rpc, [*domain, ("party", "!=", None)]):
-        if row.party is not None:
-            by_party.setdefault(row.party, []).append(row)
-    if not by_party:
-        return []
-    read = rpc.call("party.party", "read", sorted(by_party), ["name", "code"])
-    parties = {party.id: party for party in parse_each(Party, read) if party.id}
-    found = _contacts(rpc, set(by_party), set())
-    quotes = _last_quotes(rpc, sorted(by_party))
-    records = [
-        client_record(
-            party_id,
-            parties.get(party_id, Party()),
-            rows,
-            found,
-            quotes.get(party_id, {}),
-        )
-        for party_id, rows in by_party.items()
-    ]
-    return sorted(records, key=lambda record: record.title.casefold())
-
-
-def _contacts(rpc: TrytonSession, party_ids: set, mechanism_ids: set) -> dict:
-    """Per party (``("party", id)``) its contact person: its first e-mail and
-    phone, named by a contact mechanism's name or else an address's attention
-    line; per contact mechanism an opportunity names (``("mechanism", id)``)
-    that one. Also each party's first ``"email"``, ``"phone"``, ``"address"``."""
-    if not party_ids and not mechanism_ids:
-        return {}
-    of_parties = ("party", "in", sorted(party_ids))
-    wanted = of_parties
-    if mechanism_ids:
-        wanted = ["OR", of_parties, ("id", "in", sorted(mechanism_ids))]
-    kinds = ("type", "in", ["email", "phone", "mobile"])
-    fields = ["party", "type", "value", "name"]
-    mechanisms = search(
-        rpc, "party.contact_mechanism", [kinds, wanted], fields, order=IN_ORDER
-    )
-    fields = ["party", "attn", "full_address"]
-    addresses = search(rpc, "party.address", [of_parties], fields, order=IN_ORDER)
-    found: dict = {}
-    for address in parse_each(Address, addresses):
-        if address.party is not None and address.attn:
-            found.setdefault(("attn", address.party), address.attn)
-        text = " ".join(address.full_address.split())
-        if address.party is not None and text:
-            found.setdefault(("address", address.party), text[:TEXT_LIMIT])
-    for mechanism in parse_each(Mechanism, mechanisms):
-        kind = "email" if mechanism.type == "email" else "phone"
-        if mechanism.party is None or not mechanism.value:
-            continue
-        found.setdefault((kind, mechanism.party), mechanism.value)
-        if mechanism.name:
-            found.setdefault(("name", mechanism.party), mechanism.name)
-        if mechanism.id in mechanism_ids:
-            found[("mechanism", mechanism.id)] = contact_person(
-                name=mechanism.name, **{kind: mechanism.value}
-            )
-    for party_id in party_ids:
-        found[("party", party_id)] = contact_person(
-            name=found.get(("name", party_id)) or found.get(("attn", party_id)),
-            email=found.get(("email", party_id)),
-            phone=found.get(("phone", party_id)),
-        )
+def deals(rpc, employee_ids: list) -> list[Record]:
+    found = []
+    for row in opportunities(rpc, [("employee", "in", employee_ids), IS_OPEN]):
+        deal = row.as_open_deal()
+        fields = {
+            **row.model_dump(include=SAME_NAMED),
+            "title": deal["title"],
+            "customer": row.party_.name,
+            "party_id": row.party,
+            "contact": row.contact_.contact() or row.party_.details()["contact"],
+            "amount": deal["amount"],
+            "currency": row.currency_.code,
+            "stage": deal["stage"],
+            "state": row.state,
+            "probability": row.conversion_probability,
+            "next_step": deal.get("next_step", ""),
+            "notes": row.comment,
+            "owner": row.employee_.party_.name,
+            "open_deals": [deal],
+        }
+        found.append(Record(str(row.id), "deal", deal["title"], fields))
     return found
 
 
-def _last_quotes(rpc: TrytonSession, party_ids: list) -> dict:
+def clients(rpc, employee_ids: list) -> list[Record]:
+    """A client: a party with the employee's open, converted or won
+    opportunities, the open ones and its last quote."""
+    mine = [("employee", "in", employee_ids), ("state", "in", list(CLIENT_STATES))]
+    by_party: dict[int, list] = {}
+    for row in opportunities(rpc, [*mine, ("party", "!=", None)]):
+        by_party.setdefault(row.party, []).append(row)
+    quotes = _last_quotes(rpc, sorted(by_party)) if by_party else {}
+    found = []
+    for party_id, rows in by_party.items():
+        party = rows[0].party_
+        open_rows = [row for row in rows if row.state in OPEN_STATES]
+        deals = [row.as_open_deal() for row in open_rows]
+        quote = quotes.get(party_id, {})
+        fields = {
+            "id": party_id,
+            "name": party.name,
+            "code": party.code,
+            "customer": party.name,
+            **party.details(),
+            "open_deals": deals,
+            "open_deal_count": len(deals),
+            "opportunities": [row.id for row in open_rows],
+            "last_quote": quote.get("text"),
+            "quote": quote.get("details"),
+        }
+        found.append(Record(str(party_id), "client", party.name, fields))
+    return sorted(found, key=lambda record: record.title.casefold())
+
+
+def _last_quotes(rpc, party_ids: list) -> dict:
     """Party id -> its latest quotation; none when this login may not read
     sales (the rest of the client is still worth having)."""
     domain = [("party", "in", party_ids), QUOTED, ("quotation_date", "!=", None)]
-    order = [("quotation_date", "DESC"), ("id", "DESC")]
+    order = [("quotation_date", "DESC"), *LATEST]
     try:
-        sales = search(rpc, "sale.sale", domain, SALE_FIELDS, order=order)
+        sales = rpc.search_read("sale.sale", domain, SALE_FIELDS, order=order)
     except ConnectorError as error:
         if error.retryable:
             raise

@@ -12,6 +12,7 @@ import http.client
 import ssl
 import xml.parsers.expat
 import xmlrpc.client
+from functools import cached_property
 from urllib.parse import quote, urlsplit
 
 from django.utils.translation import gettext_lazy as _
@@ -19,71 +20,45 @@ from proteus import Model
 from proteus import config as proteus_config
 
 from ...sdk.base import ConnectorError, MisconfiguredError
+from ...sdk.client import host_of, raise_for_status
+from ...sdk.common import is_on
 
-__all__ = ["TrytonSession"]
+__all__ = ["TrytonRpc"]
 
-DETAIL_LIMIT = 200
-NOT_TRYTON = _("%(host)s did not answer like a Tryton server. Check the server URL.")
-# What each failure is said to be.
-MESSAGES = {
-    "refused": _(
-        "Tryton refused the user name or password for database “%(database)s”."
-    ),
-    "user": _("Tryton refused: %(detail)s"),
-    "concurrency": _(
-        "Someone changed the record in Tryton at the same time: %(detail)s"
-    ),
-    "fault": _("The Tryton server at %(host)s failed while answering: %(detail)s"),
-    404: _("There is no database “%(database)s” on the Tryton server at %(host)s."),
-    429: _(
-        "The Tryton server at %(host)s is refusing logins for a while after too "
-        "many failed attempts (HTTP 429)."
-    ),
-    "failed": _("The Tryton server at %(host)s failed to answer (HTTP %(status)s)."),
-    "rejected": _(
-        "%(host)s rejected the call (HTTP %(status)s). Is %(url)s the address of "
-        "a Tryton server?"
-    ),
-    "timeout": _(
-        "The Tryton server at %(host)s did not answer within %(seconds)s seconds."
-    ),
-    "tls": _(
-        "The TLS certificate of %(host)s could not be verified. Fix the "
-        "certificate or, for a test system only, turn off TLS verification."
-    ),
-    "unreachable": _(
-        "Could not connect to the Tryton server at %(host)s. Is it running and "
-        "reachable?"
-    ),
-    "not_tryton": NOT_TRYTON,
-    # proteus or xmlrpc.client choking on an unexpected answer.
-    "unreadable": NOT_TRYTON,
-}
-ADMIN_MUST_ACT = {"refused", 404, "rejected", "tls", "not_tryton"}
-NOT_RETRYABLE = {"user", "unreadable"}
-# Tryton's fault codes: UserError, UserWarning, LoginException, ConcurrencyException.
-FAULTS = {1: "user", 2: "user", 3: "refused", 4: "concurrency"}
-# Checked in order (TLS failures and timeouts are OSErrors too).
-EXCEPTIONS = (
-    ((TimeoutError,), "timeout"),
-    ((ssl.SSLCertVerificationError,), "tls"),
-    ((OSError, http.client.HTTPException), "unreachable"),
-    ((xml.parsers.expat.ExpatError, xmlrpc.client.Error), "not_tryton"),
-    ((ValueError, TypeError, KeyError, IndexError), "unreadable"),
+REFUSED = _("Tryton refused the user name or password for database “%(database)s”.")
+NO_DATABASE = _("There is no database “%(database)s” on the Tryton server at %(host)s.")
+TIMEOUT = _("The Tryton server at %(host)s did not answer within %(seconds)s seconds.")
+TLS = _(
+    "The TLS certificate of %(host)s could not be verified. Fix the "
+    "certificate or, for a test system only, turn off TLS verification."
 )
-_FAILURES = tuple(error for errors, _kind in EXCEPTIONS for error in errors)
+UNREACHABLE = _(
+    "Could not connect to the Tryton server at %(host)s. Is it running and reachable?"
+)
+NOT_TRYTON = _("%(host)s did not answer like a Tryton server. Check the server URL.")
+# Tryton's fault codes: 1 UserError, 2 UserWarning, 3 LoginException (below),
+# 4 ConcurrencyException.
+USER_ERROR = _("Tryton refused: %(detail)s")
+FAULTS = {1: USER_ERROR, 2: USER_ERROR}
+FAULTS[4] = _("Someone changed the record in Tryton at the same time: %(detail)s")
+FAULT = _("The Tryton server at %(host)s failed while answering: %(detail)s")
+# What xmlrpc.client, http.client or proteus may raise (the last: choking on
+# an answer that is not Tryton's).
+FAILURES = (OSError, http.client.HTTPException, xml.parsers.expat.ExpatError)
+FAILURES += (xmlrpc.client.Error, ValueError, TypeError, KeyError, IndexError)
 
 
 class _Transport(xmlrpc.client.SafeTransport):
     """HTTP or HTTPS, each connection bounded by the timeout (xmlrpc.client
     has none of its own)."""
 
-    def __init__(self, session: TrytonSession, headers=()):
+    def __init__(self, connector, headers=()):
         context = ssl.create_default_context()
-        if not session.verify_tls:
+        if not is_on(connector.option("verify_tls")):
             context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
         super().__init__(use_builtin_types=True, headers=headers, context=context)
-        self.https, self.timeout = session.https, session.timeout
+        self.https = connector.rpc_url.startswith("https:")
+        self.timeout = connector.timeout
 
     def make_connection(self, host):
         if self.https:
@@ -94,66 +69,75 @@ class _Transport(xmlrpc.client.SafeTransport):
         return connection
 
 
-class TrytonSession:
-    """A logged-in proteus configuration and the calls made through it."""
+class TrytonRpc:
+    """The session of ``TrytonConnector`` and the calls made through it."""
 
-    def __init__(self, *, url, database, username, password, timeout, verify_tls):
-        parts = urlsplit(url)
-        self.https = parts.scheme == "https"
-        self.host = parts.netloc.rpartition("@")[2]
-        self.public_url = f"{parts.scheme}://{self.host}{parts.path}"[:200]
-        path = f"{parts.path.rstrip('/')}/{quote(database, safe='')}/rpc/"
-        self.rpc_url = f"{parts.scheme}://{self.host}{path}"
-        self.database, self.username, self.password = database, username, password
-        self.timeout, self.verify_tls = timeout, verify_tls
-        self._config = None
+    @property
+    def host(self) -> str:
+        return host_of(str(self.option("url")).strip())
 
-    def config(self):
-        if self._config is None:
-            server = xmlrpc.client.ServerProxy(
-                self.rpc_url, transport=_Transport(self), allow_none=True
+    @property
+    def database(self) -> str:
+        return str(self.option("database")).strip()
+
+    @property
+    def username(self) -> str:
+        return str(self.option("username")).strip()
+
+    @property
+    def rpc_url(self) -> str:
+        parts = urlsplit(str(self.option("url")).strip())
+        path = f"{parts.path.rstrip('/')}/{quote(self.database, safe='')}/rpc/"
+        return f"{parts.scheme}://{self.host}{path}"
+
+    @cached_property
+    def proteus(self) -> proteus_config.XmlrpcConfig:
+        """The logged-in configuration, once the settings are known to be usable."""
+        self.require_settings()
+        server = xmlrpc.client.ServerProxy(
+            self.rpc_url, transport=_Transport(self), allow_none=True
+        )
+        with self.errors():
+            password = {"password": self.secrets["password"]}
+            answer = server.common.db.login(self.username, password, "en")
+            user_id, session = int(answer[0]), answer[1]
+            token = base64.b64encode(f"{self.username}:{user_id}:{session}".encode())
+            header = ("Authorization", f"Session {token.decode()}")
+            return proteus_config.XmlrpcConfig(
+                self.rpc_url, transport=_Transport(self, [header])
             )
-            with self.errors():
-                answer = server.common.db.login(
-                    self.username, {"password": self.password}, "en"
-                )
-                try:
-                    user_id, session = int(answer[0]), str(answer[1])
-                except (TypeError, ValueError, IndexError):
-                    raise xmlrpc.client.ResponseError() from None
-                token = f"{self.username}:{user_id}:{session}".encode()
-                header = f"Session {base64.b64encode(token).decode()}"
-                self._config = proteus_config.XmlrpcConfig(
-                    self.rpc_url,
-                    transport=_Transport(self, [("Authorization", header)]),
-                )
-        return self._config
 
     def call(self, model: str, method: str, *args, context=None):
         """``model.method(*args)`` across every company the login may see."""
-        config = self.config()
-        full_context = {**config.context, "company_filter": "all", **(context or {})}
+        full_context = {
+            **self.proteus.context,
+            "company_filter": "all",
+            **(context or {}),
+        }
         with self.errors():
-            return getattr(config.get_proxy(model), method)(*args, full_context)
+            return getattr(self.proteus.get_proxy(model), method)(*args, full_context)
+
+    def search_read(self, model, domain, fields, *, order=None, context=None):
+        return self.call(
+            model, "search_read", domain, 0, None, order, fields, context=context
+        )
 
     def point(self, model: str, record_id: int, field: str, target: str, value):
         """Set one record's many-to-one ``field`` to record ``value`` of model
         ``target``, saved through proteus (which runs Tryton's on-changes)."""
-        config = self.config()
         with self.errors():
-            record = Model.get(model, config=config)(record_id)
-            setattr(record, field, Model.get(target, config=config)(value))
+            record = Model.get(model, config=self.proteus)(record_id)
+            setattr(record, field, Model.get(target, config=self.proteus)(value))
             record.save()
 
     def close(self) -> None:
-        config, self._config = self._config, None
+        config = self.__dict__.pop("proteus", None)
         if config is None:
             return
         # Leaving is best effort: the session expires on the server anyway.
-        with contextlib.suppress(ConnectorError, *_FAILURES):
-            config.server.common.db.logout()
-        with contextlib.suppress(ConnectorError, *_FAILURES):
-            config.server("close")()
+        for leave in (config.server.common.db.logout, config.server("close")):
+            with contextlib.suppress(*FAILURES):
+                leave()
 
     @contextlib.contextmanager
     def errors(self):
@@ -161,38 +145,31 @@ class TrytonSession:
             yield
         except ConnectorError:
             raise
-        except _FAILURES as error:
+        except FAILURES as error:
             raise self._translated(error) from None
 
     def _translated(self, error) -> ConnectorError:
-        status = getattr(error, "errcode", None)
+        values = {"host": self.host, "database": self.database}
+        if isinstance(error, xmlrpc.client.ProtocolError):
+            raise_for_status(
+                error.errcode,
+                host=self.host,
+                refused=REFUSED % values,
+                not_found=NO_DATABASE % values,
+            )
         if isinstance(error, xmlrpc.client.Fault):
-            kind = FAULTS.get(error.faultCode, "fault")
-        elif status in (401, 403):
-            kind = "refused"
-        elif status in (404, 429):
-            kind = status
-        elif status is not None:
-            kind = "failed" if status >= 500 or status == 408 else "rejected"
-        else:
-            kind = next(kind for types, kind in EXCEPTIONS if isinstance(error, types))
-        message = MESSAGES[kind] % {
-            "host": self.host,
-            "database": self.database,
-            "seconds": f"{self.timeout:g}",
-            "url": self.public_url,
-            "status": status,
-            "detail": self._scrub(getattr(error, "faultString", "")),
-        }
-        if kind in ADMIN_MUST_ACT:
-            return MisconfiguredError(message)
-        return ConnectorError(message, retryable=kind not in NOT_RETRYABLE)
-
-    def _scrub(self, text) -> str:
-        text = str(text or "")
-        if self.password:
-            text = text.replace(self.password, "•••")
-        text = " ".join(text.split()).rstrip(" -")
-        if len(text) > DETAIL_LIMIT:
-            text = text[: DETAIL_LIMIT - 1] + "…"
-        return text
+            if error.faultCode == 3:
+                return MisconfiguredError(REFUSED % values)
+            detail = str(error.faultString).replace(self.secrets["password"], "•••")
+            values["detail"] = " ".join(detail.split())[:200]
+            message = FAULTS.get(error.faultCode, FAULT)
+            # What the user must change stays wrong however often it is tried.
+            return ConnectorError(message % values, retryable=message is not USER_ERROR)
+        # TLS failures and timeouts are OSErrors too.
+        if isinstance(error, TimeoutError):
+            return ConnectorError(TIMEOUT % {**values, "seconds": f"{self.timeout:g}"})
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return MisconfiguredError(TLS % values)
+        if isinstance(error, (OSError, http.client.HTTPException)):
+            return ConnectorError(UNREACHABLE % values)
+        return MisconfiguredError(NOT_TRYTON % values)

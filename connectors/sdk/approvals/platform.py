@@ -1,0 +1,153 @@
+"""What talking to an approval platform (Feishu, DingTalk) shares: an app
+whose key and secret are traded for an access token, kept for the connector's
+run and renewed once when the platform refuses it (revoked early); and the
+platform's error codes translated from a table of ``Rule`` instead of branch
+by branch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from pydantic import AliasPath, Field
+
+from ..base import ConnectorError, MisconfiguredError, Setting
+from ..common import TIMEOUT, secret_setting, webhook_secret_setting
+
+__all__ = [
+    "PlatformApp",
+    "Rule",
+    "TokenRefused",
+    "app_settings",
+    "at",
+    "platform_error",
+]
+
+
+class TokenRefused(MisconfiguredError):
+    """The platform refused the access token (``Rule(renew=True)``)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a failed answer means: ``message`` for a code among ``codes`` (a
+    tuple: codes compared, never hashed) or starting with one of
+    ``prefixes``, any code at all (``any_code``), or an HTTP status among
+    ``statuses`` or from ``from_status`` up. A rule naming none of them
+    matches every answer. ``fix``: only an admin can fix it
+    (``MisconfiguredError``); ``renew``: the access token was refused."""
+
+    message: Any
+    codes: tuple = ()
+    prefixes: tuple = ()
+    any_code: bool = False
+    statuses: tuple = ()
+    from_status: int = 0
+    fix: bool = False
+    renew: bool = False
+
+    def matches(self, status, code) -> bool:
+        if not (
+            self.codes
+            or self.prefixes
+            or self.any_code
+            or self.statuses
+            or self.from_status
+        ):
+            return True
+        return (
+            code in self.codes
+            or (isinstance(code, str) and code.startswith(self.prefixes))
+            or (self.any_code and code is not None)
+            or status in self.statuses
+            or bool(self.from_status and status and status >= self.from_status)
+        )
+
+
+def platform_error(
+    rules, *, status=None, code=None, request_id=None, **values
+) -> ConnectorError:
+    """The error of the first of ``rules`` the answer matches (the table
+    ends with one matching every answer). Its message is filled with
+    ``values``, ``status`` and ``code`` ("-" when there is none)."""
+    rule = next(rule for rule in rules if rule.matches(status, code))
+    kind = TokenRefused if rule.renew else ConnectorError
+    kind = MisconfiguredError if rule.fix and not rule.renew else kind
+    shown = "-" if code in (None, "") else code
+    message = rule.message % {**values, "status": status, "code": shown}
+    return kind(message, request_id=request_id)
+
+
+class PlatformApp:
+    """Mixin: ``access_token()`` from the type's ``fetch_token()``, kept for
+    the run; ``with_token`` for every call; ``test_connection``; ``scrub``
+    for platform text quoted in messages. Needs ``option``, ``system`` and
+    ``host``."""
+
+    # The setting holding the app's id (its key), named by ``test_connection``.
+    app_setting: ClassVar[str] = "app_id"
+    _token = None
+
+    def fetch_token(self) -> str:
+        raise NotImplementedError
+
+    def access_token(self) -> str:
+        if not self._token:
+            self.require_settings()
+            self._token = self.fetch_token()
+        return self._token
+
+    def with_token(self, call):
+        """``call(token)``; once more with a new token when the platform
+        refuses the one it gave (``TokenRefused``)."""
+        try:
+            return call(self.access_token())
+        except TokenRefused:
+            self._token = None
+        return call(self.access_token())
+
+    def app_key(self) -> str:
+        return str(self.option(self.app_setting) or "").strip()
+
+    def test_connection(self) -> str:
+        self.access_token()
+        return gettext("Connected to %(system)s at %(host)s as app %(app)s.") % {
+            "system": self.system,
+            "host": self.host,
+            "app": self.app_key(),
+        }
+
+    def scrub(self, text: str) -> str:
+        """``text`` on one line, at most 200 characters, without secrets."""
+        for secret in (*self.secrets.values(), self._token):
+            if secret:
+                text = text.replace(str(secret), "•••")
+        text = " ".join(text.split())
+        return text[:199] + "…" if len(text) > 200 else text
+
+
+def app_settings(system) -> tuple[Setting, ...]:
+    """The settings every platform app has after its own: the timeout, the
+    app secret and the secret of relayed change notifications."""
+    return (
+        TIMEOUT,
+        secret_setting("app_secret", _("App secret")),
+        webhook_secret_setting(
+            format_lazy(
+                _(
+                    "Signs change notifications relayed from {system} event "
+                    "subscriptions."
+                ),
+                system=system,
+            )
+        ),
+    )
+
+
+def at(*path: str | int):
+    """A payload field (``Text``) read from ``path`` in a platform's nested
+    answer, "" where the way ends: ``code: Text = at("instance", "code")``."""
+    return Field("", validation_alias=AliasPath(*path))
