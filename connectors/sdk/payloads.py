@@ -24,9 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from .base import ConnectorError
-from .common import clean_text
+from .common import clean_text, unreadable
 
-__all__ = ["Payload", "Text", "TextList", "parse", "parse_each"]
+__all__ = ["Payload", "Text", "TextList", "parse", "parse_each", "records_from"]
 
 Text = Annotated[str, BeforeValidator(clean_text)]
 
@@ -94,3 +94,22 @@ def parse_each(model: type[Model], entries: Iterable) -> Iterator[Model]:
             yield model.model_validate(entry)
         except ValidationError:
             continue
+
+
+def records_from(model, entries: Iterable, build, *, kind: str, error) -> list:
+    """``build(entry)`` for each entry of ``model``'s shape (a None result
+    leaves it out). An entry without that shape becomes a record the engine
+    skips and reports with ``error`` (its ``id`` when it has one): a listing
+    never loses a record silently."""
+    records = []
+    for entry in entries:
+        try:
+            parsed = model.model_validate(entry)
+        except ValidationError:
+            found = entry.get("id") if isinstance(entry, dict) else None
+            records.append(unreadable(kind, str(found or ""), error))
+            continue
+        record = build(parsed)
+        if record is not None:
+            records.append(record)
+    return records

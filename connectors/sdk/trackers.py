@@ -1,9 +1,10 @@
 """What issue trackers (Jira, Redmine) share: open issues (kinds "issue" and
 "task") and projects; an issue is reassigned to the successor with Baton's note
 unless it already is theirs or someone else took it over, then read back. A type
-implements ``search_account``, ``issues_of``, ``projects_of``, ``assignee_of``,
-``reassign``, ``transfer_project`` and ``project_transferred``; account ids are
-compared as text.
+implements ``search_account``, ``issues_of`` and ``projects_of`` (building records
+with ``issue_record`` and ``project_record``), ``assignee_of``, ``reassign``,
+``transfer_project`` and ``project_transferred``, and words its messages; account
+ids are compared as text.
 
 Code hosts (GitHub, GitLab) share their record kinds (``code_host_mappings``)
 and how a repository someone maintains reads (``maintainers_fields``)."""
@@ -151,6 +152,7 @@ class TrackerConnector(FindsPeople, HttpConnector):
     moved_on_message: ClassVar[Any] = None
     not_an_id_message: ClassVar[Any] = _("“%(id)s” is not a %(system)s id.")
     untitled_message: ClassVar[Any] = None
+    no_id_message: ClassVar[Any] = _("%(system)s returned an issue without an id.")
     # What a write-back will change, as people see it first (``%(title)s``,
     # ``%(owner)s``, ``%(successor)s``; an issue's ``%(key)s``, ``%(id)s``).
     describe_issue_message: ClassVar[Any] = None

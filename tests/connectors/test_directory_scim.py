@@ -23,8 +23,8 @@ import requests
 from cms.models import Employee, ResignationEvent
 from connectors.directory import directory_sync
 from connectors.models import ConnectorConfig, SyncRun
-from connectors.types.scim import ScimConnector
 from connectors.types import scim as scim_directory
+from connectors.types.scim import ScimConnector
 
 from .scim.server import ENTERPRISE, USER_SCHEMA, _command, _wait_until_serving
 from .servers import free_port, stop_process

@@ -92,6 +92,19 @@ def test_repositories_the_employee_maintains(github, connect):
     assert crm.fields["notes"] == ""
 
 
+def test_a_repository_github_lists_without_a_name_is_reported_not_lost(github, connect):
+    seed(github)
+    broken = github.add_repo("broken", collaborators={"sam-sales": "admin"})
+    del broken["full_name"]
+
+    records = connect().discover(employee=SALES, record_kind="repository")
+
+    unreadable = [record for record in records if record.error]
+    assert [record.external_id for record in unreadable] == [str(broken["id"])]
+    assert "without a name or id" in unreadable[0].error
+    assert len(records) == 3
+
+
 def test_counting_owners_as_maintainers_is_a_setting(github, connect):
     seed(github)
 

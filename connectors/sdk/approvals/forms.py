@@ -10,12 +10,12 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings as django_settings
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 
 from checklist_blocks.blocks.items import CURRENCY_CHOICES
 
 from ..common import clean_text
-from ..payloads import Payload, Text
+from ..payloads import Payload, Text, parse_each
 
 AMOUNT, TABLE, FORMULA = "amount", "table", "formula"
 DATE, DATE_RANGE, TEXT = "date", "daterange", "text"
@@ -113,13 +113,21 @@ JsonText = BeforeValidator(json_list)
 
 
 class FormField(Payload):
+    """A form's field as a vendor sends it; a type's subclass names its widget
+    type (``widget_type``) and maps it onto the kinds above (``KINDS``)."""
+
     # The vendor's widget type -> AMOUNT, TABLE, FORMULA, DATE, DATE_RANGE…
     KINDS: ClassVar[dict[str, str]] = {}
+    # Where a table's row holds its cells, when rows are objects (else lists).
+    ROW_CELLS: ClassVar[str] = ""
 
     id: Text = ""
     name: Text = ""
     label: Text = ""
     value: Any = None
+    currency_code: Text = Field("", alias="currency")
+    # The widget's extra settings: an object, or JSON text of one.
+    ext: Any = None
 
     @property
     def widget_type(self) -> str:
@@ -131,15 +139,35 @@ class FormField(Payload):
 
     @property
     def currency(self) -> str:
-        return ""
+        ext = self.ext
+        if isinstance(ext, str):
+            try:
+                ext = json.loads(ext)
+            except ValueError:
+                ext = None
+        named = ext.get("currency") if isinstance(ext, dict) else None
+        return currency_in(named) or currency_in(self.currency_code)
 
     @property
     def start(self):
+        """The value, or a date range's first day (its "start", or the first
+        of a list)."""
+        if isinstance(self.value, dict):
+            return self.value.get("start")
+        if self.kind == DATE_RANGE:
+            return next(iter(json_list(self.value)), None)
         return self.value
 
     @property
     def rows(self) -> list[list[FormField]]:
-        return []
+        """A table's rows of cells (fields of the same vendor)."""
+        if self.kind != TABLE:
+            return []
+        rows = json_list(self.value)
+        if self.ROW_CELLS:
+            rows = [row.get(self.ROW_CELLS) for row in rows if isinstance(row, dict)]
+        cells = (row for row in rows if isinstance(row, list))
+        return [list(parse_each(type(self), row)) for row in cells]
 
     def text(self) -> str:
         if isinstance(self.value, list):

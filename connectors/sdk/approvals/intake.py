@@ -224,7 +224,7 @@ def _form_person(connector, widget: FormField) -> PersonRef:
     return PersonRef(**{"email" if "@" in text else "employee_number": text})
 
 
-def intake_settings(*, system, employee_help) -> tuple[Setting, ...]:
+def intake_settings(*, system) -> tuple[Setting, ...]:
     return (
         optional(
             "resignation_approval_code",
@@ -264,7 +264,11 @@ def intake_settings(*, system, employee_help) -> tuple[Setting, ...]:
         optional(
             "resignation_field_employee",
             _("Form field: employee"),
-            employee_help,
+            _(
+                "The name (or id) of the form field naming who resigns (a contact "
+                "field, or a text field with an e-mail address or employee "
+                "number). Empty: the applicant."
+            ),
             default="",
         ),
         INTAKE_MODE,

@@ -1,8 +1,8 @@
 """What talking to an approval platform (Feishu, DingTalk) shares: an app
 whose key and secret are traded for an access token, kept for the connector's
 run and renewed once when the platform refuses it (revoked early); and the
-platform's error codes translated from a table of ``Rule`` instead of branch
-by branch."""
+platform's error codes translated from a table of ``Rule``
+(``PlatformApp.failure``) instead of branch by branch."""
 
 from __future__ import annotations
 
@@ -14,21 +14,33 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from pydantic import AliasPath, Field
 
-from ..base import ConnectorError, MisconfiguredError, Setting
+from ..auth import TokenRefused
+from ..base import (
+    DISCOVER,
+    WEBHOOK,
+    ConnectorError,
+    ConnectorType,
+    MisconfiguredError,
+    Setting,
+)
+from ..client import OptionsMixin
 from ..common import TIMEOUT, secret_setting, webhook_secret_setting
+from .intake import ResignationIntake
+from .records import ApprovalsConnector
 
 __all__ = [
+    "ANSWERED",
+    "LIMITED",
+    "ApprovalPlatform",
     "PlatformApp",
     "Rule",
-    "TokenRefused",
     "app_settings",
     "at",
-    "platform_error",
 ]
 
-
-class TokenRefused(MisconfiguredError):
-    """The platform refused the access token (``Rule(renew=True)``)."""
+# What many platforms' tables say (``%(system)s``, ``%(code)s``, ``%(message)s``).
+LIMITED = _("%(system)s is limiting how often Baton may call it (code %(code)s).")
+ANSWERED = _("%(system)s answered with error code %(code)s: %(message)s")
 
 
 @dataclass(frozen=True)
@@ -38,7 +50,8 @@ class Rule:
     ``prefixes``, any code at all (``any_code``), or an HTTP status among
     ``statuses`` or from ``from_status`` up. A rule naming none of them
     matches every answer. ``fix``: only an admin can fix it
-    (``MisconfiguredError``); ``renew``: the access token was refused."""
+    (``MisconfiguredError``); ``renew``: the access token was refused
+    (``TokenRefused``: renewed once by ``with_token``)."""
 
     message: Any
     codes: tuple = ()
@@ -50,35 +63,16 @@ class Rule:
     renew: bool = False
 
     def matches(self, status, code) -> bool:
-        if not (
-            self.codes
-            or self.prefixes
-            or self.any_code
-            or self.statuses
-            or self.from_status
-        ):
+        named = (self.codes, self.prefixes, self.any_code, self.statuses)
+        if not any(named) and not self.from_status:
             return True
         return (
             code in self.codes
             or (isinstance(code, str) and code.startswith(self.prefixes))
-            or (self.any_code and code is not None)
+            or (self.any_code and code not in (None, ""))
             or status in self.statuses
             or bool(self.from_status and status and status >= self.from_status)
         )
-
-
-def platform_error(
-    rules, *, status=None, code=None, request_id=None, **values
-) -> ConnectorError:
-    """The error of the first of ``rules`` the answer matches (the table
-    ends with one matching every answer). Its message is filled with
-    ``values``, ``status`` and ``code`` ("-" when there is none)."""
-    rule = next(rule for rule in rules if rule.matches(status, code))
-    kind = TokenRefused if rule.renew else ConnectorError
-    kind = MisconfiguredError if rule.fix and not rule.renew else kind
-    shown = "-" if code in (None, "") else code
-    message = rule.message % {**values, "status": status, "code": shown}
-    return kind(message, request_id=request_id)
 
 
 class PlatformApp:
@@ -120,6 +114,24 @@ class PlatformApp:
             "app": self.app_key(),
         }
 
+    def failure(
+        self, rules, *, status=None, code=None, request_id=None, message=""
+    ) -> ConnectorError:
+        """The error of the first of ``rules`` a failed answer matches (a
+        table ends with a rule matching every answer); its message names the
+        system, ``status``, ``code`` ("-" for none) and quotes ``message``."""
+        rule = next(rule for rule in rules if rule.matches(status, code))
+        kind = TokenRefused if rule.renew else ConnectorError
+        kind = MisconfiguredError if rule.fix and not rule.renew else kind
+        values = {
+            "system": self.system,
+            "host": self.host,
+            "status": status,
+            "code": "-" if code in (None, "") else code,
+            "message": self.scrub(message) or "-",
+        }
+        return kind(rule.message % values, request_id=request_id)
+
     def scrub(self, text: str) -> str:
         """``text`` on one line, at most 200 characters, without secrets."""
         for secret in (*self.secrets.values(), self._token):
@@ -151,3 +163,15 @@ def at(*path: str | int):
     """A payload field (``Text``) read from ``path`` in a platform's nested
     answer, "" where the way ends: ``code: Text = at("instance", "code")``."""
     return Field("", validation_alias=AliasPath(*path))
+
+
+class ApprovalPlatform(
+    ApprovalsConnector, ResignationIntake, PlatformApp, OptionsMixin, ConnectorType
+):
+    """An approval platform's connector type: what the employee raised or
+    must approve and their reimbursements (``ApprovalsConnector``),
+    resignation approvals and the directory for intake
+    (``ResignationIntake``), through an app with an access token
+    (``PlatformApp``; a type's own mixin for its platform comes first)."""
+
+    capabilities = frozenset({DISCOVER, WEBHOOK})

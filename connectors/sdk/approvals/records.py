@@ -72,8 +72,6 @@ class Approval:
     initiator: str = ""
     # Record fields of the vendor's own (serial number, link…).
     extra: dict = field(default_factory=dict)
-    # Set when the instance cannot be imported: the reason people see.
-    error: str = ""
 
 
 class ApprovalsConnector(FindsPeople):
@@ -131,10 +129,8 @@ class ApprovalsConnector(FindsPeople):
     def _record(self, entry, direction: str = "") -> Record | None:
         approval = self._approval(entry, direction=direction)
         kind = "approval" if direction else "expense"
-        if approval is None:
-            return None
-        if approval.error:
-            return unreadable(kind, approval.reference, approval.error)
+        if approval is None or isinstance(approval, Record):
+            return approval  # decided meanwhile, or unreadable
         amount, currency = form_amount(approval.form)
         currency = currency or str(self.option("default_currency") or "CNY").upper()
         # The title names the serial number people know the approval by.

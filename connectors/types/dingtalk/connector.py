@@ -1,7 +1,8 @@
 """DingTalk approvals (OA 审批): running approvals the employee raised or must
-act on, and unpaid reimbursements. DingTalk has no lookup by e-mail: people are
-searched by name and confirmed by e-mail or job number. Started instances are
-listed per template (settings) and time window."""
+act on, and unpaid reimbursements; for intake, resignation approvals and the
+address book of the older API (``topapi/v2``). DingTalk has no lookup by
+e-mail: people are searched by name and confirmed by e-mail or job number.
+Started instances are listed per template (settings) and time window."""
 
 from __future__ import annotations
 
@@ -12,39 +13,31 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from pydantic import Field
 
-from ...sdk.approvals.forms import date_of
-from ...sdk.approvals.intake import intake_settings
-from ...sdk.approvals.platform import app_settings
-from ...sdk.approvals.records import Approval, ApprovalsConnector, expense_settings
-from ...sdk.base import (
-    DISCOVER,
-    WEBHOOK,
-    ConnectorError,
-    ConnectorType,
-    MisconfiguredError,
-    Setting,
-)
+from ...sdk.approvals.forms import CONTACT, FormField, date_of, json_list
+from ...sdk.approvals.intake import intake_settings, read_resignation
+from ...sdk.approvals.platform import ApprovalPlatform, app_settings
+from ...sdk.approvals.records import Approval, expense_settings
+from ...sdk.base import ConnectorError, MisconfiguredError, Setting
 from ...sdk.client import HttpTypeMixin, host_of
-from ...sdk.common import optional
-from ...sdk.payloads import Payload, Text, TextList, parse, parse_each
-from .intake import DingTalkIntake
-from .platform import DAY_MS, Detail, DingTalkPlatform, User
+from ...sdk.common import optional, too_many_pages
+from ...sdk.network import guarded
+from ...sdk.payloads import NestedList, Payload, Text, TextList, parse, parse_each
+from .platform import DAY_MS, MAX_PAGES, Detail, DingTalkPlatform, User
 
 __all__ = ["DingTalkConnector"]
 
 RUNNING = ("NEW", "RUNNING")
+ROOT_DEPARTMENT = 1
+_RESULTS = {"agree": "approved", "refuse": "rejected"}
 
 
-class DingTalkConnector(
-    ApprovalsConnector, DingTalkIntake, DingTalkPlatform, HttpTypeMixin, ConnectorType
-):
+class DingTalkConnector(DingTalkPlatform, HttpTypeMixin, ApprovalPlatform):
     slug = "dingtalk"
     label = _("DingTalk approvals")
     description = _(
         "Running approvals the employee raised or must act on, and reimbursements "
         "they raised that are not paid yet, from DingTalk OA approval."
     )
-    capabilities = frozenset({DISCOVER, WEBHOOK})
     settings = (
         Setting(
             "app_key",
@@ -90,14 +83,7 @@ class DingTalkConnector(
             default="https://oapi.dingtalk.com",
             type="url",
         ),
-        *intake_settings(
-            system=_("DingTalk"),
-            employee_help=_(
-                "The name (or id) of the form field naming who resigns (a contact "
-                "field, or a text field with an e-mail address or job number). "
-                "Empty: the applicant."
-            ),
-        ),
+        *intake_settings(system=_("DingTalk")),
         optional(
             "callback_owner_key",
             _("Events addressed to"),
@@ -133,10 +119,7 @@ class DingTalkConnector(
         self.host = host_of(self.api_url) or self.api_url
         # Named in item data, in the language of the run.
         self.system = gettext("DingTalk")
-        self.http = self.make_http(
-            headers={"Accept": "application/json"},
-            secrets=(self.secrets.get("app_secret"),),
-        )
+        self.http = self.make_http(secrets=(self.secrets.get("app_secret"),))
 
     def person_id(self, person, *, required: bool = True) -> str:
         match_by, value = self.match_by(), self.match_value(person)
@@ -153,9 +136,9 @@ class DingTalkConnector(
             )
         for candidate in self._search(name):
             user = self._user(candidate) or User()
-            known = (user.email, user.org_email)
+            known = (user.email, user.fallback_email)
             if match_by == "employee_number":
-                known = (user.job_number,)
+                known = (user.employee_number,)
             if value.casefold() in (text.casefold() for text in known):
                 return candidate
         if match_by == "email":
@@ -164,22 +147,23 @@ class DingTalkConnector(
             message = _("No DingTalk user named %(name)s has the job number %(value)s.")
         raise ConnectorError(message % {"name": name, "value": value}, retryable=False)
 
-    def _search(self, name: str) -> list[str]:
-        found = []
+    def _search(self, name: str):
+        """The ids of the users named ``name``, page by page as consumed."""
+        offset = 0
         for _page in range(100):
             body = self._call(
                 "contact",
                 "search_user",
                 query_word=name,
-                offset=len(found),
+                offset=offset,
                 size=20,
                 full_match_field=1,
             )
             page = parse(_Search, body, system=self.system)
-            found.extend(page.entries)
+            yield from page.entries
+            offset += len(page.entries)
             if not page.has_more or not page.entries:
-                break
-        return found
+                return
 
     # Listing records --------------------------------------------------------------
 
@@ -225,15 +209,79 @@ class DingTalkConnector(
         )
 
     def _lookback_days(self) -> int:
-        try:
-            days = int(self.option("lookback_days"))
-        except (TypeError, ValueError):
-            days = 0
-        if days < 1:
-            raise MisconfiguredError(
-                _("Look back at least one day for started instances.")
-            )
+        days = self.option("lookback_days")
+        if not isinstance(days, int) or days < 1:
+            message = _("Look back at least one day for started instances.")
+            raise MisconfiguredError(message)
         return days
+
+    # Resignation approvals ---------------------------------------------------------
+
+    @guarded
+    def resignation_approval(self, instance_code: str):
+        detail = self._detail(instance_code)
+        status = detail.status.upper()
+        if status == "COMPLETED":
+            status_now = _RESULTS.get(detail.result.casefold(), "other")
+        else:
+            status_now = "pending" if status in ("NEW", "RUNNING") else "other"
+        return read_resignation(
+            self,
+            instance_code=instance_code,
+            approval_code="",  # the detail does not say; events and lists do
+            status=status_now,
+            form=detail.form_component_values,
+            submitted=detail.create_time,
+            finished=detail.finish_time,
+            applicant=detail.originator_user_id,
+            summary={
+                "title": detail.title,
+                "business_id": detail.business_id,
+                "status": detail.status,
+                "result": detail.result,
+            },
+        )
+
+    def contact_ids(self, widget: FormField) -> list[str] | None:
+        if widget.kind != CONTACT:
+            return None
+        chosen = parse_each(_Chosen, json_list(widget.ext))
+        return [entry.empl_id for entry in chosen if entry.empl_id]
+
+    # The address book ----------------------------------------------------------
+
+    def _departments(self):
+        # The root's members have no department code or name.
+        queue, seen = [(ROOT_DEPARTMENT, "", "")], {ROOT_DEPARTMENT}
+        while queue:
+            department = queue.pop(0)
+            yield department
+            children = self._oapi(
+                "/topapi/v2/department/listsub", {"dept_id": department[0]}
+            )
+            for child in parse_each(_Department, children or []):
+                if isinstance(child.dept_id, int) and child.dept_id not in seen:
+                    seen.add(child.dept_id)
+                    queue.append((child.dept_id, str(child.dept_id), child.name))
+
+    def _members(self, department):
+        department_id, *named = department
+        cursor = 0
+        for _page in range(MAX_PAGES):
+            result = self._oapi(
+                "/topapi/v2/user/list",
+                {"dept_id": department_id, "cursor": cursor, "size": 100},
+            )
+            page = parse(_Members, result, system=self.system)
+            for user in page.users:
+                # Who leaves the company leaves the address book; a listed
+                # account that is not active cannot sign in.
+                disabled = user.active is False
+                yield user.listed(user.userid, named, disabled=disabled)
+            cursor = page.next_cursor
+            if not page.has_more or not isinstance(cursor, int):
+                return
+        raise too_many_pages(self.host, MAX_PAGES)
 
 
 class _Search(Payload):
@@ -243,3 +291,18 @@ class _Search(Payload):
 
 class _Task(Payload):
     instance_id: Text = Field("", alias="instanceId")
+
+
+class _Chosen(Payload):
+    empl_id: Text = Field("", alias="emplId")
+
+
+class _Department(Payload):
+    dept_id: Any = None
+    name: Text = ""
+
+
+class _Members(Payload):
+    has_more: Any = False
+    next_cursor: Any = None
+    users: NestedList[User] = Field([], alias="list")

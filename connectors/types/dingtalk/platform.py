@@ -6,7 +6,7 @@ answers (instance details, users) is declared in the published shapes."""
 from __future__ import annotations
 
 import functools
-import json
+import importlib
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,14 +18,15 @@ from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import Timeout
 
 from ...sdk.approvals import forms
-from ...sdk.approvals.forms import FormField, currency_in, json_list
-from ...sdk.approvals.platform import PlatformApp, Rule, platform_error
+from ...sdk.approvals.forms import FormField
+from ...sdk.approvals.intake import PlatformUser
+from ...sdk.approvals.platform import ANSWERED, LIMITED, PlatformApp, Rule
 from ...sdk.base import ConnectorError, MisconfiguredError
 from ...sdk.client import request_error
 from ...sdk.common import clean_text, too_many_pages
 from ...sdk.payloads import NestedList, Payload, Text, parse
 
-__all__ = ["DAY_MS", "Detail", "DingTalkPlatform", "User", "_dingtalk"]
+__all__ = ["DAY_MS", "MAX_PAGES", "Detail", "DingTalkPlatform", "User", "_dingtalk"]
 
 MAX_PAGES = 500
 DAY_MS = 24 * 3600 * 1000
@@ -35,11 +36,7 @@ REFUSED = _(
     "DingTalk refused the request (HTTP %(status)s, %(code)s: %(message)s). Check "
     "that the app may read approvals and the address book."
 )
-LIMITED = Rule(
-    _("%(system)s is limiting how often Baton may call it (code %(code)s)."),
-    statuses=(429,),
-    prefixes=("Throttling",),
-)
+THROTTLED = Rule(LIMITED, statuses=(429,), prefixes=("Throttling",))
 FAILED = Rule(
     _("%(host)s failed to answer (HTTP %(status)s, %(code)s)."), from_status=500
 )
@@ -47,12 +44,12 @@ FAILED = Rule(
 ERRORS = (
     Rule(REFUSED, statuses=(401,), prefixes=("InvalidAuthentication",), renew=True),
     Rule(REFUSED, statuses=(403,), prefixes=("Forbidden",), fix=True),
-    LIMITED,
+    THROTTLED,
     FAILED,
     Rule(_("DingTalk rejected the request (HTTP %(status)s, %(code)s: %(message)s).")),
 )
 TOKEN_ERRORS = (
-    LIMITED,
+    THROTTLED,
     FAILED,
     Rule(
         _(
@@ -77,33 +74,28 @@ OAPI_ERRORS = (
         codes=(60011, 60020, 71006, 33012),
         fix=True,
     ),
-    Rule(_("%(system)s answered with error code %(code)s: %(message)s")),
+    Rule(ANSWERED),
 )
 OAPI_USER_GONE = (60121, 60111, 50002)
 
 
 @functools.cache
 def _dingtalk() -> SimpleNamespace:
-    from alibabacloud_dingtalk.contact_1_0 import models as contact_models
-    from alibabacloud_dingtalk.contact_1_0.client import Client as ContactClient
-    from alibabacloud_dingtalk.oauth2_1_0 import models as oauth_models
-    from alibabacloud_dingtalk.oauth2_1_0.client import Client as OAuthClient
-    from alibabacloud_dingtalk.workflow_1_0 import models as workflow_models
-    from alibabacloud_dingtalk.workflow_1_0.client import Client as WorkflowClient
     from alibabacloud_tea_openapi import models as open_api_models
     from alibabacloud_tea_util import models as util_models
     from Tea.exceptions import TeaException
 
+    def area(name: str) -> tuple:
+        """(client class, models) of the API area ``name`` (``contact_1_0``…)."""
+        package = f"alibabacloud_dingtalk.{name}"
+        client = importlib.import_module(f"{package}.client").Client
+        return client, importlib.import_module(f"{package}.models")
+
     return SimpleNamespace(
-        contact_models=contact_models,
-        ContactClient=ContactClient,
-        oauth_models=oauth_models,
-        OAuthClient=OAuthClient,
-        workflow_models=workflow_models,
-        WorkflowClient=WorkflowClient,
         open_api_models=open_api_models,
         util_models=util_models,
         TeaException=TeaException,
+        **{name: area(f"{name}_1_0") for name in ("contact", "oauth2", "workflow")},
     )
 
 
@@ -120,46 +112,16 @@ class Component(FormField):
         "DDPhotoField": forms.ATTACHMENT,
         "DDAttachment": forms.ATTACHMENT,
     }
+    ROW_CELLS = "rowValue"
 
     component_type: Text = ""
     key: Text = ""
-    ext_value: Any = None
-    currency_code: Text = Field("", alias="currency")
+    ext: Any = Field(None, alias="extValue")
 
     @property
     def widget_type(self) -> str:
         # Table cells name their type in the key: "MoneyField-K2AD4O5B".
         return self.component_type or self.key.split("-", 1)[0]
-
-    @property
-    def currency(self) -> str:
-        try:
-            ext = json.loads(self.ext_value or "{}")
-        except (TypeError, ValueError):
-            ext = {}
-        named = ext.get("currency") if isinstance(ext, dict) else None
-        return currency_in(named) or currency_in(self.currency_code)
-
-    @property
-    def start(self):
-        if self.kind != forms.DATE_RANGE:
-            return self.value
-        values = json_list(self.value)
-        return values[0] if values else None
-
-    @property
-    def rows(self) -> list[list[Component]]:
-        if self.kind != forms.TABLE:
-            return []
-        return [
-            _Row.model_validate(row).row_value
-            for row in json_list(self.value)
-            if isinstance(row, dict) and isinstance(row.get("rowValue"), list)
-        ]
-
-
-class _Row(Payload):
-    row_value: NestedList[Component] = Field([], alias="rowValue")
 
 
 class Detail(Payload):
@@ -178,15 +140,14 @@ class Detail(Payload):
     process_code: str = ""
 
 
-class User(Payload):
+class User(PlatformUser):
     userid: Text = ""
-    name: Text = ""
-    email: Text = ""
-    org_email: Text = ""
-    job_number: Text = ""
-    title: Text = ""
-    manager_userid: Text = ""
-    mobile: Text = ""
+    # The address DingTalk gives first, the one the user gave second.
+    email: Text = Field("", alias="org_email")
+    fallback_email: Text = Field("", alias="email")
+    employee_number: Text = Field("", alias="job_number")
+    position: Text = Field("", alias="title")
+    manager_id: Text = Field("", alias="manager_userid")
     active: Any = True
 
 
@@ -243,12 +204,12 @@ class DingTalkPlatform(PlatformApp):
         return body if isinstance(body, dict) else {}
 
     def fetch_token(self) -> str:
-        sdk = _dingtalk()
-        request = sdk.oauth_models.GetAccessTokenRequest(
+        client_class, models = _dingtalk().oauth2
+        request = models.GetAccessTokenRequest(
             app_key=self.app_key(), app_secret=str(self.secrets["app_secret"])
         )
         body = self._send(
-            sdk.OAuthClient, "get_access_token", request, {}, rules=TOKEN_ERRORS
+            client_class, "get_access_token", request, {}, rules=TOKEN_ERRORS
         )
         token = clean_text(body.get("accessToken"))
         if not token:
@@ -257,11 +218,9 @@ class DingTalkPlatform(PlatformApp):
         return token
 
     def _call(self, area: str, method: str, **params) -> dict:
-        sdk = _dingtalk()
-        models = getattr(sdk, f"{area}_models")
+        client_class, models = getattr(_dingtalk(), area)
         name = method.title().replace("_", "")
         request = getattr(models, f"{name}Request")(**params)
-        client_class = getattr(sdk, f"{area.title()}Client")
 
         def attempt(token):
             headers = getattr(models, f"{name}Headers")(
@@ -285,15 +244,13 @@ class DingTalkPlatform(PlatformApp):
             kind = Timeout if slow else RequestsConnectionError
             return request_error(kind(), url=self.api_url, timeout=self.timeout)
         code = clean_text(data.get("code")) or clean_text(error.code)
-        return platform_error(
+        return self.failure(
             rules,
             status=status,
             code="" if code == "None" else code,
             request_id=clean_text(data.get("requestid") or data.get("requestId"))
             or None,
-            system=self.system,
-            host=self.host,
-            message=self.scrub(clean_text(data.get("message"))) or "-",
+            message=clean_text(data.get("message")),
         )
 
     def _listed(self, method: str, **params):
@@ -338,7 +295,9 @@ class DingTalkPlatform(PlatformApp):
 
     # The older API, through requests -------------------------------------------------
 
-    def _oapi(self, path: str, payload: dict) -> _Oapi:
+    def _oapi(self, path: str, payload: dict):
+        """The answer's ``result`` (None for a user who is gone)."""
+
         def attempt(token):
             response = self.http.send(
                 "POST",
@@ -353,20 +312,19 @@ class DingTalkPlatform(PlatformApp):
             )
             body = self.http.json_of(response, system=self.system)
             answer = _Oapi.model_validate(body if isinstance(body, dict) else {})
-            if answer.errcode in (0, None, *OAPI_USER_GONE):
-                return answer
-            raise platform_error(
+            if answer.errcode in OAPI_USER_GONE:
+                return None
+            if answer.errcode in (0, None):
+                return answer.result
+            raise self.failure(
                 OAPI_ERRORS,
                 code=answer.errcode,
                 request_id=answer.request_id or None,
-                system=self.system,
-                message=self.scrub(answer.errmsg) or "-",
+                message=answer.errmsg,
             )
 
         return self.with_token(attempt)
 
     def _user(self, user_id: str) -> User | None:
-        answer = self._oapi("/topapi/v2/user/get", {"userid": user_id})
-        if answer.errcode in OAPI_USER_GONE or not isinstance(answer.result, dict):
-            return None
-        return User.model_validate(answer.result)
+        result = self._oapi("/topapi/v2/user/get", {"userid": user_id})
+        return User.model_validate(result) if isinstance(result, dict) else None

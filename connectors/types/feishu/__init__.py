@@ -1,6 +1,6 @@
-"""Feishu (Lark) Approval: pending approvals and unpaid reimbursements
-(``connector``), resignation approvals and the contact directory for intake
-(``intake``), on the official SDK lark-oapi (``platform``)."""
+"""Feishu (Lark) Approval: pending approvals, unpaid reimbursements, and for
+intake resignation approvals and the contact directory (``connector``), on the
+official SDK lark-oapi (``platform``)."""
 
 from .connector import FeishuConnector
 from .platform import _lark

@@ -1,38 +1,38 @@
 """Feishu (Lark) Approval: pending approvals the employee raised or must act on,
-and unpaid reimbursements. Found by e-mail (contact v3 ``batch_get_id``), else
-the match value is the Feishu user id. Decided instances are not listed."""
+and unpaid reimbursements; for intake, resignation approvals and the contact
+directory. Found by e-mail (contact v3 ``batch_get_id``), else the match value
+is the Feishu user id. Decided instances are not listed."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ...sdk.approvals.forms import date_of
-from ...sdk.approvals.intake import intake_settings
-from ...sdk.approvals.platform import app_settings, at
-from ...sdk.approvals.records import Approval, ApprovalsConnector, expense_settings
-from ...sdk.base import DISCOVER, WEBHOOK, ConnectorError, ConnectorType, Setting
-from ...sdk.client import OptionsMixin, host_of
-from ...sdk.common import optional
-from ...sdk.payloads import Payload, Text, parse_each
-from .intake import FeishuIntake, User
-from .platform import FeishuPlatform, _lark, built
+from ...sdk.approvals.forms import CONTACT, FormField, date_of
+from ...sdk.approvals.intake import intake_settings, read_resignation
+from ...sdk.approvals.platform import ApprovalPlatform, app_settings
+from ...sdk.approvals.records import Approval, expense_settings
+from ...sdk.base import ConnectorError, Setting
+from ...sdk.client import host_of
+from ...sdk.common import clean_text, optional, unreadable
+from ...sdk.network import guarded
+from ...sdk.payloads import parse, parse_each
+from .platform import Department, FeishuPlatform, Item, User, _lark, built
 
 __all__ = ["FeishuConnector"]
 
 PENDING = "PENDING"
+CONTACT_PAGE = 50
+_STATUSES = {"APPROVED": "approved", "PENDING": "pending", "REJECTED": "rejected"}
 
 
-class FeishuConnector(
-    ApprovalsConnector, FeishuIntake, FeishuPlatform, OptionsMixin, ConnectorType
-):
+class FeishuConnector(FeishuPlatform, ApprovalPlatform):
     slug = "feishu"
     label = _("Feishu approvals")
     description = _(
         "Pending approvals the employee raised or must act on, and reimbursements "
         "they raised that are not paid yet, from Feishu (Lark) Approval."
     )
-    capabilities = frozenset({DISCOVER, WEBHOOK})
     settings = (
         optional(
             "base_url",
@@ -68,14 +68,7 @@ class FeishuConnector(
                 "approvals whose name contains 报销, 费用, reimburse or expense."
             ),
         ),
-        *intake_settings(
-            system=_("Feishu"),
-            employee_help=_(
-                "The name (or id) of the form field naming who resigns (a contact "
-                "field, or a text field with an e-mail address or employee "
-                "number). Empty: the applicant."
-            ),
-        ),
+        *intake_settings(system=_("Feishu")),
         *app_settings(_("Feishu")),
         optional(
             "event_verification_token",
@@ -115,7 +108,7 @@ class FeishuConnector(
             sdk.BatchGetIdUserRequest, user_id_type=self._id_type(), request_body=body
         )
         for user in parse_each(User, self._call(request).get("user_list") or []):
-            if user.user_id and (user.email or value).casefold() == value.casefold():
+            if user.user_id:
                 return user.user_id
         raise ConnectorError(
             _("No %(system)s user has the e-mail address %(email)s.")
@@ -125,24 +118,15 @@ class FeishuConnector(
 
     # Listing records --------------------------------------------------------------
 
-    def _is_expense(self, item: Item) -> bool:
-        return self.is_expense(code=item.approval_code, name=item.approval_name)
-
     def _raised(self, user_id: str, *, expenses: bool):
         sdk = _lark().approval
         search = built(sdk.InstanceSearch, user_id=user_id, instance_status=PENDING)
-        items = self._items(sdk.QueryInstanceRequest, "instance_list", search)
-        return (item for item in items if item.status.upper() == PENDING)
+        return self._items(sdk.QueryInstanceRequest, "instance_list", search)
 
     def _awaiting(self, user_id: str):
         sdk = _lark().approval
         search = built(sdk.TaskSearch, user_id=user_id, task_status=PENDING)
-        return (
-            item
-            for item in self._items(sdk.SearchTaskRequest, "task_list", search)
-            if item.task_status.upper() == PENDING
-            and (item.status or PENDING).upper() == PENDING
-        )
+        return self._items(sdk.SearchTaskRequest, "task_list", search)
 
     def _items(self, request_class, key: str, search):
         pages = self._pages(
@@ -154,21 +138,24 @@ class FeishuConnector(
         )
         return parse_each(Item, pages)
 
-    def _approval(self, item: Item, *, direction: str) -> Approval | None:
-        code = item.code
-        if not code:
+    def _is_expense(self, item: Item) -> bool:
+        return self.is_expense(code=item.approval_code, name=item.approval_name)
+
+    def _approval(self, item: Item, *, direction: str):
+        if not item.code:
             message = gettext(
                 "%(system)s returned an approval without an instance code."
             )
-            return Approval("", error=message % {"system": self.system})
-        detail = self._detail(code)
+            kind = "approval" if direction else "expense"
+            return unreadable(kind, "", message % {"system": self.system})
+        detail = self._detail(item.code)
         if detail.status.upper() not in ("", PENDING):
             return None  # decided between the list and now
         names = (detail.approval_name, item.approval_name)
-        name = next(filter(None, (*names, direction and item.title)), code)
+        name = next(filter(None, (*names, direction and item.title)), item.code)
         serial = detail.serial_number or item.serial_id
         return Approval(
-            reference=code,
+            reference=item.code,
             name=name,
             serial=serial,
             upstream_status=PENDING,
@@ -183,17 +170,94 @@ class FeishuConnector(
             },
         )
 
+    # Resignation approvals ---------------------------------------------------------
 
-class Item(Payload):
-    """An entry of the instance or the task list."""
+    @guarded
+    def resignation_approval(self, instance_code: str):
+        detail = self._detail(instance_code)
+        status = detail.status.upper()
+        return read_resignation(
+            self,
+            instance_code=instance_code,
+            approval_code=detail.approval_code,
+            status=_STATUSES.get(status, "other"),
+            form=detail.form,
+            submitted=detail.start_time,
+            finished=detail.end_time,
+            applicant=getattr(detail, self._id_type(), "")
+            or detail.user_id
+            or detail.open_id,
+            summary={
+                "approval_code": detail.approval_code,
+                "approval_name": detail.approval_name,
+                "serial_number": detail.serial_number,
+                "status": status,
+            },
+        )
 
-    approval_code: Text = at("approval", "code")
-    approval_name: Text = at("approval", "name")
-    code: Text = at("instance", "code")
-    status: Text = at("instance", "status")
-    title: Text = at("instance", "title")
-    serial_id: Text = at("instance", "serial_id")
-    start_time: Text = at("instance", "start_time")
-    user_id: Text = at("instance", "user_id")
-    link: Text = at("instance", "link", "pc_link")
-    task_status: Text = at("task", "status")
+    def _instance_codes(self, approval_code: str, start: int, end: int):
+        pages = self._pages(
+            _lark().approval.ListInstanceRequest,
+            "instance_code_list",
+            limit=200,
+            approval_code=approval_code,
+            start_time=start,
+            end_time=end,
+            page_size=100,
+        )
+        return list(dict.fromkeys(filter(None, map(clean_text, pages))))
+
+    def _user(self, user_id: str) -> User:
+        request = built(
+            _lark().contact.GetUserRequest,
+            user_id=user_id,
+            user_id_type=self._id_type(),
+        )
+        return parse(User, self._call(request).get("user"), system=self.system)
+
+    def contact_ids(self, widget: FormField) -> list[str] | None:
+        value = widget.value
+        if widget.kind != CONTACT and not isinstance(value, list):
+            return None
+        ids = value if isinstance(value, list) else []
+        if self._id_type() == "open_id" and isinstance(widget.open_ids, list):
+            ids = widget.open_ids or ids
+        found = (
+            entry.get(self._id_type()) or entry.get("id")
+            if isinstance(entry, dict)
+            else entry
+            for entry in ids
+        )
+        return [text for text in map(clean_text, found) if text]
+
+    # The directory ------------------------------------------------------------------
+
+    def _departments(self):
+        pages = self._pages(
+            _lark().contact.ChildrenDepartmentRequest,
+            "items",
+            department_id="0",
+            user_id_type=self._id_type(),
+            department_id_type="open_department_id",
+            fetch_child=True,
+            page_size=CONTACT_PAGE,
+        )
+        for department in parse_each(Department, pages):
+            code = department.department_id or department.open_department_id
+            if department.open_department_id:
+                yield department.open_department_id, code, department.name
+        # The root last: who is also in a department is named by it.
+        yield "0", "", ""
+
+    def _members(self, department):
+        department_id, *named = department
+        pages = self._pages(
+            _lark().contact.FindByDepartmentUserRequest,
+            "items",
+            department_id=department_id,
+            department_id_type="open_department_id",
+            user_id_type=self._id_type(),
+            page_size=CONTACT_PAGE,
+        )
+        for user in parse_each(User, pages):
+            yield user.listed(getattr(user, self._id_type()), named, disabled=user.gone)

@@ -13,24 +13,22 @@ from django.utils.translation import gettext_lazy as _
 from pydantic import Field
 
 from ...sdk.approvals import forms
-from ...sdk.approvals.forms import FormField, JsonText, currency_in
-from ...sdk.approvals.platform import PlatformApp, Rule, platform_error
+from ...sdk.approvals.forms import FormField, JsonText
+from ...sdk.approvals.intake import PlatformUser
+from ...sdk.approvals.platform import ANSWERED, LIMITED, PlatformApp, Rule, at
 from ...sdk.base import ConnectorError, MisconfiguredError
 from ...sdk.client import request_error
 from ...sdk.common import clean_text, too_many_pages
-from ...sdk.payloads import Nested, NestedList, Payload, Text, parse, parse_each
+from ...sdk.payloads import Nested, NestedList, Payload, Text, parse
 
-__all__ = ["Detail", "FeishuPlatform", "built"]
+__all__ = ["Department", "Detail", "FeishuPlatform", "Item", "User", "_lark", "built"]
 
 MAX_PAGES = 50
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 # Error codes of the open platform (returned with HTTP 200 or 4xx and a JSON body).
 TOKEN_CODES = (99991661, 99991663, 99991664, 99991665, 99991671, 99991677)
 PERMISSION_CODES = (99991401, 99991672, 99991676, 99991679, 41050)
-LIMITED = Rule(
-    _("%(system)s is limiting how often Baton may call it (code %(code)s)."),
-    codes=(99991400,),
-)
+LIMITED_CODES = Rule(LIMITED, codes=(99991400,))
 FAILED = Rule(_("%(host)s failed to answer (HTTP %(status)s)."), from_status=500)
 ERRORS = (
     Rule(
@@ -50,11 +48,8 @@ ERRORS = (
         codes=PERMISSION_CODES,
         fix=True,
     ),
-    LIMITED,
-    Rule(
-        _("%(system)s answered with error code %(code)s: %(message)s"),
-        any_code=True,
-    ),
+    LIMITED_CODES,
+    Rule(ANSWERED, any_code=True),
     Rule(
         _("%(system)s refused the request (HTTP %(status)s)."),
         statuses=(401, 403),
@@ -65,7 +60,7 @@ ERRORS = (
 )
 # Trading the app's credentials for a tenant access token.
 TOKEN_ERRORS = (
-    LIMITED,
+    LIMITED_CODES,
     FAILED,
     Rule(_("%(system)s answered without a tenant access token."), codes=(None, 0)),
     Rule(
@@ -98,10 +93,6 @@ def built(sdk_class, **calls):
     return builder.build()
 
 
-class _Ext(Payload):
-    currency: Text = ""
-
-
 class Widget(FormField):
     KINDS = {
         "amount": forms.AMOUNT,
@@ -118,29 +109,12 @@ class Widget(FormField):
     }
 
     type: Text = ""
-    ext: Nested[_Ext] = _Ext()
-    currency_code: Text = Field("", alias="currency")
     # A contact widget's users as open ids (``value`` holds user ids).
     open_ids: Any = None
 
     @property
     def widget_type(self) -> str:
         return self.type.casefold()
-
-    @property
-    def currency(self) -> str:
-        return currency_in(self.ext.currency) or currency_in(self.currency_code)
-
-    @property
-    def start(self):
-        return self.value.get("start") if isinstance(self.value, dict) else self.value
-
-    @property
-    def rows(self) -> list[list[Widget]]:
-        if self.kind != forms.TABLE or not isinstance(self.value, list):
-            return []
-        rows = (row for row in self.value if isinstance(row, list))
-        return [list(parse_each(Widget, row)) for row in rows]
 
 
 class Detail(Payload):
@@ -155,16 +129,47 @@ class Detail(Payload):
     form: Annotated[NestedList[Widget], JsonText] = []
 
 
-class _Error(Payload):
-    log_id: Text = ""
-
-
 class _Answer(Payload):
     code: Any = None
     msg: Text = ""
     data: Nested[dict] = {}
     tenant_access_token: Text = ""
-    error: Nested[_Error] = _Error()
+    log_id: Text = at("error", "log_id")
+
+
+class Item(Payload):
+    """An entry of the instance or the task list."""
+
+    approval_code: Text = at("approval", "code")
+    approval_name: Text = at("approval", "name")
+    code: Text = at("instance", "code")
+    title: Text = at("instance", "title")
+    serial_id: Text = at("instance", "serial_id")
+    start_time: Text = at("instance", "start_time")
+    user_id: Text = at("instance", "user_id")
+    link: Text = at("instance", "link", "pc_link")
+
+
+class User(PlatformUser):
+    open_id: Text = ""
+    user_id: Text = ""
+    union_id: Text = ""
+    fallback_email: Text = Field("", alias="enterprise_email")
+    employee_number: Text = Field("", alias="employee_no")
+    position: Text = Field("", alias="job_title")
+    manager_id: Text = Field("", alias="leader_user_id")
+    status: Nested[dict] = {}
+
+    @property
+    def gone(self) -> bool:
+        flags = ("is_resigned", "is_exited", "is_frozen")
+        return any(self.status.get(flag) is True for flag in flags)
+
+
+class Department(Payload):
+    open_department_id: Text = ""
+    department_id: Text = ""
+    name: Text = ""
 
 
 class FeishuPlatform(PlatformApp):
@@ -213,9 +218,9 @@ class FeishuPlatform(PlatformApp):
     def _call(self, request) -> dict:
         def attempt(token):
             option = _lark().lark.RequestOption.builder().tenant_access_token(token)
-            if request.body is not None:
-                option = option.headers(dict(JSON_HEADERS))
-            raw, answer = self._send(request, option.build())
+            raw, answer = self._send(
+                request, option.headers(dict(JSON_HEADERS)).build()
+            )
             if answer.code == 0:
                 return answer.data
             raise self._failure(raw, answer, ERRORS)
@@ -268,12 +273,10 @@ class FeishuPlatform(PlatformApp):
             str(key).lower(): value for key, value in (raw.headers or {}).items()
         }
         log_id = headers.get("x-tt-logid") or headers.get("x-request-id")
-        return platform_error(
+        return self.failure(
             rules,
             status=raw.status_code,
             code=answer.code,
-            request_id=str(log_id or answer.error.log_id)[:200] or None,
-            system=self.system,
-            host=self.host,
-            message=self.scrub(answer.msg) or "-",
+            request_id=str(log_id or answer.log_id)[:200] or None,
+            message=answer.msg,
         )

@@ -35,7 +35,7 @@ from ...sdk.common import (
     url_setting,
 )
 from ...sdk.http import Bearer, HttpConnector, LinkHeader, dig
-from ...sdk.payloads import Nested, Payload, Text, parse, parse_each
+from ...sdk.payloads import Nested, Payload, Text, parse, parse_each, records_from
 from ...sdk.people import FindsPeople
 from ...sdk.trackers import code_host_mappings, maintainers_fields
 
@@ -215,21 +215,31 @@ class GitHubConnector(FindsPeople, HttpConnector):
 
     def _repositories(self, login: str) -> list[Record]:
         records = []
+        unnamed = _("GitHub listed a repository without a name or id.")
+
+        def maintained(repo):
+            role, others = self._maintainers(repo, login)
+            if role in MAINTAINING_ROLES:
+                return self._record(repo, login, role, others)
+            return None
+
         if login.casefold() not in self._org_owners:
             listed = self.paginate(
                 self._org_path("/repos"), {"type": "all"}, not_found=self._no_org()
             )
-            for repo in parse_each(Repo, listed):
-                role, others = self._maintainers(repo, login)
-                if role in MAINTAINING_ROLES:
-                    records.append(self._record(repo, login, role, others))
+            records = records_from(
+                Repo, listed, maintained, kind="repository", error=unnamed
+            )
         if is_on(self.option("include_user_repos")):
             path = f"/users/{_part(login)}/repos"
             listed = self.paginate(path, {"type": "owner"}, missing_ok=True)
-            records += [
-                self._record(repo, login, "owner", [])
-                for repo in parse_each(Repo, listed)
-            ]
+            records += records_from(
+                Repo,
+                listed,
+                lambda repo: self._record(repo, login, "owner", []),
+                kind="repository",
+                error=unnamed,
+            )
         return records
 
     def _maintainers(self, repo: Repo, login: str) -> tuple[str, list]:

@@ -33,6 +33,7 @@ from ...sdk.common import (
     optional,
     secret_setting,
     too_many_pages,
+    unreadable,
     url_setting,
 )
 from ...sdk.http import HttpConnector
@@ -241,7 +242,8 @@ class GitLabConnector(FindsPeople, HttpTypeMixin, ConnectorType):
         """The projects of the user's namespace (they own them), and those of
         the group or of their memberships where they are a Maintainer."""
         person = self.client.users.get(user.id, lazy=True)
-        owned = self.each(Project, person.projects.list(iterator=True))
+        skipped = []
+        owned = self.each(Project, person.projects.list(iterator=True), skipped)
         found = {project.id: (project, OWNER) for project in owned}
         if self.group:
             with self.calls(not_found=self._no_group()):
@@ -249,7 +251,7 @@ class GitLabConnector(FindsPeople, HttpTypeMixin, ConnectorType):
                 listed = group.projects.list(
                     include_subgroups="true", archived="false", iterator=True
                 )
-                for project in self.each(Project, listed):
+                for project in self.each(Project, listed, skipped):
                     found.setdefault(project.id, (project, None))
         else:
             needs_admin = _(
@@ -267,6 +269,11 @@ class GitLabConnector(FindsPeople, HttpTypeMixin, ConnectorType):
                         project = parse(Project, answer, system=self.host)
                         found[project_id] = (project, level)
         records = [self._record(*entry, user) for entry in found.values()]
+        unnamed = _("GitLab listed a project without an id or path.")
+        records += [
+            unreadable("repository", str(answer.get("id") or ""), unnamed)
+            for answer in skipped
+        ]
         return [record for record in records if record is not None]
 
     def _record(self, project: Project, level: int | None, user: User):
@@ -392,11 +399,16 @@ class GitLabConnector(FindsPeople, HttpTypeMixin, ConnectorType):
                     return None
                 raise
 
-    def each(self, model, objects):
-        """The listed objects as ``model`` (odd ones left out), as they are
-        paged through; an error after ``MAX_PAGES`` pages (a server that never
-        stops: python-gitlab follows its links for ever)."""
+    def each(self, model, objects, skipped: list | None = None):
+        """The listed objects as ``model``, as they are paged through (odd
+        ones left out, or their answers added to ``skipped``); an error after
+        ``MAX_PAGES`` pages (a server that never stops: python-gitlab follows
+        its links for ever)."""
         for count, item in enumerate(objects):
             if count == PER_PAGE * MAX_PAGES:
                 raise too_many_pages(self.host, MAX_PAGES)
-            yield from parse_each(model, [item.asdict()])
+            parsed = next(parse_each(model, [item.asdict()]), None)
+            if parsed is not None:
+                yield parsed
+            elif skipped is not None:
+                skipped.append(item.asdict())

@@ -20,7 +20,6 @@ from ...sdk.base import (
     DISCOVER,
     TRANSFER,
     WEBHOOK,
-    ConnectorError,
     MisconfiguredError,
     Setting,
     TransferResult,
@@ -39,7 +38,7 @@ from ...sdk.common import (
     webhook_secret_setting,
 )
 from ...sdk.http import Basic, Cursor, Offset, dig
-from ...sdk.payloads import Payload, Text, parse_each
+from ...sdk.payloads import Payload, Text, parse_each, records_from
 from ...sdk.trackers import Assignee, Percent, TrackerConnector, at, first_due
 
 __all__ = ["DEFAULT_STATUS_MAP", "JiraConnector", "adf_text", "jql_string"]
@@ -110,7 +109,7 @@ RichText = Annotated[str, BeforeValidator(lambda value: adf_text(value).strip())
 
 
 class User(Payload):
-    accountId: Text = ""
+    accountId: Text
     accountType: Text = "atlassian"
     displayName: Text = ""
     emailAddress: Text = ""
@@ -257,10 +256,6 @@ class JiraConnector(TrackerConnector):
 
     def test_connection(self) -> str:
         me = self.read(User, "/rest/api/3/myself")
-        if not me.accountId:
-            raise ConnectorError(
-                _("%(host)s did not answer like Jira.") % {"host": self.host}
-            )
         return _("Connected to Jira at %(host)s as %(name)s.") % {
             "host": self.host,
             "name": me.displayName or me.accountId,
@@ -274,17 +269,20 @@ class JiraConnector(TrackerConnector):
             jql += f" AND ({extra})"
         query = {"jql": f"{jql} ORDER BY created ASC", "fields": ISSUE_FIELDS}
         found = self.paginate("/rest/api/3/search/jql", query, pagination=self.pages())
-        return [
-            self.issue_record(
+        return records_from(
+            Issue,
+            found,
+            lambda issue: self.issue_record(
                 record_kind,
                 issue,
                 title=issue.summary,
                 task_status=status_map.get(issue.status.casefold())
                 or CATEGORY_STATUS.get(issue.status_category, "in_progress"),
                 url=self._browse(issue.key or issue.id),
-            )
-            for issue in parse_each(Issue, found)
-        ]
+            ),
+            kind=record_kind,
+            error=self.no_id_message % {"system": self.system_name},
+        )
 
     def projects_of(self, account):
         found = self.paginate(
@@ -292,11 +290,17 @@ class JiraConnector(TrackerConnector):
             {"expand": "lead,description"},
             pagination=self.pages(Offset(items="values", total="total")),
         )
-        return [
-            self._project(project)
-            for project in parse_each(Project, found)
-            if project.lead_id == account and project.archived is not True
-        ]
+        return records_from(
+            Project,
+            found,
+            lambda project: (
+                self._project(project)
+                if project.lead_id == account and project.archived is not True
+                else None
+            ),
+            kind="project",
+            error=_("Jira returned a project without an id or key."),
+        )
 
     def _project(self, project: Project):
         scope = f"project = {jql_string(project.key)}"
@@ -342,8 +346,7 @@ class JiraConnector(TrackerConnector):
         people = [
             user
             for user in parse_each(User, self.json_of(response))
-            if user.accountId
-            and user.accountType == "atlassian"
+            if user.accountType == "atlassian"
             and (user.active is not False or not active_only)
         ]
         found = [u for u in people if u.emailAddress.casefold() == value.casefold()]

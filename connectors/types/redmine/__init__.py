@@ -18,7 +18,6 @@ from ...sdk.base import (
     DISCOVER,
     TRANSFER,
     WEBHOOK,
-    ConnectorError,
     MisconfiguredError,
     TransferResult,
 )
@@ -32,11 +31,20 @@ from ...sdk.common import (
     status_map_setting,
     tracker_mappings,
     transfer_values,
+    unreadable,
     url_setting,
     webhook_secret_setting,
 )
 from ...sdk.http import Header, Offset, dig
-from ...sdk.payloads import Nested, NestedList, Payload, Text, parse, parse_each
+from ...sdk.payloads import (
+    Nested,
+    NestedList,
+    Payload,
+    Text,
+    parse,
+    parse_each,
+    records_from,
+)
 from ...sdk.trackers import Assignee, Percent, TrackerConnector, at, first_due
 
 __all__ = ["DEFAULT_STATUS_MAP", "RedmineConnector"]
@@ -119,7 +127,7 @@ class Membership(Payload):
 
 
 class User(Payload):
-    id: int | None = None
+    id: int
     login: Text = ""
     mail: Text = ""
     admin: Any = False
@@ -234,10 +242,6 @@ class RedmineConnector(TrackerConnector):
 
     def test_connection(self) -> str:
         me = self.read(User, "/users/current.json", "user")
-        if me.id is None:
-            raise ConnectorError(
-                _("%(host)s did not answer like Redmine.") % {"host": self.host}
-            )
         if me.admin is True:
             message = _(
                 "Connected to Redmine at %(host)s as %(login)s (administrator)."
@@ -257,16 +261,19 @@ class RedmineConnector(TrackerConnector):
             {"assigned_to_id": account, "status_id": "open", "sort": "id"},
             pagination=self.pages(items="issues"),
         )
-        return [
-            self.issue_record(
+        return records_from(
+            Issue,
+            issues,
+            lambda issue: self.issue_record(
                 record_kind,
                 issue,
                 title=issue.subject,
                 task_status=_task_status(issue, status_map),
                 url=f"{self.base_url}/issues/{issue.id}",
-            )
-            for issue in parse_each(Issue, issues)
-        ]
+            ),
+            kind=record_kind,
+            error=self.no_id_message % {"system": self.system_name},
+        )
 
     # Projects ---------------------------------------------------------------------
 
@@ -285,9 +292,11 @@ class RedmineConnector(TrackerConnector):
         response = self.request("GET", path, allow=(403, 404))
         if response.status_code in (403, 404):
             return None  # archived, or hidden from the key: nothing to hand over
-        project = parse(
-            Project, dig(self.json_of(response), "project"), system=self.host
-        )
+        answer = dig(self.json_of(response), "project")
+        project = next(parse_each(Project, [answer]), None)
+        if project is None:
+            error = _("Redmine sent project %(id)s in a form Baton cannot read.")
+            return unreadable("project", project_id, error % {"id": project_id})
         if project.status != PROJECT_ACTIVE:
             return None  # closed projects are read-only in Redmine
         total, closed = self._count(project_id, "*"), self._count(project_id, "closed")
@@ -363,7 +372,7 @@ class RedmineConnector(TrackerConnector):
         )
         field = "mail" if match_by == "email" else "login"
         for user in parse_each(User, self.entries_of(response, "users")):
-            if user.id and getattr(user, field).casefold() == value.casefold():
+            if getattr(user, field).casefold() == value.casefold():
                 return user.id
         return None
 

@@ -110,7 +110,6 @@ SETTINGS = (
     ),
     TIMEOUT,
     VERIFY_TLS,
-    clean_text,
     secret_setting("token", _("Bearer token"), required=False),
     secret_setting("password", _("Password"), required=False),
     secret_setting(

@@ -203,7 +203,7 @@ class TrytonConnector(TrytonRpc, MatchByMixin, OptionsMixin, ConnectorType):
                 }
             )
         if record.kind == "deal":
-            rows = self._existing(record_id, record)
+            rows = [self._opportunity(record)]
         else:
             owners = ("employee", "in", list(self._employees(owner)))
             party = ("party", "=", record_id)
@@ -217,30 +217,29 @@ class TrytonConnector(TrytonRpc, MatchByMixin, OptionsMixin, ConnectorType):
         return TransferResult(response={"party": record_id, "opportunities": changed})
 
     def verify_transfer(self, *, record, successor) -> bool:
-        record_id = _record_id(record)
         mine = set(self._employees(successor))
         if record.kind == "deal":
-            return self._existing(record_id, record)[0].employee in mine
+            return self._opportunity(record).employee in mine
         # A client: the open opportunities it was discovered with (its upstream
         # fields list them) now belong to the successor; those closed since
         # have nothing left to move.
         listed = [i for i in (record.fields or {}).get("opportunities") or () if i]
-        domain = [("party", "=", record_id), IS_OPEN]
+        domain = [("party", "=", _record_id(record)), IS_OPEN]
         if listed:
             rows = records.opportunities(self, [*domain, ("id", "in", listed)])
             return all(row.employee in mine for row in rows)
         rows = records.opportunities(self, domain)
         return not rows or any(row.employee in mine for row in rows)
 
-    def _existing(self, record_id: int, record: Record) -> list[Opportunity]:
-        rows = records.opportunities(self, [("id", "in", [record_id])])
+    def _opportunity(self, record: Record) -> Opportunity:
+        rows = records.opportunities(self, [("id", "=", _record_id(record))])
         if not rows:
             raise ConnectorError(
                 _("Opportunity “%(title)s” (%(id)s) no longer exists in Tryton.")
                 % {"title": record.title, "id": record.external_id},
                 retryable=False,
             )
-        return rows
+        return rows[0]
 
     def _reassign(self, row: Opportunity, owner, successor, target, note) -> dict:
         if target is None:
