@@ -23,6 +23,7 @@ __all__ = [
     "HANDOVER_LIST_FILTERS",
     "ITEM_NOTES",
     "LIVE_FINGERPRINTS",
+    "NOTIFICATION_CHANNELS",
     "PARTICIPANT_PANELS",
     "api_v1_urls",
     "handover_blockers",
@@ -53,6 +54,9 @@ HANDOVER_LIST_FILTERS = "baton_handover_list_filters"
 # fn() -> iterable of ConnectorType subclasses: the connector catalogue (read
 # by connectors.registry).
 CONNECTOR_TYPES = "baton_connector_types"
+# fn() -> iterable of cms.notifications.channels.Channel: the messengers
+# notifications can go through besides e-mail (Feishu, DingTalk, WeCom).
+NOTIFICATION_CHANNELS = "baton_notification_channels"
 # fn() -> None: demo data that templates refer to, loaded before them.
 DEMO_SEEDERS = "baton_demo_seeders"
 # fn(*, handover, actor) -> None: demo data added to a demo handover.

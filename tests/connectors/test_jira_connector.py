@@ -17,7 +17,8 @@ from connectors.sdk.base import (
     MisconfiguredError,
     Record,
 )
-from connectors.types.jira import JiraConnector, adf_text
+from connectors.types.jira import JiraConnector
+from connectors.types.jira.payloads import adf_text
 from tests.connectors.helpers import connector_template, start_handover
 
 from . import jira_fake

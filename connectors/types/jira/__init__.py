@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import Annotated, Any
 
 from django.utils.translation import gettext_lazy as _
-from pydantic import BeforeValidator, Field
 
 from ...sdk.base import (
     DISCOVER,
@@ -38,8 +36,9 @@ from ...sdk.common import (
     webhook_secret_setting,
 )
 from ...sdk.http import Basic, Cursor, Offset, dig
-from ...sdk.payloads import Payload, Text, parse_each, records_from
-from ...sdk.trackers import Assignee, Percent, TrackerConnector, at, first_due
+from ...sdk.payloads import parse_each, records_from
+from ...sdk.trackers import Assignee, TrackerConnector, first_due
+from .payloads import Issue, Project, User, Version, adf_document, jql_string
 
 __all__ = ["DEFAULT_STATUS_MAP", "JiraConnector", "adf_text", "jql_string"]
 
@@ -62,93 +61,6 @@ _ISSUE_KEY = re.compile(r"/browse/([A-Z][A-Z0-9_]*-\d+)/?$")
 
 
 # Jira's text formats ---------------------------------------------------------------
-
-
-def jql_string(value: str) -> str:
-    """``value`` as a quoted JQL string."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
-
-
-def adf_text(node) -> str:
-    """Plain text of an Atlassian Document Format value (v3 rich text):
-    paragraphs and list items on their own lines, mentions and emoji by their
-    text."""
-    if isinstance(node, str):
-        return node
-    if not isinstance(node, dict):
-        return ""
-    kind = node.get("type")
-    if kind == "text":
-        return str(node.get("text") or "")
-    if kind == "hardBreak":
-        return "\n"
-    if kind in ("mention", "emoji", "status", "date"):
-        attrs = node.get("attrs") or {}
-        return str(attrs.get("text") or attrs.get("shortName") or "")
-    parts = [adf_text(child) for child in node.get("content") or []]
-    if kind in ("doc", "bulletList", "orderedList", "table", "tableRow"):
-        return "\n".join(part for part in parts if part)
-    if kind == "listItem":
-        return "- " + "\n".join(part for part in parts if part)
-    return "".join(parts)
-
-
-def adf_document(text: str) -> dict:
-    """``text`` as an ADF document, one paragraph per line."""
-    paragraphs = [
-        {"type": "paragraph", "content": [{"type": "text", "text": line}]}
-        for line in str(text).splitlines()
-        if line.strip()
-    ]
-    return {"type": "doc", "version": 1, "content": paragraphs}
-
-
-# Rich text as plain text.
-RichText = Annotated[str, BeforeValidator(lambda value: adf_text(value).strip())]
-
-
-class User(Payload):
-    accountId: Text
-    accountType: Text = "atlassian"
-    displayName: Text = ""
-    emailAddress: Text = ""
-    active: Any = True
-
-
-class Issue(Payload):
-    id: Text
-    key: Text = ""
-    summary: Text = at("fields", "summary")
-    description: RichText = at("fields", "description")
-    due_date: Text = at("fields", "duedate")
-    status: Text = at("fields", "status", "name")
-    status_category: Text = at("fields", "status", "statusCategory", "key")
-    progress_percent: Percent = at("fields", "progress", "percent", default=None)
-    issue_type: Text = at("fields", "issuetype", "name")
-    priority: Text = at("fields", "priority", "name")
-    project: Text = at("fields", "project", "name")
-    project_key: Text = at("fields", "project", "key")
-    assignee: Text = at("fields", "assignee", "displayName")
-    assignee_id: Text = at("fields", "assignee", "accountId", exclude=True)
-    updated: Text = at("fields", "updated")
-
-
-class Project(Payload):
-    id: Text
-    key: Text
-    name: Text = ""
-    description: Text = ""
-    archived: Any = Field(False, exclude=True)
-    category: Text = at("projectCategory", "name")
-    lead: Text = at("lead", "displayName")
-    lead_id: Text = at("lead", "accountId", exclude=True)
-
-
-class Version(Payload):
-    name: Text = ""
-    releaseDate: Text = ""
-    archived: Any = False
 
 
 class JiraConnector(TrackerConnector):
