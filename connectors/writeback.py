@@ -28,8 +28,12 @@ from cms.services.common import announce
 
 from .models import SyncedRecord, Transfer
 from .permissions import can_manage_connectors
-from .sdk.base import TRANSFER, ConnectorError, EmployeeRef, Record
+from .sdk.base import TRANSFER, ConnectorError, EmployeeRef, Record, TransferPending
 from .sync import retry_delay
+
+# How many times a write-back the system keeps "pending" is read back (WeCom:
+# hourly for the customer's 24 hours, with room to spare) before it fails.
+PENDING_CHECKS = 48
 
 __all__ = [
     "item_notes",
@@ -209,11 +213,31 @@ def _execute(transfer: Transfer) -> Transfer:
                 request_id=result.request_id if result else None,
                 retryable=False,
             )
+    except TransferPending as waiting:
+        if transfer.attempts <= PENDING_CHECKS:
+            return _pending(transfer, waiting, result)
+        return _failed(transfer, waiting, result, retry=False)
     except ConnectorError as error:
         return _failed(transfer, error, result)
     finally:
         client.close()
     return _succeeded(transfer, result)
+
+
+def _pending(transfer: Transfer, waiting: TransferPending, result) -> Transfer:
+    """Accepted upstream, not complete yet: read back again later. The
+    transfer itself is not sent again (types skip a change already asked)."""
+    with transaction.atomic():
+        transfer.state = Transfer.State.QUEUED
+        transfer.error = str(waiting.message)
+        transfer.request_id = waiting.request_id or ""
+        if result is not None:
+            transfer.response = result.response
+        transfer.retry_at = timezone.now() + timedelta(seconds=waiting.retry_after)
+        transfer.save()
+        _audit(transfer, "connector.transfer_pending", verified=False)
+        _send(transfer.pk, delay=waiting.retry_after)
+    return transfer
 
 
 def _succeeded(transfer: Transfer, result) -> Transfer:
@@ -240,8 +264,9 @@ def _succeeded(transfer: Transfer, result) -> Transfer:
     return transfer
 
 
-def _failed(transfer: Transfer, error: ConnectorError, result) -> Transfer:
-    retry = error.retryable and transfer.attempts <= settings.BATON_SYNC_MAX_RETRIES
+def _failed(transfer: Transfer, error: ConnectorError, result, retry=None) -> Transfer:
+    if retry is None:
+        retry = error.retryable and transfer.attempts <= settings.BATON_SYNC_MAX_RETRIES
     delay = retry_delay(transfer.attempts - 1) if retry else None
     with transaction.atomic():
         transfer.state = Transfer.State.QUEUED if retry else Transfer.State.FAILED

@@ -33,6 +33,7 @@ __all__ = [
     "MisconfiguredError",
     "Record",
     "Setting",
+    "TransferPending",
     "TransferResult",
 ]
 
@@ -66,6 +67,17 @@ class MisconfiguredError(ConnectorError):
 
     def __init__(self, message, *, request_id: str | None = None):
         super().__init__(message, request_id=request_id, retryable=False)
+
+
+class TransferPending(ConnectorError):
+    """``verify_transfer`` found the change accepted but not complete yet
+    (WeCom gives a customer 24 hours to refuse a new owner): the write-back
+    reads back again after ``retry_after`` seconds instead of failing, for as
+    long as the system keeps saying so (at most ``PENDING_CHECKS`` times)."""
+
+    def __init__(self, message, *, retry_after: int = 3600, request_id=None):
+        super().__init__(message, request_id=request_id, retryable=True)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ import pytest
 from django.urls import reverse
 
 from cms import services
-from connectors import tasks
+from connectors import tasks, writeback
 from connectors.models import ConnectorConfig, Transfer
-from connectors.sdk.base import ConnectorError
+from connectors.sdk.base import ConnectorError, TransferPending
 from connectors.types.sample import SampleConnector
 from tests.connectors.helpers import admin_user, deals
 from tests.fixtures.handovers import PASSWORD
@@ -197,3 +197,66 @@ def test_the_queue_through_the_api(
     outsider = APIClient()
     outsider.force_authenticate(people["successor"])
     assert outsider.get("/api/v1/write-backs/").status_code == 404
+
+
+def test_a_change_the_system_still_holds_is_read_back_later_not_failed(
+    people, transferring, django_capture_on_commit_callbacks, monkeypatch
+):
+    # WeCom gives a customer 24 hours to refuse: accepted upstream, not done yet.
+    answers = iter([False, True])
+
+    def verify(self, **kwargs):
+        if not next(answers):
+            raise TransferPending("The CRM is waiting for the client.", retry_after=900)
+        return True
+
+    monkeypatch.setattr(SampleConnector, "verify_transfer", verify)
+    scheduled = []
+    monkeypatch.setattr(
+        tasks.transfer_task,
+        "schedule",
+        lambda args, delay: scheduled.append((args, delay)),
+    )
+    item = submit(deals(transferring)[0], people)
+
+    accept(item, people, django_capture_on_commit_callbacks)
+
+    transfer = Transfer.objects.get(item=item)
+    assert transfer.state == Transfer.State.QUEUED
+    assert transfer.error == "The CRM is waiting for the client."
+    assert scheduled == [((transfer.pk,), 900)]
+    assert transferring.audit_events.filter(
+        action="connector.transfer_pending"
+    ).exists()
+    assert not transferring.audit_events.filter(
+        action="connector.transfer_failed"
+    ).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.transfer_task.call_local(transfer.pk)
+
+    transfer.refresh_from_db()
+    assert transfer.state == Transfer.State.DONE
+    item.refresh_from_db()
+    assert item.provenance["transfer"]["state"] == "done"
+
+
+def test_a_change_pending_for_ever_fails_in_the_end(
+    people, transferring, django_capture_on_commit_callbacks, monkeypatch
+):
+    def verify(self, **kwargs):
+        raise TransferPending("Still waiting.")
+
+    monkeypatch.setattr(SampleConnector, "verify_transfer", verify)
+    monkeypatch.setattr(tasks.transfer_task, "schedule", lambda args, delay: None)
+    item = submit(deals(transferring)[0], people)
+    accept(item, people, django_capture_on_commit_callbacks)
+    transfer = Transfer.objects.get(item=item)
+    Transfer.objects.filter(pk=transfer.pk).update(attempts=writeback.PENDING_CHECKS)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.transfer_task.call_local(transfer.pk)
+
+    transfer.refresh_from_db()
+    assert transfer.state == Transfer.State.FAILED
+    assert transfer.error == "Still waiting."
