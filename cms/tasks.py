@@ -1,5 +1,6 @@
-"""Background work of the handover domain: notification emails, and the
-hourly signed checkpoint of the audit trail.
+"""Background work of the handover domain: notifications (the outbox, flushed
+every minute, and the daily digest), and the hourly signed checkpoint of the
+audit trail.
 
 Task names are part of the queue's messages: never rename a task that may have
 queued messages."""
@@ -18,11 +19,13 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "DIGESTS_PER_TASK",
+    "flush_notifications",
     "notify_handover_event",
     "queue_due_reminders",
     "queue_notification",
     "send_due_digests",
     "send_due_reminders",
+    "send_notifications",
     "write_audit_checkpoint",
 ]
 
@@ -47,13 +50,41 @@ def queue_notification(
 
 @db_task(retries=2, retry_delay=60)
 def notify_handover_event(handover_id, event, actor_id, item_id, details=None):
-    return notifications.handover_event_send(
+    """Put the event in its recipients' outboxes; with a batch window of 0,
+    send at once."""
+    recipients = notifications.handover_event_send(
         handover_id=handover_id,
         event=event,
         actor_id=actor_id,
         item_id=item_id,
         details=details,
     )
+    if recipients and not notifications.company_settings().batch_window_minutes:
+        for user_id in recipients:
+            send_notifications(user_id)
+    return len(recipients)
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("baton-notifications-flush")
+def flush_notifications():
+    """Every minute: a send task for each person whose oldest waiting event
+    is older than the batch window."""
+    recipients = notifications.due_recipients()
+    for user_id in recipients:
+        send_notifications(user_id)
+    return len(recipients)
+
+
+@db_task(retries=5, retry_delay=30, retry_backoff=2)
+def send_notifications(user_id: int):
+    """One person's waiting events as one message. When even e-mail failed
+    for an outage, raise so huey retries, later each time; the events stay
+    waiting meanwhile."""
+    outcome = notifications.recipient_flush(user_id)
+    if outcome is not None and outcome.retryable_error is not None:
+        raise outcome.retryable_error
+    return bool(outcome and outcome.sent)
 
 
 @db_periodic_task(crontab(hour="8", minute="0"))

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "connectors",
     "reports",
     "wagtail.contrib.forms",
+    "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
     "wagtail.contrib.simple_translation",
     "wagtail.locales",

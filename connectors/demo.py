@@ -3,6 +3,8 @@ connector blocks filled without any external system."""
 
 from pathlib import Path
 
+from django.conf import settings as django_settings
+
 from .models import ConnectorConfig
 
 CRM_DEALS = {
@@ -169,6 +171,29 @@ TRACKER_MAPPINGS = {
     }
 }
 
+# The messengers of ``make run`` (DEBUG on): set up to send notifications, which
+# they print to the console (``demo``: connectors.messaging.channel.console_mode).
+DEMO_MESSENGERS = [
+    (
+        "feishu-demo",
+        "feishu",
+        "Feishu (demo, prints to the console)",
+        {"app_id": "cli_demo"},
+    ),
+    (
+        "dingtalk-demo",
+        "dingtalk",
+        "DingTalk (demo, prints to the console)",
+        {"app_key": "dingdemo", "agent_id": "1000001"},
+    ),
+    (
+        "wecom-demo",
+        "wecom",
+        "WeCom (demo, prints to the console)",
+        {"corp_id": "wwdemo", "agent_id": "1000002"},
+    ),
+]
+
 DEMO_CONNECTORS = [
     ("crm", "CRM (sample)", {"records": CRM_DEALS, "mappings": CRM_MAPPINGS}),
     (
@@ -211,6 +236,25 @@ def seed_connectors():
                 "transfer_on_accept": True,
             },
         )
+    if django_settings.DEBUG:
+        seed_messengers()
+
+
+def seed_messengers():
+    """Feishu, DingTalk and WeCom connectors that print notifications."""
+    for slug, type_slug, name, settings in DEMO_MESSENGERS:
+        config, created = ConnectorConfig.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "type": type_slug,
+                "name": name,
+                "settings": {**settings, "send_notifications": True, "demo": True},
+                "sync_interval_minutes": 0,
+            },
+        )
+        if created:
+            config.set_secrets({"app_secret": "demo", "secret": "demo"})
+            config.save(update_fields=["secrets_ciphertext"])
 
 
 CLIENTS_EXAMPLE = Path(__file__).parent / "static/connectors/demo/clients-example.csv"

@@ -14,10 +14,12 @@ from cms.hooks import (
     HANDOVER_BLOCKERS,
     ITEM_NOTES,
     LIVE_FINGERPRINTS,
+    NOTIFICATION_CHANNELS,
     PARTICIPANT_PANELS,
 )
 
 from . import participant
+from .messaging import notification_channels
 from .writeback import item_notes
 
 __all__ = [
@@ -33,6 +35,8 @@ hooks.register(PARTICIPANT_PANELS, participant.access_panel, order=20)
 hooks.register(LIVE_FINGERPRINTS, participant.fingerprint)
 hooks.register(ITEM_NOTES, item_notes)
 hooks.register(HANDOVER_BLOCKERS, participant.blockers)
+# Feishu, DingTalk and WeCom, for the connectors set up to send notifications.
+hooks.register(NOTIFICATION_CHANNELS, notification_channels)
 
 
 @hooks.register(API_V1_URLS, order=10)

@@ -12,7 +12,7 @@ from huey.contrib.djhuey import HUEY
 from wagtail.users.models import UserProfile
 
 from cms import services, tasks
-from cms.models import ChecklistTemplatePage, Employee
+from cms.models import ChecklistTemplatePage, Employee, NotificationSettings
 from tests.fixtures.handovers import (
     PASSWORD,
     confirm_everything,
@@ -49,6 +49,12 @@ def _reminders_not_sent_today():
     HUEY.delete(tasks.REMINDERS_SENT_KEY)
     yield
     HUEY.delete(tasks.REMINDERS_SENT_KEY)
+
+
+@pytest.fixture(autouse=True)
+def _send_each_event_at_once(db):
+    """A batch window of 0: each event is its own message, sent at once."""
+    NotificationSettings.objects.update_or_create(defaults={"batch_window_minutes": 0})
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from cms.errors import BatonError, NotFound
 from cms.models import Handover
 from cms.permissions import is_hr_admin, is_own_handover
 
+from .deliveries import HandoverDeliveriesView
 from .filters import HandoverFilterSet, overdue_condition
 from .forms import HandoverCancelForm, add_service_errors
 from .handover_export import HandoverExportMixin
@@ -54,6 +55,7 @@ class ProgressColumn(Column):
 
 class HandoverIndexView(HRAdminRequiredMixin, HandoverExportMixin, IndexView):
     cancel_url_name = None
+    deliveries_url_name = None
     page_title = _("Handovers")
 
     def get_base_queryset(self):
@@ -129,6 +131,15 @@ class HandoverIndexView(HRAdminRequiredMixin, HandoverExportMixin, IndexView):
                 priority=20,
             ),
         ]
+        if self.deliveries_url_name:
+            buttons.append(
+                MenuItem(
+                    _("Delivery log"),
+                    url=reverse(self.deliveries_url_name, args=[instance.pk]),
+                    icon_name="mail",
+                    priority=25,
+                )
+            )
         # An HR admin's own handover is run by another HR admin: they see it,
         # nothing here offers to manage it.
         if instance.is_open and not is_own_handover(self.request.user, instance):
@@ -258,6 +269,7 @@ class HandoverViewSet(ModelViewSet):
     index_view_class = HandoverIndexView
     start_view_class = HandoverStartView
     cancel_view_class = HandoverCancelView
+    deliveries_view_class = HandoverDeliveriesView
     index_results_template_name = "cms/admin/handover_index_results.html"
     filterset_class = HandoverFilterSet
     search_fields = ["number", "employee__name"]
@@ -278,6 +290,7 @@ class HandoverViewSet(ModelViewSet):
                 "usage_url_name": None,
                 "cancel_url_name": self.get_url_name("cancel"),
                 "start_url_name": self.get_url_name("start"),
+                "deliveries_url_name": self.get_url_name("deliveries"),
                 **kwargs,
             }
         )
@@ -290,12 +303,17 @@ class HandoverViewSet(ModelViewSet):
     def cancel_view(self):
         return self.construct_view(self.cancel_view_class)
 
+    @property
+    def deliveries_view(self):
+        return self.construct_view(self.deliveries_view_class)
+
     def get_urlpatterns(self):
         return [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
             path("start/", self.start_view, name="start"),
             path("<int:pk>/cancel/", self.cancel_view, name="cancel"),
+            path("<int:pk>/deliveries/", self.deliveries_view, name="deliveries"),
         ]
 
     def register_admin_url_finder(self):

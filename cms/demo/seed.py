@@ -150,6 +150,14 @@ def _groups():
                         codename=f"{action}_{content_type.model}",
                     )
                 )
+        if name in ("HR", "HR heads"):
+            # The company's notification settings (default channel, batching).
+            permissions.append(
+                Permission.objects.get(
+                    content_type__app_label="cms",
+                    codename="change_notificationsettings",
+                )
+            )
         group.permissions.add(*permissions)
     return groups
 

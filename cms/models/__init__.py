@@ -10,6 +10,12 @@ from .handovers import (
 )
 from .intake import ResignationEvent, StartRule
 from .items import Attachment, Comment, Item, ItemVersion
+from .notifications import (
+    Delivery,
+    Notification,
+    NotificationPreference,
+    NotificationSettings,
+)
 from .pages import ChecklistTemplatePage, TemplateIndexPage
 from .signatures import Signature
 from .snippets import Department, Role
@@ -22,6 +28,7 @@ __all__ = [
     "Certificate",
     "ChecklistTemplatePage",
     "Comment",
+    "Delivery",
     "Department",
     "Employee",
     "Handover",
@@ -29,6 +36,9 @@ __all__ = [
     "HandoverUserObjectPermission",
     "Item",
     "ItemVersion",
+    "Notification",
+    "NotificationPreference",
+    "NotificationSettings",
     "Participant",
     "ParticipantRole",
     "ResignationEvent",

@@ -10,10 +10,22 @@ the delivery log are decided before it is called, once for every channel.
 
 from __future__ import annotations
 
+import smtplib
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["EMAIL", "Channel", "ChannelError", "Message", "NoAddress", "channels"]
+from django.core.mail import EmailMultiAlternatives
+from django.utils.translation import gettext_lazy as _
+
+__all__ = [
+    "EMAIL",
+    "Channel",
+    "ChannelError",
+    "EmailChannel",
+    "Message",
+    "NoAddress",
+    "channels",
+]
 
 EMAIL = "email"
 
@@ -78,6 +90,31 @@ class Channel:
         raise NotImplementedError
 
 
+class EmailChannel(Channel):
+    """Django's mail backend: SMTP in production, the console in the demo."""
+
+    key = EMAIL
+    label = _("E-mail")
+
+    def send(self, message: Message) -> str:
+        if not message.user.email:
+            raise NoAddress(_("This person has no e-mail address."))
+        mail = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.text or "\n".join([*message.lines, "", message.link]),
+            to=[message.user.email],
+        )
+        if message.html:
+            mail.attach_alternative(message.html, "text/html")
+        try:
+            mail.send()
+        except (OSError, smtplib.SMTPException) as err:
+            raise ChannelError(
+                _("The mail server refused or failed: %(error)s") % {"error": err}
+            ) from err
+        return ""
+
+
 def channels() -> dict[str, Channel]:
     """Every channel by key: e-mail first, then the registered messengers in
     hook order."""
@@ -85,7 +122,7 @@ def channels() -> dict[str, Channel]:
 
     from ..hooks import NOTIFICATION_CHANNELS
 
-    found: dict[str, Channel] = {}
+    found: dict[str, Channel] = {EMAIL: EmailChannel()}
     for provider in hooks.get_hooks(NOTIFICATION_CHANNELS):
         for channel in provider():
             found.setdefault(channel.key, channel)

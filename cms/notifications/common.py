@@ -21,6 +21,7 @@ __all__ = [
     "participant_url",
     "preferred_languages",
     "reachable",
+    "render_email",
     "render_text",
     "send_all",
     "supported_language",
@@ -99,7 +100,8 @@ def render_text(template_name: str, context: dict) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 
-def email_message(*, user, language, template, context, link, link_label):
+def render_email(*, user, language, template, context, link, link_label):
+    """Subject, plain text and HTML of one e-mail in ``language``."""
     with translation.override(language):
         context = {
             **context,
@@ -115,6 +117,18 @@ def email_message(*, user, language, template, context, link, link_label):
         context["body"] = render_text(f"cms/email/{template}.txt", context)
         text = render_text("cms/email/layout.txt", context)
         html = render_to_string("cms/email/layout.html", context)
+    return subject, text, html
+
+
+def email_message(*, user, language, template, context, link, link_label):
+    subject, text, html = render_email(
+        user=user,
+        language=language,
+        template=template,
+        context=context,
+        link=link,
+        link_label=link_label,
+    )
     message = EmailMultiAlternatives(subject=subject, body=text, to=[user.email])
     message.attach_alternative(html, "text/html")
     return message

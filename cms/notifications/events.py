@@ -1,29 +1,35 @@
-"""Emails about events on a handover: one per recipient per event, each in the
-recipient's language, with a link to the participant page."""
+"""Events on a handover, into the outbox: who hears about an event (never its
+actor), in which language, and what the message about one event says. The
+outbox (``outbox``) sends them, batched."""
 
 import datetime
 import logging
 
-from django.contrib.auth import get_user_model
-from django.utils.translation import gettext_lazy as _
-
-from ..models import Comment, Handover, Item, Participant, ParticipantRole
+from ..models import (
+    Comment,
+    Handover,
+    Item,
+    Notification,
+    Participant,
+    ParticipantRole,
+)
 from ..services.review import field_answers, item_is_visible
 from .common import (
     display_name,
-    email_message,
     gather,
     handover_language,
-    participant_url,
     preferred_languages,
-    reachable,
-    send_all,
     with_role,
 )
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["NOTIFIED_EVENTS", "handover_event_send"]
+__all__ = [
+    "EVENT_TEMPLATES",
+    "NOTIFIED_EVENTS",
+    "event_context",
+    "handover_event_send",
+]
 
 # Event → the email templates under cms/email/ (<name>_subject.txt, <name>.txt).
 EVENT_TEMPLATES = {
@@ -148,49 +154,9 @@ def _leaver_work(handover: Handover) -> dict:
     }
 
 
-def handover_event_send(
-    *, handover_id: int, event: str, actor_id=None, item_id=None, details=None
-) -> int:
-    """Email the people an event concerns, never the actor. Returns how many
-    emails were sent."""
-    template = EVENT_TEMPLATES.get(event)
-    if template is None:
-        return 0
-    details = details or {}
-    handover = (
-        Handover.objects.select_related("employee").filter(pk=handover_id).first()
-    )
-    if handover is None:
-        logger.warning("No email for %s: handover %s is gone.", event, handover_id)
-        return 0
-    item = None
-    if item_id is not None:
-        item = (
-            Item.objects.select_related("assignee")
-            .filter(pk=item_id, handover=handover)
-            .first()
-        )
-    if event in ITEM_EVENTS and item is None:
-        logger.warning("No email for %s: item %s is gone.", event, item_id)
-        return 0
-    participants = list(
-        Participant.objects.filter(handover=handover).select_related("user")
-    )
-    recipients = {
-        user_id: (user, roles)
-        for user_id, (user, roles) in _event_recipients(
-            event,
-            item=item,
-            participants=participants,
-            actor_id=actor_id,
-            details=details,
-        ).items()
-        if user_id != actor_id and reachable(user)
-    }
-    if not recipients:
-        return 0
-
-    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+def event_context(*, event, handover, item, actor, details, roles) -> dict:
+    """What the e-mail templates of one event read."""
+    roles = sorted(set(roles), key=ROLE_ORDER.index)
     context = {
         "event": event,
         "added": event == "participant.added",
@@ -206,30 +172,64 @@ def handover_event_send(
         "reason": details.get("reason", ""),
         "pick_days": details.get("days"),
         "pick_by": _iso_date(details.get("pick_by")),
+        "roles": roles,
+        "role_labels": [ParticipantRole(role).label for role in roles],
     }
-    if template == "welcome" and any(
-        ParticipantRole.LEAVER in roles for _user, roles in recipients.values()
-    ):
+    if EVENT_TEMPLATES[event] == "welcome" and ParticipantRole.LEAVER in roles:
         context.update(_leaver_work(handover))
+    return context
 
+
+def handover_event_send(
+    *, handover_id: int, event: str, actor_id=None, item_id=None, details=None
+) -> list[int]:
+    """Put the event in the outbox of each person it concerns, never the
+    actor, in their language. Returns their ids."""
+    if event not in EVENT_TEMPLATES:
+        return []
+    details = details or {}
+    handover = (
+        Handover.objects.select_related("employee").filter(pk=handover_id).first()
+    )
+    if handover is None:
+        logger.warning("No message for %s: handover %s is gone.", event, handover_id)
+        return []
+    item = None
+    if item_id is not None:
+        item = (
+            Item.objects.select_related("assignee")
+            .filter(pk=item_id, handover=handover)
+            .first()
+        )
+    if event in ITEM_EVENTS and item is None:
+        logger.warning("No message for %s: item %s is gone.", event, item_id)
+        return []
+    participants = list(
+        Participant.objects.filter(handover=handover).select_related("user")
+    )
+    recipients = {
+        user_id: (user, roles)
+        for user_id, (user, roles) in _event_recipients(
+            event,
+            item=item,
+            participants=participants,
+            actor_id=actor_id,
+            details=details,
+        ).items()
+        if user_id != actor_id and user.is_active
+    }
     languages = preferred_languages(recipients)
     fallback = handover_language(handover)
-    messages = []
-    for user_id, (user, roles) in recipients.items():
-        language = languages.get(user_id, fallback)
-        roles = sorted(set(roles), key=ROLE_ORDER.index)
-        messages.append(
-            email_message(
-                user=user,
-                language=language,
-                template=template,
-                context={
-                    **context,
-                    "roles": roles,
-                    "role_labels": [ParticipantRole(role).label for role in roles],
-                },
-                link=participant_url(handover.pk, language),
-                link_label=_("Open the handover"),
-            )
+    Notification.objects.bulk_create(
+        Notification(
+            recipient_id=user_id,
+            handover=handover,
+            item=item,
+            event=event,
+            actor_id=actor_id,
+            details={**details, "roles": sorted(set(roles))},
+            language=languages.get(user_id, fallback),
         )
-    return send_all(messages)
+        for user_id, (_user, roles) in recipients.items()
+    )
+    return list(recipients)

@@ -7,18 +7,21 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.db.models.fields.json import KeyTransform
-from django.utils.translation import gettext_lazy as _
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
-from ..models import Handover, Item, ParticipantRole
+from ..models import Delivery, Handover, Item, ParticipantRole
 from ..services.review import field_answers, item_is_visible
+from .channels import Message
 from .common import (
-    email_message,
     handover_language,
     handovers_url,
     participant_url,
     preferred_languages,
-    send_all,
+    render_email,
 )
+from .delivery import channel_for, company_settings, deliver, preferences_for
 
 __all__ = ["DUE_SOON_DAYS", "due_reminder_recipients", "due_reminders_send"]
 
@@ -113,18 +116,34 @@ def due_reminders_send(*, today: date, user_ids=None) -> int:
             by_person[item.recipient_id].append(item)
     if not by_person:
         return 0
+    preferences = preferences_for(by_person)
+    # Those who turned the digest off on "My notifications".
+    for user_id, preference in preferences.items():
+        if not preference.daily_digest:
+            by_person.pop(user_id, None)
+    if not by_person:
+        return 0
     users = get_user_model().objects.in_bulk(list(by_person))
     languages = preferred_languages(by_person)
-    messages = [
-        _digest(
+    default_channel = company_settings().default_channel
+    deliveries, sent = [], 0
+    for user_id, items in by_person.items():
+        message = _digest(
             user=users[user_id],
             items=items,
             language=languages.get(user_id) or handover_language(items[0].handover),
             today=today,
         )
-        for user_id, items in by_person.items()
-    ]
-    return send_all(messages)
+        handover_ids = {item.handover_id for item in items}
+        outcome = deliver(
+            message,
+            channel_key=channel_for(preferences.get(user_id), default_channel),
+            handover_id=next(iter(handover_ids)) if len(handover_ids) == 1 else None,
+        )
+        deliveries += outcome.deliveries
+        sent += outcome.sent
+    Delivery.objects.bulk_create(deliveries)
+    return sent
 
 
 def _digest(*, user, items, language, today):
@@ -150,7 +169,20 @@ def _digest(*, user, items, language, today):
                 "returned": item.state == Item.State.RETURNED,
             }
         )
-    return email_message(
+    link = handovers_url(language)
+    with translation.override(language):
+        link_label = _("Open my handovers")
+        lines = tuple(
+            _("%(number)s · “%(item)s”, due %(day)s")
+            % {
+                "number": handover["number"],
+                "item": entry["label"],
+                "day": date_format(entry["due_date"]),
+            }
+            for handover in handovers.values()
+            for entry in handover["items"]
+        )
+    subject, text, html = render_email(
         user=user,
         language=language,
         template="due_reminders",
@@ -158,6 +190,7 @@ def _digest(*, user, items, language, today):
             "item_count": len(items),
             "handovers": sorted(handovers.values(), key=lambda entry: entry["number"]),
         },
-        link=handovers_url(language),
-        link_label=_("Open my handovers"),
+        link=link,
+        link_label=link_label,
     )
+    return Message(user, language, subject, lines, link, link_label, text, html)

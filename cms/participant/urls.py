@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import actions, successor_pick, views
+from . import actions, notifications, successor_pick, views
 
 app_name = "participant"
 urlpatterns = [
     path("", views.handover_list, name="list"),
+    path("notifications/", notifications.my_notifications, name="notifications"),
     path("<int:handover_id>/", views.handover_detail, name="detail"),
     path("<int:handover_id>/state/", views.handover_state, name="state"),
     path("<int:handover_id>/declare/", actions.handover_declare, name="declare"),

@@ -5,6 +5,7 @@ they are imported here so they stay models of this app, as before."""
 
 from ..access.models import AccessAction, AccessGrant, ResidualAccess
 from .configs import ConnectorConfig, MatchBy
+from .messaging import MessagingAddress
 from .sync import (
     BlockSync,
     SyncedRecord,
@@ -22,6 +23,7 @@ __all__ = [
     "BlockSync",
     "ConnectorConfig",
     "MatchBy",
+    "MessagingAddress",
     "ResidualAccess",
     "SyncRun",
     "SyncedRecord",

@@ -1,6 +1,7 @@
 """A fake DingTalk on pytest-httpserver, answering in the published shapes:
 the new server API (``/v1.0/oauth2/accessToken``, ``/v1.0/contact/users/search``,
-``/v1.0/workflow/...``) and the older one (``/topapi/v2/user/get``).
+``/v1.0/workflow/...``) and the older one (``/topapi/v2/user/get``, and the
+work notification ``/topapi/message/corpconversation/asyncsend_v2``).
 
 New-API errors are a JSON body ``{"requestid", "code", "message"}`` with a 4xx
 or 5xx status and an ``x-acs-request-id`` header; older-API errors are HTTP 200
@@ -18,6 +19,7 @@ from werkzeug import Request, Response
 
 APP_KEY = "dingabcdefghijk12345"
 APP_SECRET = "dingtalk-app-s3cret"
+AGENT_ID = 2981623401
 
 
 def _now_ms() -> int:
@@ -99,6 +101,8 @@ class FakeDingTalk:
         self.revoked = set()
         self.page_size = None  # caps maxResults when set
         self.workflow_error = None  # (status, body or None) for every workflow call
+        self.messages: list[dict] = []  # work notifications sent (the request body)
+        self.message_error = None  # (errcode, errmsg) answered by asyncsend_v2
         self._ids = itertools.count(1)
 
     @property
@@ -147,6 +151,9 @@ class FakeDingTalk:
         server.expect_request(
             "/topapi/v2/user/get", method="POST"
         ).respond_with_handler(self._user_get)
+        server.expect_request(
+            "/topapi/message/corpconversation/asyncsend_v2", method="POST"
+        ).respond_with_handler(self._work_notice)
         return self
 
     def _json(self, body, status=200, request_id=None):
@@ -312,5 +319,30 @@ class FakeDingTalk:
                     "ccUserIds": [],
                     "approverUserIds": instance.approvers,
                 },
+            }
+        )
+
+    def _work_notice(self, request: Request):
+        if not self._authorised(request.args.get("access_token", "")):
+            return self._json(
+                {"errcode": 88, "errmsg": "不合法的access_token", "request_id": "n-1"}
+            )
+        if self.message_error:
+            errcode, errmsg = self.message_error
+            return self._json(
+                {"errcode": errcode, "errmsg": errmsg, "request_id": "n-2"}
+            )
+        body = request.get_json(silent=True) or {}
+        if body.get("agent_id") != AGENT_ID:
+            return self._json(
+                {"errcode": 40056, "errmsg": "不合法的agentid", "request_id": "n-3"}
+            )
+        self.messages.append(body)
+        return self._json(
+            {
+                "errcode": 0,
+                "errmsg": "ok",
+                "task_id": 256271667526 + len(self.messages),
+                "request_id": "n-4",
             }
         )

@@ -1,6 +1,7 @@
 """A fake Feishu open platform on pytest-httpserver, answering in the shapes of
 the published API: tenant access token, contact v3 ``batch_get_id``, approval
-v4 ``instances/query``, ``tasks/search`` and instance details.
+v4 ``instances/query``, ``tasks/search`` and instance details, and im v1
+``messages`` (a bot's message to a user).
 
 Every answer carries an ``X-Tt-Logid`` header, like Feishu's. Errors follow the
 platform: a JSON body with a non-zero ``code`` and a ``msg``.
@@ -85,6 +86,10 @@ class FakeFeishu:
         self.revoked = set()
         # code -> (HTTP status, code, msg) returned by every approval call.
         self.approval_error = None
+        # Messages the bot sent: receive_id_type, receive_id, msg_type, content.
+        self.messages: list[dict] = []
+        # (HTTP status, code, msg) returned by im/v1/messages.
+        self.message_error = None
         self._ids = itertools.count(1)
         self._logs = itertools.count(1)
 
@@ -126,6 +131,9 @@ class FakeFeishu:
         server.expect_request(
             re.compile(r"^/open-apis/approval/v4/instances/[^/]+$"), method="GET"
         ).respond_with_handler(self._guard(self._detail))
+        server.expect_request(
+            "/open-apis/im/v1/messages", method="POST"
+        ).respond_with_handler(self._guard(self._message))
         return self
 
     def _answer(self, body, status=200):
@@ -300,6 +308,43 @@ class FakeFeishu:
                     "timeline": [],
                     "instance_code": instance.code,
                     "reverted": False,
+                },
+            }
+        )
+
+    def _message(self, request: Request):
+        if self.message_error:
+            status, code, msg = self.message_error
+            return self._answer({"code": code, "msg": msg}, status)
+        body = request.get_json(silent=True) or {}
+        id_type = request.args.get("receive_id_type")
+        if id_type not in ("open_id", "user_id", "union_id", "email", "chat_id"):
+            return self._answer({"code": 230001, "msg": "invalid receive_id_type"}, 400)
+        if body.get("receive_id") not in self.users.values():
+            return self._answer(
+                {"code": 230013, "msg": "Bot has NO availability to this user."}, 400
+            )
+        message_id = f"om_{next(self._ids):032d}"
+        self.messages.append(
+            {
+                "receive_id_type": id_type,
+                "receive_id": body["receive_id"],
+                "msg_type": body.get("msg_type"),
+                "content": json.loads(body.get("content") or "{}"),
+                "uuid": body.get("uuid"),
+            }
+        )
+        return self._answer(
+            {
+                "code": 0,
+                "msg": "success",
+                "data": {
+                    "message_id": message_id,
+                    "msg_type": body.get("msg_type"),
+                    "create_time": "1793669400000",
+                    "chat_id": "oc_5ad11d72b830411d72b836c20",
+                    "sender": {"id": "cli_bot", "sender_type": "app"},
+                    "body": {"content": body.get("content")},
                 },
             }
         )

@@ -2,7 +2,7 @@
 published shapes: ``gettoken``, ``user/get_userid_by_email`` and the customer
 contact calls (``externalcontact/batch/get_by_user``, ``groupchat/list`` and
 ``get``, the on-job and resigned customer and group transfers and
-``transfer_result``).
+``transfer_result``) and the application message ``message/send``.
 
 Like WeCom, every answer is HTTP 200 with an ``errcode`` (0 when fine) and an
 ``errmsg``; the access token is the ``access_token`` query parameter, and a
@@ -20,6 +20,8 @@ from werkzeug import Request, Response
 CORP_ID = "ww8a1b2c3d4e5f6a7b"
 SECRET = "wecom-customer-contact-s3cret"
 API = "/cgi-bin/externalcontact/"
+AGENT_ID = 1000002
+APP_SECRET = "wecom-notifying-app-s3cret"
 
 
 @dataclass
@@ -108,6 +110,11 @@ class FakeWeCom:
         self.expired: set[str] = set()
         # (errcode, errmsg) answered by every customer contact call.
         self.fail = None
+        # Application messages sent (the request body); the secrets of other
+        # apps of the corp (the notifying app's); (errcode, errmsg) of message/send.
+        self.messages: list[dict] = []
+        self.app_secrets: set[str] = set()
+        self.message_fail = None
         self._ids = itertools.count(1)
 
     @property
@@ -143,6 +150,7 @@ class FakeWeCom:
             API + "resigned/transfer_result": self._result("resigned"),
             API + "groupchat/onjob_transfer": self._move_groups("on_job"),
             API + "groupchat/transfer": self._move_groups("resigned"),
+            "/cgi-bin/message/send": self._message,
         }
         for path, handler in routes.items():
             server.expect_request(path).respond_with_handler(self._guard(handler))
@@ -164,7 +172,7 @@ class FakeWeCom:
     def _token(self, request: Request):
         if request.args.get("corpid") != CORP_ID:
             return self._error(40013, "invalid corpid")
-        if request.args.get("corpsecret") != SECRET:
+        if request.args.get("corpsecret") not in {SECRET, *self.app_secrets}:
             return self._error(40001, "invalid credential")
         token = f"wecom-token-{next(self._ids):04d}"
         self.tokens.append(token)
@@ -291,3 +299,21 @@ class FakeWeCom:
             return self._answer(failed_chat_list=failed)
 
         return move
+
+    def _message(self, body):
+        if self.message_fail:
+            return self._error(*self.message_fail)
+        if body.get("agentid") != AGENT_ID:
+            return self._error(40056, "invalid agentid")
+        receivers = str(body.get("touser") or "").split("|")
+        invalid = [userid for userid in receivers if userid not in self.members]
+        if len(invalid) == len(receivers):
+            return self._answer(
+                errcode=81013,
+                errmsg="user & party & tag all invalid",
+                invaliduser="|".join(invalid),
+            )
+        self.messages.append(body)
+        return self._answer(
+            invaliduser="|".join(invalid), msgid=f"msg{next(self._ids):06d}"
+        )

@@ -7,12 +7,17 @@ import pytest
 
 from cms import services
 from cms.models import Employee, Item
+from connectors import tasks
 from connectors.models import BlockSync, ConnectorConfig, Transfer
-from connectors.sdk.base import ConnectorError, EmployeeRef, MisconfiguredError
+from connectors.sdk.base import (
+    ConnectorError,
+    EmployeeRef,
+    MisconfiguredError,
+    TransferPending,
+)
 from connectors.sdk.network import PrivateAddressRefused
 from connectors.sync import employee_ref
 from connectors.types.wecom import WeComConnector
-from connectors.writeback import transfer_retry
 from tests.connectors.helpers import (
     connector_block,
     connector_template,
@@ -253,8 +258,10 @@ def test_an_on_job_transfer_waits_for_the_customer_then_is_done(wecom, connect):
         "external_userid": ["wmTEA0001"],
         "transfer_success_msg": "后续由 Sue 为您服务。",
     }
-    # Waiting (2): the customer has 24 hours to refuse.
-    assert connector.verify_transfer(record=record, successor=SUCCESSOR) is False
+    # Waiting (2): the customer has 24 hours to refuse; read back again later.
+    with pytest.raises(TransferPending, match="waiting for customer") as waiting:
+        connector.verify_transfer(record=record, successor=SUCCESSOR)
+    assert waiting.value.retry_after == 3600
 
     wecom.transfers[("on_job", "SamSales", "SueSuccessor", "wmTEA0001")] = 1
     assert connector.verify_transfer(record=record, successor=SUCCESSOR) is True
@@ -572,11 +579,17 @@ def test_customers_and_groups_fill_the_handover(
 
 
 @pytest.mark.django_db
-def test_an_accepted_customer_waits_for_wecom_then_is_run_again(
-    wecom, people, django_capture_on_commit_callbacks
+def test_an_accepted_customer_waits_for_wecom_then_is_read_back_again(
+    wecom, people, django_capture_on_commit_callbacks, monkeypatch
 ):
-    """WeCom takes up to 24 hours: the read-back after acceptance still shows
-    the leaver, and IT runs the write-back again once WeCom is done."""
+    """WeCom takes up to 24 hours: the write-back waits (queued, not failed),
+    reads back again an hour later, and is done once WeCom is."""
+    scheduled = []
+    monkeypatch.setattr(
+        tasks.transfer_task,
+        "schedule",
+        lambda args, delay: scheduled.append((args, delay)),
+    )
     sales = employee_ref(Employee.objects.get(user=people["sales"]))
     config = ConnectorConfig(
         type="wecom",
@@ -606,12 +619,13 @@ def test_an_accepted_customer_waits_for_wecom_then_is_run_again(
 
     transfer = Transfer.objects.get(item=item)
     assert transfer.preview.startswith("Hand WeCom customer “王丽” from ")
-    assert transfer.state == Transfer.State.FAILED
-    assert "reading the record back still shows another owner" in transfer.error
+    assert transfer.state == Transfer.State.QUEUED
+    assert "waiting for customer “王丽”" in transfer.error
+    assert scheduled == [((transfer.pk,), 3600)]
 
     wecom.transfers[("on_job", "SamSales", "SueSuccessor", "wmTEA0001")] = 1
     with django_capture_on_commit_callbacks(execute=True):
-        transfer_retry(actor=people["it"], transfer=transfer)
+        tasks.transfer_task.call_local(transfer.pk)
 
     transfer.refresh_from_db()
     assert transfer.state == Transfer.State.DONE

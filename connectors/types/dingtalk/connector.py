@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from pydantic import Field
 
+from ...messaging.settings import messaging_settings
 from ...sdk.approvals.forms import CONTACT, FormField, date_of, json_list
 from ...sdk.approvals.intake import intake_settings, read_resignation
 from ...sdk.approvals.platform import ApprovalPlatform, app_settings
@@ -110,6 +111,7 @@ class DingTalkConnector(DingTalkPlatform, HttpTypeMixin, ApprovalPlatform):
             _("The 43-character aes_key of the same subscription."),
             secret=True,
         ),
+        *messaging_settings(_("DingTalk"), agent=True),
     )
 
     def __init__(self, *, settings, secrets, timeout=None):

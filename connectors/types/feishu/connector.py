@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ...messaging.settings import messaging_settings
 from ...sdk.approvals.forms import CONTACT, FormField, date_of
 from ...sdk.approvals.intake import intake_settings, read_resignation
 from ...sdk.approvals.platform import ApprovalPlatform, app_settings
@@ -88,6 +89,7 @@ class FeishuConnector(FeishuPlatform, ApprovalPlatform):
             ),
             secret=True,
         ),
+        *messaging_settings(_("Feishu")),
     )
 
     def __init__(self, *, settings, secrets, timeout=None):

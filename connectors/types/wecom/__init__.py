@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from django.utils.translation import gettext_lazy as _
 
+from ...messaging.settings import messaging_settings
 from ...sdk.base import (
     DISCOVER,
     TRANSFER,
@@ -20,6 +21,7 @@ from ...sdk.base import (
     MisconfiguredError,
     Record,
     Setting,
+    TransferPending,
     TransferResult,
 )
 from ...sdk.common import TIMEOUT, map_setting, optional, transfer_values, url_setting
@@ -36,8 +38,13 @@ API = "/cgi-bin/externalcontact/"
 MOVE_CUSTOMER = ("transfer_customer", "resigned/transfer_customer")
 CUSTOMER_RESULT = ("transfer_result", "resigned/transfer_result")
 MOVE_GROUP = ("groupchat/onjob_transfer", "groupchat/transfer")
-# transfer_result: done, or waiting (the customer has 24 hours to refuse).
+# transfer_result: done, or waiting (the customer has 24 hours to refuse,
+# read back again hourly by the write-back).
 DONE, WAITING = 1, 2
+WAITING_MESSAGE = _(
+    "WeCom is waiting for customer “%(title)s” to accept the new owner (up to "
+    "24 hours); Baton checks again every hour."
+)
 NOT_DONE = {
     3: _("the customer refused"),
     4: _("the successor has reached WeCom's limit of customers"),
@@ -66,7 +73,8 @@ OTHER = _("WeCom answered with %(why)s.")
 REFUSALS = (
     ({40001, 40013, 40014, 42001}, TokenRefused, CREDENTIALS),
     ({48002, 60011, 60020}, MisconfiguredError, NOT_ALLOWED),
-    ({40003, 46004, 60111}, _UnknownMember, UNKNOWN_ID),
+    # 81013: an application message's receivers are all unknown.
+    ({40003, 46004, 60111, 81013}, _UnknownMember, UNKNOWN_ID),
     ({40097, 90500, 90502}, MisconfiguredError, WRONG_MODE),
     ({-1, 45009, 45033}, ConnectorError, BUSY),
 )
@@ -146,6 +154,7 @@ class WeComConnector(FindsPeople, HttpConnector):
         url_setting(_("API URL"), _("Change it only for a proxy."), API_URL),
         TIMEOUT,
         Setting("secret", _("Customer contact secret"), secret=True),
+        *messaging_settings(_("WeCom"), agent=True, secret=True),
     )
     # The token travels as the ``access_token`` query parameter.
     auth = TokenExchange(
@@ -220,6 +229,8 @@ class WeComConnector(FindsPeople, HttpConnector):
                 % {"title": record.title, "reason": NOT_DONE[status]},
                 retryable=False,
             )
+        if status == WAITING:
+            raise TransferPending(WAITING_MESSAGE % {"title": record.title})
         return status == DONE
 
     def find_person(self, *, value: str, match_by: str) -> str | None:
@@ -235,6 +246,15 @@ class WeComConnector(FindsPeople, HttpConnector):
             if dig(answer, "userid"):
                 return str(dig(answer, "userid"))
         return None
+
+    def send_app_message(self, body: dict) -> dict | None:
+        """An application message (``connectors.messaging``): WeCom's answer,
+        or None when it knows none of the receivers."""
+        try:
+            answer = self.post("/cgi-bin/message/send", body)
+        except _UnknownMember:
+            return None
+        return answer if isinstance(answer, dict) else {}
 
     def _customers(self, userid: str):
         body = {"userid_list": [userid]}

@@ -1,0 +1,170 @@
+"""The outbox: events wait per person until the batch window of their oldest
+waiting event has passed, then go as ONE message listing every item and what
+is asked, in the person's language, through their channel."""
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ..models import Delivery, Notification
+from .channels import Message
+from .common import display_name, handovers_url, participant_url, render_email
+from .delivery import channel_for, company_settings, deliver, preferences_for
+from .events import EVENT_TEMPLATES, event_context
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["EVENT_LINES", "due_recipients", "event_line", "recipient_flush"]
+
+# One line per event in a batched message or a messenger card: what happened
+# and what is asked.
+EVENT_LINES = {
+    "handover.started": gettext_lazy("The handover started: see what is yours"),
+    "participant.added": gettext_lazy("You were added to the handover"),
+    "item.assigned": gettext_lazy("“%(item)s” was assigned to you"),
+    "question.asked": gettext_lazy(
+        "%(actor)s asked a question about “%(item)s”: please answer it"
+    ),
+    "question.answered": gettext_lazy(
+        "%(actor)s answered your question about “%(item)s”"
+    ),
+    "item.returned": gettext_lazy("“%(item)s” was returned by %(actor)s: %(reason)s"),
+    "item.submitted": gettext_lazy(
+        "“%(item)s” was submitted by %(actor)s: waiting for your confirmation"
+    ),
+    "item.resubmitted": gettext_lazy(
+        "“%(item)s” was submitted again by %(actor)s: waiting for your confirmation"
+    ),
+    "handover.in_review": gettext_lazy(
+        "Everything is handed over: please review and approve"
+    ),
+    "handover.completed": gettext_lazy("The handover is completed"),
+    "handover.cancelled": gettext_lazy("The handover was cancelled"),
+    "successor.requested": gettext_lazy("Please choose the successor"),
+}
+
+
+def event_line(notification: Notification) -> str:
+    """The line of one event, in the active language."""
+    return str(EVENT_LINES[notification.event]) % {
+        "item": notification.item.label if notification.item else "",
+        "actor": display_name(notification.actor) if notification.actor else "Baton",
+        "reason": notification.details.get("reason", ""),
+    }
+
+
+def due_recipients(*, now=None, window_minutes=None) -> list[int]:
+    """Who has an event waiting longer than the batch window: one query."""
+    if window_minutes is None:
+        window_minutes = company_settings().batch_window_minutes
+    cutoff = (now or timezone.now()) - timedelta(minutes=window_minutes)
+    return list(
+        Notification.objects.filter(sent_at__isnull=True)
+        .values("recipient_id")
+        .annotate(oldest=Min("created_at"))
+        .filter(oldest__lte=cutoff)
+        .order_by("recipient_id")
+        .values_list("recipient_id", flat=True)
+    )
+
+
+def _single(user, notification) -> Message:
+    """One event: the e-mail of that event, as before batching."""
+    language = notification.language
+    link = participant_url(notification.handover_id, language)
+    with translation.override(language):
+        link_label = _("Open the handover")
+        lines = (f"{notification.handover.number} · {event_line(notification)}",)
+    subject, text, html = render_email(
+        user=user,
+        language=language,
+        template=EVENT_TEMPLATES[notification.event],
+        context=event_context(
+            event=notification.event,
+            handover=notification.handover,
+            item=notification.item,
+            actor=notification.actor,
+            details=notification.details,
+            roles=notification.details.get("roles", []),
+        ),
+        link=link,
+        link_label=link_label,
+    )
+    return Message(user, language, subject, lines, link, link_label, text, html)
+
+
+def _batch(user, pending) -> Message:
+    # The newest event's language: the person may have changed it meanwhile.
+    language = pending[-1].language
+    handovers = {}
+    lines = []
+    with translation.override(language):
+        for notification in pending:
+            handover = notification.handover
+            entry = handovers.setdefault(
+                handover.pk,
+                {
+                    "number": handover.number,
+                    "employee_name": handover.employee.name,
+                    "link": participant_url(handover.pk, language),
+                    "lines": [],
+                },
+            )
+            line = event_line(notification)
+            entry["lines"].append(line)
+            lines.append(f"{handover.number} · {line}")
+        if len(handovers) == 1:
+            link = participant_url(pending[0].handover_id, language)
+            link_label = _("Open the handover")
+        else:
+            link = handovers_url(language)
+            link_label = _("Open my handovers")
+    subject, text, html = render_email(
+        user=user,
+        language=language,
+        template="batch",
+        context={"count": len(pending), "handovers": list(handovers.values())},
+        link=link,
+        link_label=link_label,
+    )
+    return Message(user, language, subject, tuple(lines), link, link_label, text, html)
+
+
+def recipient_flush(user_id: int):
+    """Send one person everything waiting for them as one message. Returns
+    the ``Outcome`` (None when nothing was waiting, or another worker is
+    sending it). The waiting events stay waiting when even e-mail failed for
+    an outage."""
+    with transaction.atomic():
+        pending = list(
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient", "handover__employee", "item", "actor")
+            .filter(recipient_id=user_id, sent_at__isnull=True)
+            .order_by("created_at", "pk")
+        )
+        if not pending:
+            return None
+        user = pending[0].recipient
+        message = (
+            _single(user, pending[0]) if len(pending) == 1 else _batch(user, pending)
+        )
+        handover_ids = {notification.handover_id for notification in pending}
+        preference = preferences_for([user_id]).get(user_id)
+        outcome = deliver(
+            message,
+            channel_key=channel_for(preference, company_settings().default_channel),
+            handover_id=next(iter(handover_ids)) if len(handover_ids) == 1 else None,
+        )
+        deliveries = Delivery.objects.bulk_create(outcome.deliveries)
+        # Done when sent, or when nothing can reach the person (no address
+        # anywhere): only an outage leaves them waiting for a retry.
+        done = outcome.sent or outcome.retryable_error is None
+        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(
+            delivery=deliveries[-1], sent_at=timezone.now() if done else None
+        )
+    return outcome
