@@ -50,8 +50,9 @@ def queue_notification(
 
 @db_task(retries=2, retry_delay=60)
 def notify_handover_event(handover_id, event, actor_id, item_id, details=None):
-    """Put the event in its recipients' outboxes; with a batch window of 0,
-    send at once."""
+    """Put the event in its recipients' outboxes; send at once when it is
+    someone's first word of a handover (``IMMEDIATE_EVENTS``) or the batch
+    window is 0."""
     recipients = notifications.handover_event_send(
         handover_id=handover_id,
         event=event,
@@ -59,7 +60,10 @@ def notify_handover_event(handover_id, event, actor_id, item_id, details=None):
         item_id=item_id,
         details=details,
     )
-    if recipients and not notifications.company_settings().batch_window_minutes:
+    at_once = event in notifications.IMMEDIATE_EVENTS
+    if recipients and (
+        at_once or not notifications.company_settings().batch_window_minutes
+    ):
         for user_id in recipients:
             send_notifications(user_id)
     return len(recipients)

@@ -8,12 +8,13 @@ Huey tasks in ``cms.tasks`` call these with ids."""
 
 from .common import handovers_url, participant_url
 from .delivery import company_settings, deliver
-from .events import NOTIFIED_EVENTS, handover_event_send
+from .events import IMMEDIATE_EVENTS, NOTIFIED_EVENTS, handover_event_send
 from .outbox import due_recipients, recipient_flush
 from .reminders import DUE_SOON_DAYS, due_reminder_recipients, due_reminders_send
 
 __all__ = [
     "DUE_SOON_DAYS",
+    "IMMEDIATE_EVENTS",
     "NOTIFIED_EVENTS",
     "company_settings",
     "deliver",

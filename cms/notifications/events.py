@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "EVENT_TEMPLATES",
+    "IMMEDIATE_EVENTS",
     "NOTIFIED_EVENTS",
     "event_context",
     "handover_event_send",
@@ -48,6 +49,12 @@ EVENT_TEMPLATES = {
     "successor.requested": "successor_requested",
 }
 NOTIFIED_EVENTS = frozenset(EVENT_TEMPLATES)
+# Someone's first word of a handover, asking them to start on it, goes at once
+# (with whatever else waits for them); the activity that follows waits for the
+# batch window.
+IMMEDIATE_EVENTS = frozenset(
+    {"handover.started", "participant.added", "successor.requested"}
+)
 ITEM_EVENTS = frozenset(
     {
         "item.assigned",
