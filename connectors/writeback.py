@@ -31,8 +31,7 @@ from .permissions import can_manage_connectors
 from .sdk.base import TRANSFER, ConnectorError, EmployeeRef, Record, TransferPending
 from .sync import retry_delay
 
-# How many times a write-back the system keeps "pending" is read back (WeCom:
-# hourly for the customer's 24 hours, with room to spare) before it fails.
+# Read-backs of a change the system keeps "pending" before it fails (WeCom: hourly).
 PENDING_CHECKS = 48
 
 __all__ = [
