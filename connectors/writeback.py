@@ -282,7 +282,13 @@ def _failed(transfer: Transfer, error: ConnectorError, result, retry=None) -> Tr
             announce(
                 transfer.handover,
                 "connector.transfer_failed",
-                details={"transfer": transfer.pk, "item": transfer.item_id},
+                item=transfer.item,
+                details={
+                    "transfer": transfer.pk,
+                    "item": transfer.item_id,
+                    "system": transfer.connector.name,
+                    "error": transfer.error,
+                },
             )
     logger.warning(
         "Write-back %s (%s %s) failed: %s",

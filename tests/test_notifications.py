@@ -190,10 +190,19 @@ def test_completing_emails_every_participant_but_the_approver(
             actor=people["manager"], handover=sales_handover, password=PASSWORD
         )
 
-    assert sorted(message.to[0] for message in mailoutbox) == sorted(
+    completed = [m.to[0] for m in mailoutbox if "handover completed" in m.subject]
+    assert sorted(completed) == sorted(
         people[name].email for name in ("sales", "successor", "it", "hr")
     )
-    assert all("handover completed" in message.subject for message in mailoutbox)
+    # The certificate is issued on approval: the leaver and HR hear its code.
+    issued = [m for m in mailoutbox if "certificate issued" in m.subject]
+    assert sorted(m.to[0] for m in issued) == sorted(
+        people[name].email for name in ("sales", "hr")
+    )
+    sales_handover.refresh_from_db()
+    code = sales_handover.certificate.code
+    assert all(code in m.body for m in issued)
+    assert len(mailoutbox) == len(completed) + len(issued)
 
 
 def test_nobody_without_an_email_address_is_written_to(

@@ -12,6 +12,7 @@ from .intake import ResignationEvent, StartRule
 from .items import Attachment, Comment, Item, ItemVersion
 from .notifications import (
     Delivery,
+    Escalation,
     Notification,
     NotificationPreference,
     NotificationSettings,
@@ -31,6 +32,7 @@ __all__ = [
     "Delivery",
     "Department",
     "Employee",
+    "Escalation",
     "Handover",
     "HandoverGroupObjectPermission",
     "HandoverUserObjectPermission",

@@ -8,6 +8,7 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 __all__ = [
     "Delivery",
+    "Escalation",
     "Notification",
     "NotificationPreference",
     "NotificationSettings",
@@ -61,6 +62,8 @@ class NotificationPreference(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=40, blank=True)
     daily_digest = models.BooleanField(_("daily digest"), default=True)
+    # Kinds of events (``notifications.events.EVENT_KINDS``) they do not want.
+    muted_kinds = models.JSONField(_("muted kinds"), default=list, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -176,3 +179,40 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.recipient}"
+
+
+class Escalation(models.Model):
+    """An overdue item told to the next person up, once per step."""
+
+    class Step(models.TextChoices):
+        MANAGER = "manager", _("Manager")
+        HR = "hr", _("HR")
+
+    handover = models.ForeignKey(
+        "cms.Handover",
+        verbose_name=_("handover"),
+        on_delete=models.CASCADE,
+        related_name="escalations",
+    )
+    item = models.ForeignKey(
+        "cms.Item",
+        verbose_name=_("item"),
+        on_delete=models.CASCADE,
+        related_name="escalations",
+    )
+    step = models.CharField(_("step"), max_length=20, choices=Step.choices)
+    days_overdue = models.PositiveIntegerField(_("days overdue"))
+    created_at = models.DateTimeField(_("escalated at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "step"], name="cms_escalation_once_per_step"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.item_id} → {self.step}"

@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.fields import StreamField
 from wagtail.models import Page
@@ -94,6 +94,26 @@ class ChecklistTemplatePage(LoginRequiredPageMixin, Page):
         verbose_name=_("checklist"),
         help_text=_("Sections and items the departing employee hands over."),
     )
+    escalate_to_manager_days = models.PositiveSmallIntegerField(
+        _("tell the manager after (days overdue)"),
+        null=True,
+        blank=True,
+        default=2,
+        help_text=_(
+            "An item still open this many days after its due date is escalated "
+            "to the handover's manager, once. Empty: never."
+        ),
+    )
+    escalate_to_hr_days = models.PositiveSmallIntegerField(
+        _("tell HR after (days overdue)"),
+        null=True,
+        blank=True,
+        default=5,
+        help_text=_(
+            "An item still open this many days after its due date is escalated "
+            "to HR, once. Empty: never."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -101,6 +121,10 @@ class ChecklistTemplatePage(LoginRequiredPageMixin, Page):
         FieldPanel("departments", widget=forms.CheckboxSelectMultiple),
         FieldPanel("description"),
         FieldPanel("body"),
+        MultiFieldPanel(
+            [FieldPanel("escalate_to_manager_days"), FieldPanel("escalate_to_hr_days")],
+            heading=_("Escalation of overdue items"),
+        ),
     ]
     search_fields = [
         *Page.search_fields,

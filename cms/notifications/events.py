@@ -5,11 +5,14 @@ outbox (``outbox``) sends them, batched."""
 import datetime
 import logging
 
+from django.utils.translation import gettext_lazy
+
 from ..models import (
     Comment,
     Handover,
     Item,
     Notification,
+    NotificationPreference,
     Participant,
     ParticipantRole,
 )
@@ -25,6 +28,7 @@ from .common import (
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "EVENT_KINDS",
     "EVENT_TEMPLATES",
     "IMMEDIATE_EVENTS",
     "NOTIFIED_EVENTS",
@@ -47,8 +51,60 @@ EVENT_TEMPLATES = {
     "handover.cancelled": "handover_cancelled",
     # Intake: a start rule lets the manager pick the successor of a draft.
     "successor.requested": "successor_requested",
+    "certificate.issued": "certificate_issued",
+    "item.escalated": "item_escalated",
+    # What the systems could not do: one short template says it.
+    "access.planned": "access_planned",
+    "access.failed": "system_problem",
+    "connector.sync_failed": "system_problem",
+    "connector.transfer_failed": "system_problem",
 }
 NOTIFIED_EVENTS = frozenset(EVENT_TEMPLATES)
+# What a person may turn off on "My notifications", by kind. Being added to a
+# handover and being asked to pick its successor cannot be turned off.
+EVENT_KINDS = {
+    "items": (
+        gettext_lazy("Items assigned to you, submitted to you or returned to you"),
+        frozenset(
+            {"item.assigned", "item.submitted", "item.resubmitted", "item.returned"}
+        ),
+    ),
+    "questions": (
+        gettext_lazy("Questions asked of you and answers to yours"),
+        frozenset({"question.asked", "question.answered"}),
+    ),
+    "milestones": (
+        gettext_lazy(
+            "Handover milestones: ready for review, approved, certificate issued, "
+            "cancelled"
+        ),
+        frozenset(
+            {
+                "handover.in_review",
+                "handover.completed",
+                "certificate.issued",
+                "handover.cancelled",
+            }
+        ),
+    ),
+    "escalations": (
+        gettext_lazy("Overdue items escalated to you"),
+        frozenset({"item.escalated"}),
+    ),
+    "systems": (
+        gettext_lazy(
+            "Access changes planned or failed, and syncs and transfers that failed"
+        ),
+        frozenset(
+            {
+                "access.planned",
+                "access.failed",
+                "connector.sync_failed",
+                "connector.transfer_failed",
+            }
+        ),
+    ),
+}
 # Someone's first word of a handover, asking them to start on it, goes at once
 # (with whatever else waits for them); the activity that follows waits for the
 # batch window.
@@ -115,6 +171,28 @@ def _event_recipients(event, *, item, participants, actor_id, details):
         )
     if event in ("handover.in_review", "successor.requested"):
         return with_role(participants, ParticipantRole.MANAGER)
+    if event == "certificate.issued":
+        return gather(
+            participants,
+            lambda participant: (
+                participant.role in (ParticipantRole.LEAVER, ParticipantRole.HR)
+            ),
+        )
+    if event == "item.escalated":
+        step = details.get("step")
+        return with_role(
+            participants,
+            ParticipantRole.HR if step == "hr" else ParticipantRole.MANAGER,
+        )
+    if event in ("access.planned", "access.failed"):
+        return with_role(participants, ParticipantRole.IT)
+    if event in ("connector.sync_failed", "connector.transfer_failed"):
+        return gather(
+            participants,
+            lambda participant: (
+                participant.role in (ParticipantRole.HR, ParticipantRole.IT)
+            ),
+        )
     if event == "item.assigned":
         if item.assignee is None:
             return {}
@@ -134,6 +212,20 @@ def _event_recipients(event, *, item, participants, actor_id, details):
         ]
         return {question.author_id: (question.author, roles)}
     return {}
+
+
+def muted_recipients(user_ids, event: str) -> set[int]:
+    """Of ``user_ids``, those who turned off the kind of ``event``."""
+    kinds = [key for key, (_label, events) in EVENT_KINDS.items() if event in events]
+    if not kinds:
+        return set()
+    muted = set()
+    for user_id, chosen in NotificationPreference.objects.filter(
+        user_id__in=list(user_ids)
+    ).values_list("user_id", "muted_kinds"):
+        if set(chosen or ()) & set(kinds):
+            muted.add(user_id)
+    return muted
 
 
 def _iso_date(value):
@@ -179,6 +271,9 @@ def event_context(*, event, handover, item, actor, details, roles) -> dict:
         "reason": details.get("reason", ""),
         "pick_days": details.get("days"),
         "pick_by": _iso_date(details.get("pick_by")),
+        "certificate_code": details.get("code", ""),
+        "days_overdue": details.get("days_overdue"),
+        "escalation_step": details.get("step", ""),
         "roles": roles,
         "role_labels": [ParticipantRole(role).label for role in roles],
     }
@@ -225,6 +320,8 @@ def handover_event_send(
         ).items()
         if user_id != actor_id and user.is_active
     }
+    for user_id in muted_recipients(recipients, event):
+        del recipients[user_id]
     languages = preferred_languages(recipients)
     fallback = handover_language(handover)
     Notification.objects.bulk_create(

@@ -3,11 +3,12 @@ waiting event has passed, then go as ONE message listing every item and what
 is asked, in the person's language, through their channel."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -46,15 +47,51 @@ EVENT_LINES = {
     "handover.completed": gettext_lazy("The handover is completed"),
     "handover.cancelled": gettext_lazy("The handover was cancelled"),
     "successor.requested": gettext_lazy("Please choose the successor"),
+    "certificate.issued": gettext_lazy(
+        "The handover certificate was issued (code %(code)s)"
+    ),
+    "item.escalated": gettext_lazy(
+        "“%(item)s” is %(days)s day(s) overdue: please see that it gets done"
+    ),
+    "access.planned": gettext_lazy(
+        "Access to %(system)s changes on %(day)s: %(change)s"
+    ),
+    "access.failed": gettext_lazy("An access change on %(system)s failed: %(error)s"),
+    "connector.sync_failed": gettext_lazy(
+        "Filling “%(block)s” from %(system)s failed: %(error)s"
+    ),
+    "connector.transfer_failed": gettext_lazy(
+        "Handing “%(item)s” over in %(system)s failed: %(error)s"
+    ),
 }
+
+
+def _day(value: str) -> str:
+    """An ISO date or time from an event's details, in the company's time zone
+    and the active language's format."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value or ""
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return date_format(moment.date())
 
 
 def event_line(notification: Notification) -> str:
     """The line of one event, in the active language."""
+    details = notification.details
     return str(EVENT_LINES[notification.event]) % {
         "item": notification.item.label if notification.item else "",
         "actor": display_name(notification.actor) if notification.actor else "Baton",
-        "reason": notification.details.get("reason", ""),
+        "reason": details.get("reason", ""),
+        "code": details.get("code", ""),
+        "days": details.get("days_overdue", ""),
+        "system": details.get("system", ""),
+        "block": details.get("block", ""),
+        "error": details.get("error", ""),
+        "change": "; ".join(details.get("changes", ())),
+        "day": _day(details.get("at", "")),
     }
 
 
@@ -79,19 +116,23 @@ def _single(user, notification) -> Message:
     link = participant_url(notification.handover_id, language)
     with translation.override(language):
         link_label = _("Open the handover")
-        lines = (f"{notification.handover.number} · {event_line(notification)}",)
+        line = event_line(notification)
+        lines = (f"{notification.handover.number} · {line}",)
     subject, text, html = render_email(
         user=user,
         language=language,
         template=EVENT_TEMPLATES[notification.event],
-        context=event_context(
-            event=notification.event,
-            handover=notification.handover,
-            item=notification.item,
-            actor=notification.actor,
-            details=notification.details,
-            roles=notification.details.get("roles", []),
-        ),
+        context={
+            **event_context(
+                event=notification.event,
+                handover=notification.handover,
+                item=notification.item,
+                actor=notification.actor,
+                details=notification.details,
+                roles=notification.details.get("roles", []),
+            ),
+            "line": line,
+        },
         link=link,
         link_label=link_label,
     )

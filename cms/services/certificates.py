@@ -64,5 +64,5 @@ def certificate_store(
             "pdf_sha256": certificate.pdf_sha256,
         },
     )
-    announce(handover, "certificate.issued")
+    announce(handover, "certificate.issued", details={"code": code})
     return certificate

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.models import Handover, Item, ParticipantRole
 from cms.services.audit import audit_record
+from cms.services.common import announce
 
 from .common import Op
 from .models import AccessAction, AccessGrant
@@ -128,6 +129,19 @@ def access_plan(grant: AccessGrant, *, approved_by=None) -> list[AccessAction]:
             grant, handover, successor, now
         )
     ]
+    if actions:
+        # IT hears what changes and when, in the handover's language.
+        announce(
+            handover,
+            "access.planned",
+            item=grant.item,
+            details={
+                "grant": grant.pk,
+                "system": grant.system,
+                "changes": [action.description for action in actions],
+                "at": min(action.scheduled_for for action in actions).isoformat(),
+            },
+        )
     audit_record(
         handover=handover,
         actor=approved_by,

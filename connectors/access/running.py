@@ -189,7 +189,12 @@ def finish_action(action, *, ok, result=None, error=None, actor=None):
             announce(
                 action.handover,
                 "access.failed",
-                details={"action": action.pk, "error": action.error},
+                item=grant.item,
+                details={
+                    "action": action.pk,
+                    "system": grant.system,
+                    "error": action.error,
+                },
             )
     if not ok:
         logger.warning("Access change %s failed: %s", action.pk, action.error)

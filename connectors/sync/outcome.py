@@ -177,7 +177,39 @@ def run_fail(
     )
     if retry:
         raise RetryLater(error)
+    _announce_failure(status, run)
     return run
+
+
+def _announce_failure(status: BlockSync, run: SyncRun) -> None:
+    """HR and IT hear that a block stopped filling: once, not again while it
+    keeps failing."""
+    previous = (
+        SyncRun.objects.filter(
+            handover_id=run.handover_id,
+            block_id=run.block_id,
+            finished_at__isnull=False,
+        )
+        .exclude(pk=run.pk)
+        .order_by("-finished_at", "-pk")
+        .values_list("state", flat=True)
+        .first()
+    )
+    if previous == SyncRun.State.FAILED:
+        return
+    announce(
+        status.handover,
+        "connector.sync_failed",
+        details={
+            "block_id": run.block_id,
+            "run": run.pk,
+            "block": status.label or run.block_id,
+            "system": status.connector.name
+            if status.connector
+            else status.connector_slug,
+            "error": status.error,
+        },
+    )
 
 
 def role_of_actor(actor, roles=()) -> str:
