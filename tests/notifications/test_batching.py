@@ -106,6 +106,14 @@ def test_a_chinese_profile_gets_the_batch_in_chinese_with_chinese_links(
     assert "/en/" not in message.body
     assert "你好" in message.body
     assert "打开交接单" in message.body
+    # The subject and every line are Chinese: one line per submitted item.
+    employee = sales_handover.employee.name
+    assert message.subject == f"{sales_handover.number} · {employee}：3 条新动态"
+    assert "自上一条消息以来，有 3 项与您相关的动态：" in message.body
+    actor = people["sales"].get_full_name()
+    for label in SUBMITTED:
+        assert f"- {actor} 提交了“{label}”：等待您确认" in message.body
+    assert "submitted" not in message.body
     assert set(Notification.objects.values_list("language", flat=True)) == {"zh-hans"}
 
 
