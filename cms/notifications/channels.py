@@ -36,7 +36,12 @@ class Message:
 
     ``lines`` are the things asked (one line each, e.g. "Laptop handover:
     submitted by Wang Lei, waiting for your confirmation"); ``link`` opens the
-    page in that language; ``subject`` is the title of the mail or card."""
+    page in that language; ``subject`` is the title of the mail or card.
+
+    ``key`` names what is told, the same on every attempt (e.g.
+    "notify:41-43-3": those notifications): a messenger sends it as its dedupe
+    id, so a retried send (huey retrying after an e-mail outage, a worker killed
+    after the vendor accepted the card) posts no second card. "" for none."""
 
     user: Any
     language: str
@@ -49,6 +54,7 @@ class Message:
     text: str = ""
     html: str = ""
     extra: dict = field(default_factory=dict)
+    key: str = ""
 
 
 class ChannelError(Exception):

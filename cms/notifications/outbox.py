@@ -136,7 +136,17 @@ def _single(user, notification) -> Message:
         link=link,
         link_label=link_label,
     )
-    return Message(user, language, subject, lines, link, link_label, text, html)
+    return Message(
+        user,
+        language,
+        subject,
+        lines,
+        link,
+        link_label,
+        text,
+        html,
+        key=f"notify:{notification.pk}-{notification.pk}-1",
+    )
 
 
 def _batch(user, pending) -> Message:
@@ -173,7 +183,17 @@ def _batch(user, pending) -> Message:
         link=link,
         link_label=link_label,
     )
-    return Message(user, language, subject, tuple(lines), link, link_label, text, html)
+    return Message(
+        user,
+        language,
+        subject,
+        tuple(lines),
+        link,
+        link_label,
+        text,
+        html,
+        key=f"notify:{pending[0].pk}-{pending[-1].pk}-{len(pending)}",
+    )
 
 
 def recipient_flush(user_id: int):

@@ -193,4 +193,14 @@ def _digest(*, user, items, language, today):
         link=link,
         link_label=link_label,
     )
-    return Message(user, language, subject, lines, link, link_label, text, html)
+    return Message(
+        user,
+        language,
+        subject,
+        lines,
+        link,
+        link_label,
+        text,
+        html,
+        key=f"digest:{user.pk}:{today.isoformat()}",
+    )

@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 import threading
+import uuid
 
 from django.conf import settings
 from django.utils.translation import gettext
@@ -53,7 +54,8 @@ class MessengerChannel(Channel):
 
     class UnknownUser(Exception):
         """``deliver`` found the address refused: the person left, or the
-        cached id is stale."""
+        cached id is stale. Its argument, when given, is the reason shown
+        (else "no user with the e-mail")."""
 
     # Choosing the connector ---------------------------------------------------------
 
@@ -124,11 +126,12 @@ class MessengerChannel(Channel):
             address = self.address(client, config, message.user)
             try:
                 return self.deliver(client, config, address, message)
-            except self.UnknownUser:
+            except self.UnknownUser as unknown:
                 MessagingAddress.objects.filter(
                     user=message.user, connector=config
                 ).delete()
-                raise NoAddress(self.not_found(message.user)) from None
+                reason = unknown.args[0] if unknown.args else ""
+                raise NoAddress(reason or self.not_found(message.user)) from None
         except ConnectorError as error:
             raise ChannelError(
                 client.scrub(str(error.message))
@@ -139,6 +142,16 @@ class MessengerChannel(Channel):
 
     def deliver(self, client, config, address: str, message: Message) -> str:
         raise NotImplementedError
+
+    def dedupe_id(self, message: Message) -> str:
+        """The message's dedupe id for the vendor: the same for every attempt
+        at the same ``message.key`` to the same person through this channel
+        (never random), "" when the message has no key. A UUID: 36 characters,
+        within Feishu's 50."""
+        if not message.key:
+            return ""
+        name = f"baton:{self.key}:{message.user.pk}:{message.key}"
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
 
     def not_found(self, user) -> str:
         return gettext(NOT_FOUND) % {"system": self.system, "email": user.email}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import json
-import uuid
 
 from django.utils.translation import gettext_lazy as _
 
@@ -82,7 +81,9 @@ class FeishuChannel(MessengerChannel):
             receive_id=address,
             msg_type="interactive",
             content=json.dumps(content, ensure_ascii=False),
-            uuid=str(uuid.uuid4()),
+            # Feishu posts at most one message per uuid within an hour: a
+            # retry of the same message returns the card already sent.
+            uuid=self.dedupe_id(message) or None,
         )
         request = built(
             _im().CreateMessageRequest,

@@ -9,6 +9,8 @@ from html import escape
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cms.notifications.channels import ChannelError
+
 from ..sdk.base import MisconfiguredError
 from .channel import MessengerChannel
 
@@ -16,6 +18,9 @@ __all__ = ["WeComChannel", "textcard"]
 
 # WeCom's limits, in bytes (UTF-8) for the title and description.
 TITLE_BYTES, DESCRIPTION_BYTES, BUTTON_CHARS = 128, 512, 4
+# WeCom's duplicate check (message/send): the same request again within this
+# many seconds (its default, half an hour) reaches nobody a second time.
+DUPLICATE_CHECK_SECONDS = 1800
 
 
 def _cut(text: str, limit: int) -> str:
@@ -83,8 +88,32 @@ class WeComChannel(MessengerChannel):
                 message.subject, message.lines, message.link, message.link_label
             ),
         }
+        if message.key:
+            # WeCom dedupes on the request itself (no id of ours): a retry of
+            # the same message within the interval is not delivered again.
+            body.update(
+                enable_duplicate_check=1,
+                duplicate_check_interval=DUPLICATE_CHECK_SECONDS,
+            )
         answer = client.send_app_message(body)
-        invalid = str((answer or {}).get("invaliduser") or "").split("|")
-        if answer is None or address in invalid:
+        # errcode 0 may still leave the person out: an unknown user ID
+        # (``invaliduser``), or a member without an API licence
+        # (``unlicenseduser``); the answer lists them, "|"-separated.
+        if answer is None or address in _listed(answer, "invaliduser"):
             raise self.UnknownUser()
+        if address in _listed(answer, "unlicenseduser"):
+            raise ChannelError(
+                gettext(
+                    "WeCom did not deliver the message: this member has no WeCom "
+                    "API licence (ask the WeCom admin to assign one)."
+                ),
+                retryable=False,
+            )
         return str(answer.get("msgid") or "")
+
+
+def _listed(answer: dict, field: str) -> list[str]:
+    value = answer.get(field) or ""
+    if isinstance(value, list):
+        return [str(entry) for entry in value]
+    return str(value).split("|")

@@ -6,6 +6,11 @@ work notification ``/topapi/message/corpconversation/asyncsend_v2``).
 New-API errors are a JSON body ``{"requestid", "code", "message"}`` with a 4xx
 or 5xx status and an ``x-acs-request-id`` header; older-API errors are HTTP 200
 with a non-zero ``errcode``.
+
+Work notifications are asynchronous as at DingTalk: ``asyncsend_v2`` answers
+a task id, ``getsendresult`` whom the task reached. A user id DingTalk does not
+know is listed invalid; the same content to the same person a second time in a
+day is held back (``forbidden_list`` code 143106), as DingTalk does.
 """
 
 from __future__ import annotations
@@ -103,6 +108,15 @@ class FakeDingTalk:
         self.workflow_error = None  # (status, body or None) for every workflow call
         self.messages: list[dict] = []  # work notifications sent (the request body)
         self.message_error = None  # (errcode, errmsg) answered by asyncsend_v2
+        # What reached people: (userid, msg) of the sends not held back.
+        self.delivered: list[tuple[str, dict]] = []
+        # userid -> "failed", or a forbidden_list code ("143105"): how the next
+        # sends to them end; results_ready False: getsendresult lists nobody
+        # yet; result_error: (errcode, errmsg) answered by getsendresult.
+        self.outcomes: dict[str, str] = {}
+        self.results_ready = True
+        self.result_error = None
+        self._results: dict[int, dict] = {}  # task_id -> send_result
         self._ids = itertools.count(1)
 
     @property
@@ -154,6 +168,9 @@ class FakeDingTalk:
         server.expect_request(
             "/topapi/message/corpconversation/asyncsend_v2", method="POST"
         ).respond_with_handler(self._work_notice)
+        server.expect_request(
+            "/topapi/message/corpconversation/getsendresult", method="POST"
+        ).respond_with_handler(self._send_result)
         return self
 
     def _json(self, body, status=200, request_id=None):
@@ -338,11 +355,61 @@ class FakeDingTalk:
                 {"errcode": 40056, "errmsg": "不合法的agentid", "request_id": "n-3"}
             )
         self.messages.append(body)
+        task_id = 256271667526 + len(self.messages)
+        self._results[task_id] = self._outcome(body)
         return self._json(
-            {
-                "errcode": 0,
-                "errmsg": "ok",
-                "task_id": 256271667526 + len(self.messages),
-                "request_id": "n-4",
-            }
+            {"errcode": 0, "errmsg": "ok", "task_id": task_id, "request_id": "n-4"}
+        )
+
+    def _outcome(self, body):
+        """The send_result of one send: each receiver read, unread, invalid,
+        failed or held back (forbidden, with the code)."""
+        result = {
+            "invalid_user_id_list": [],
+            "forbidden_user_id_list": [],
+            "failed_user_id_list": [],
+            "read_user_id_list": [],
+            "unread_user_id_list": [],
+            "invalid_dept_id_list": [],
+            "forbidden_list": [],
+        }
+        known = {user["userid"] for user in self.users}
+        for userid in str(body.get("userid_list") or "").split(","):
+            outcome = self.outcomes.get(userid)
+            if (userid, body.get("msg")) in self.delivered:
+                outcome = "143106"  # the same content to them today
+            if userid not in known:
+                result["invalid_user_id_list"].append(userid)
+            elif outcome == "failed":
+                result["failed_user_id_list"].append(userid)
+            elif outcome:
+                result["forbidden_user_id_list"].append(userid)
+                result["forbidden_list"].append(
+                    {"code": outcome, "count": 1, "userid": userid}
+                )
+            else:
+                result["unread_user_id_list"].append(userid)
+                self.delivered.append((userid, body.get("msg")))
+        return result
+
+    def _send_result(self, request: Request):
+        if not self._authorised(request.args.get("access_token", "")):
+            return self._json(
+                {"errcode": 88, "errmsg": "不合法的access_token", "request_id": "r-1"}
+            )
+        if self.result_error:
+            errcode, errmsg = self.result_error
+            return self._json(
+                {"errcode": errcode, "errmsg": errmsg, "request_id": "r-2"}
+            )
+        body = request.get_json(silent=True) or {}
+        result = self._results.get(body.get("task_id"))
+        if body.get("agent_id") != AGENT_ID or result is None:
+            return self._json(
+                {"errcode": 400, "errmsg": "task not found", "request_id": "r-3"}
+            )
+        if not self.results_ready:
+            result = {key: [] for key in result}
+        return self._json(
+            {"errcode": 0, "errmsg": "ok", "send_result": result, "request_id": "r-4"}
         )

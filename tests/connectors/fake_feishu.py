@@ -90,6 +90,7 @@ class FakeFeishu:
         self.messages: list[dict] = []
         # (HTTP status, code, msg) returned by im/v1/messages.
         self.message_error = None
+        self._by_uuid: dict[str, str] = {}  # uuid -> message_id
         self._ids = itertools.count(1)
         self._logs = itertools.count(1)
 
@@ -324,16 +325,22 @@ class FakeFeishu:
             return self._answer(
                 {"code": 230013, "msg": "Bot has NO availability to this user."}, 400
             )
-        message_id = f"om_{next(self._ids):032d}"
-        self.messages.append(
-            {
-                "receive_id_type": id_type,
-                "receive_id": body["receive_id"],
-                "msg_type": body.get("msg_type"),
-                "content": json.loads(body.get("content") or "{}"),
-                "uuid": body.get("uuid"),
-            }
-        )
+        # Feishu's dedupe: one message per uuid (within an hour), the same
+        # answer again for a repeat.
+        repeat = self._by_uuid.get(body.get("uuid")) if body.get("uuid") else None
+        message_id = repeat or f"om_{next(self._ids):032d}"
+        if body.get("uuid"):
+            self._by_uuid[body["uuid"]] = message_id
+        if not repeat:
+            self.messages.append(
+                {
+                    "receive_id_type": id_type,
+                    "receive_id": body["receive_id"],
+                    "msg_type": body.get("msg_type"),
+                    "content": json.loads(body.get("content") or "{}"),
+                    "uuid": body.get("uuid"),
+                }
+            )
         return self._answer(
             {
                 "code": 0,

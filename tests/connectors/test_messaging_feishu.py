@@ -134,3 +134,37 @@ def test_an_app_without_the_bot_permission_says_what_it_needs(feishu, config):
 
     assert not caught.value.retryable
     assert "may not send messages (code 99991672" in str(caught.value.message)
+
+
+def test_the_same_message_sent_again_posts_no_second_card(feishu, config):
+    # A retry: the same notifications, told again after a worker died.
+    user = person()
+    first = channel("feishu").send(message(user, key="notify:41-43-3"))
+    again = channel("feishu").send(message(user, key="notify:41-43-3"))
+
+    (sent,) = feishu.messages
+    assert again == first
+    assert sent["receive_id"] == "ou_sales"
+    assert 0 < len(sent["uuid"]) <= 50
+
+
+def test_other_notifications_and_other_people_get_their_own_cards(feishu, config):
+    sales, manager = person(), person("manager", "manager@baton.example")
+
+    channel("feishu").send(message(sales, key="notify:41-43-3"))
+    channel("feishu").send(message(sales, key="notify:44-44-1"))
+    channel("feishu").send(message(manager, key="notify:41-43-3"))
+    # Without a key nothing is deduplicated.
+    channel("feishu").send(message(sales))
+    channel("feishu").send(message(sales))
+
+    assert [sent["receive_id"] for sent in feishu.messages] == [
+        "ou_sales",
+        "ou_sales",
+        "ou_mgr",
+        "ou_sales",
+        "ou_sales",
+    ]
+    uuids = [sent["uuid"] for sent in feishu.messages]
+    assert len(set(uuids[:3])) == 3
+    assert uuids[3:] == [None, None]

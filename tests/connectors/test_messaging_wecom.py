@@ -150,3 +150,66 @@ def test_a_changed_email_is_looked_up_again(wecom, config):
     assert len(wecom.requests_to(BY_EMAIL)) == 2
     assert [sent["touser"] for sent in wecom.messages] == ["SamSales", "SamS"]
     assert MessagingAddress.objects.get(user=user).address == "SamS"
+
+
+def test_a_keyed_message_asks_wecom_to_check_for_duplicates(wecom, config):
+    user = person()
+    channel("wecom").send(message(user, key="notify:41-43-3"))
+    channel("wecom").send(message(user))
+
+    keyed, plain = wecom.messages
+    assert (keyed["enable_duplicate_check"], keyed["duplicate_check_interval"]) == (
+        1,
+        1800,
+    )
+    assert "enable_duplicate_check" not in plain
+
+
+def _answering(monkeypatch, **answer):
+    """WeCom answers message/send with errcode 0 and ``answer``."""
+
+    def partial(fake, body):
+        fake.messages.append(body)
+        return fake._answer(msgid="msg000001", **answer)
+
+    monkeypatch.setattr(FakeWeCom, "_message", partial)
+
+
+def test_an_invalid_user_in_an_ok_answer_is_no_address(httpserver, monkeypatch):
+    # WeCom's partial failure: errcode 0, the person listed in invaliduser.
+    _answering(monkeypatch, invaliduser="SamSales")
+    wecom = FakeWeCom(httpserver).install()
+    wecom.members = {"SamSales": ("sales@baton.example", "")}
+    sender("wecom", wecom.settings(agent_id=str(AGENT_ID)), {"secret": SECRET})
+    user = person()
+
+    with pytest.raises(NoAddress):
+        channel("wecom").send(message(user))
+
+    assert len(wecom.messages) == 1
+    assert not MessagingAddress.objects.filter(user=user).exists()
+
+
+def test_a_member_without_a_licence_is_a_failed_send(httpserver, monkeypatch):
+    _answering(monkeypatch, invaliduser="", unlicenseduser="SamSales")
+    wecom = FakeWeCom(httpserver).install()
+    wecom.members = {"SamSales": ("sales@baton.example", "")}
+    sender("wecom", wecom.settings(agent_id=str(AGENT_ID)), {"secret": SECRET})
+
+    with pytest.raises(ChannelError) as caught:
+        channel("wecom").send(message(person()))
+
+    assert str(caught.value.message) == (
+        "WeCom did not deliver the message: this member has no WeCom API licence "
+        "(ask the WeCom admin to assign one)."
+    )
+    assert not caught.value.retryable
+
+
+def test_others_listed_in_an_ok_answer_do_not_matter(httpserver, monkeypatch):
+    _answering(monkeypatch, invaliduser="Gone|Left", unlicenseduser="Other")
+    wecom = FakeWeCom(httpserver).install()
+    wecom.members = {"SamSales": ("sales@baton.example", "")}
+    sender("wecom", wecom.settings(agent_id=str(AGENT_ID)), {"secret": SECRET})
+
+    assert channel("wecom").send(message(person())) == "msg000001"

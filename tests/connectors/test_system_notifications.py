@@ -98,7 +98,9 @@ def test_hr_and_it_hear_once_that_a_sync_stopped_working(
             sync(started)
 
     block = crm_block(started)
-    line = f"Filling “{block.label}” from CRM (sample) failed: The CRM refused the token."
+    line = (
+        f"Filling “{block.label}” from CRM (sample) failed: The CRM refused the token."
+    )
     for name in ("hr", "it"):
         [message] = to(people[name])
         assert line in message.body
