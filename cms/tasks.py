@@ -1,6 +1,6 @@
 """Background work of the handover domain: notifications (the outbox, flushed
-every minute, and the daily digest), and the hourly signed checkpoint of the
-audit trail.
+every minute, and the daily digest), the hourly escalation of overdue items,
+and the hourly signed checkpoint of the audit trail.
 
 Task names are part of the queue's messages: never rename a task that may have
 queued messages."""
@@ -13,12 +13,14 @@ from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, lock_task
 
 from . import notifications
+from .services import escalations_run
 from .services.audit import audit_checkpoint_create
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "DIGESTS_PER_TASK",
+    "escalate_overdue_items",
     "flush_notifications",
     "notify_handover_event",
     "queue_due_reminders",
@@ -123,6 +125,16 @@ def send_due_digests(day: str, user_ids: list[int]):
     return notifications.due_reminders_send(
         today=date.fromisoformat(day), user_ids=user_ids
     )
+
+
+@db_periodic_task(crontab(minute="20"))
+@lock_task("baton-escalations")
+def escalate_overdue_items():
+    """Hourly: tell the manager, later HR, about items still open too long
+    after their due date, as each template says; each step once per item.
+    Hourly rather than daily, so a day's new escalations go out within the
+    hour whenever the consumer was started or down."""
+    return escalations_run()
 
 
 @db_periodic_task(crontab(minute="5"))

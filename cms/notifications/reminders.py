@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ..models import Delivery, Handover, Item, ParticipantRole
-from ..services.review import field_answers, item_is_visible
+from ..services.visibility import conditional_answers, item_is_visible
 from .channels import Message
 from .common import (
     handover_language,
@@ -100,13 +100,7 @@ def due_reminders_send(*, today: date, user_ids=None) -> int:
         .in_bulk(handover_ids)
     )
     # Field answers only where a visibility condition needs them.
-    conditional = {item.handover_id for item in duties if item.condition_only}
-    answers = defaultdict(dict)
-    if conditional:
-        for field_item in Item.objects.filter(
-            handover_id__in=conditional, kind="field"
-        ).only("handover_id", "kind", "definition", "data"):
-            answers[field_item.handover_id].update(field_answers([field_item]))
+    answers = conditional_answers(duties)
 
     by_person = defaultdict(list)
     for item in duties:

@@ -22,6 +22,7 @@ from .employees import (
     employee_record_edit,
     employees_apply_directory,
 )
+from .escalating import escalations_run
 from .handovers import handover_open, handover_start
 from .intake import (
     BulkRow,
@@ -76,6 +77,7 @@ __all__ = [
     "comment_resolve",
     "employee_record_edit",
     "employees_apply_directory",
+    "escalations_run",
     "event_require_undecided",
     "field_answers",
     "handover_advance",

@@ -2,6 +2,7 @@
 whose condition on a form field is not met is hidden: nobody fills, confirms or
 counts it, and it is not handed over."""
 
+from collections import defaultdict
 from functools import partial
 
 from django.utils.translation import gettext
@@ -13,6 +14,7 @@ from .common import Refusal, require
 
 __all__ = [
     "condition_is_met",
+    "conditional_answers",
     "field_answers",
     "handover_answers",
     "hidden_reason",
@@ -52,6 +54,21 @@ def field_answers(items) -> dict:
         for item in items
         if item.kind == "field"
     }
+
+
+def conditional_answers(items) -> dict[int, dict]:
+    """The form-field answers, by handover, of the handovers where one of
+    ``items`` (of many handovers, each read with its ``condition_only``: the
+    definition's condition) has a visibility condition. One query; none when
+    no item has one."""
+    conditional = {item.handover_id for item in items if item.condition_only}
+    answers = defaultdict(dict)
+    if conditional:
+        for field_item in Item.objects.filter(
+            handover_id__in=conditional, kind="field"
+        ).only("handover_id", "kind", "definition", "data"):
+            answers[field_item.handover_id].update(field_answers([field_item]))
+    return answers
 
 
 def visible_items(items) -> list[Item]:
