@@ -20,7 +20,7 @@ from .events import EVENT_TEMPLATES, event_context
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EVENT_LINES", "due_recipients", "event_line", "recipient_flush"]
+__all__ = ["EVENT_LINES", "compose", "due_recipients", "event_line", "recipient_flush"]
 
 # One line per event in a batched message or a messenger card: what happened
 # and what is asked.
@@ -95,6 +95,24 @@ def event_line(notification: Notification) -> str:
     }
 
 
+def compose(
+    *, user, language, template, context, lines, link, link_label, key
+) -> Message:
+    """A message rendered from ``template`` in ``language``; ``key`` is the
+    same each time the same message is sent again (messengers drop repeats)."""
+    subject, text, html = render_email(
+        user=user,
+        language=language,
+        template=template,
+        context=context,
+        link=link,
+        link_label=link_label,
+    )
+    return Message(
+        user, language, subject, tuple(lines), link, link_label, text, html, key=key
+    )
+
+
 def due_recipients(*, now=None, window_minutes=None) -> list[int]:
     """Who has an event waiting longer than the batch window: one query."""
     if window_minutes is None:
@@ -118,7 +136,7 @@ def _single(user, notification) -> Message:
         link_label = _("Open the handover")
         line = event_line(notification)
         lines = (f"{notification.handover.number} · {line}",)
-    subject, text, html = render_email(
+    return compose(
         user=user,
         language=language,
         template=EVENT_TEMPLATES[notification.event],
@@ -133,18 +151,9 @@ def _single(user, notification) -> Message:
             ),
             "line": line,
         },
+        lines=lines,
         link=link,
         link_label=link_label,
-    )
-    return Message(
-        user,
-        language,
-        subject,
-        lines,
-        link,
-        link_label,
-        text,
-        html,
         key=f"notify:{notification.pk}-{notification.pk}-1",
     )
 
@@ -175,23 +184,14 @@ def _batch(user, pending) -> Message:
         else:
             link = handovers_url(language)
             link_label = _("Open my handovers")
-    subject, text, html = render_email(
+    return compose(
         user=user,
         language=language,
         template="batch",
         context={"count": len(pending), "handovers": list(handovers.values())},
+        lines=tuple(lines),
         link=link,
         link_label=link_label,
-    )
-    return Message(
-        user,
-        language,
-        subject,
-        tuple(lines),
-        link,
-        link_label,
-        text,
-        html,
         key=f"notify:{pending[0].pk}-{pending[-1].pk}-{len(pending)}",
     )
 

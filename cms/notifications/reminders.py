@@ -13,15 +13,14 @@ from django.utils.translation import gettext as _
 
 from ..models import Delivery, Handover, Item, ParticipantRole
 from ..services.visibility import conditional_answers, item_is_visible
-from .channels import Message
 from .common import (
     handover_language,
     handovers_url,
     participant_url,
     preferred_languages,
-    render_email,
 )
 from .delivery import channel_for, company_settings, deliver, preferences_for
+from .outbox import compose
 
 __all__ = ["DUE_SOON_DAYS", "due_reminder_recipients", "due_reminders_send"]
 
@@ -176,7 +175,7 @@ def _digest(*, user, items, language, today):
             for handover in handovers.values()
             for entry in handover["items"]
         )
-    subject, text, html = render_email(
+    return compose(
         user=user,
         language=language,
         template="due_reminders",
@@ -184,17 +183,8 @@ def _digest(*, user, items, language, today):
             "item_count": len(items),
             "handovers": sorted(handovers.values(), key=lambda entry: entry["number"]),
         },
+        lines=lines,
         link=link,
         link_label=link_label,
-    )
-    return Message(
-        user,
-        language,
-        subject,
-        lines,
-        link,
-        link_label,
-        text,
-        html,
         key=f"digest:{user.pk}:{today.isoformat()}",
     )

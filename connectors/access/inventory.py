@@ -116,9 +116,14 @@ def access_scan(handover: Handover) -> int:
                     for r in client.discover(employee=ref, record_kind="account")
                     if not r.error
                 ]
+                group_kind = config.type_class.access_group_kind
                 groups = [
                     r
-                    for r in client.discover(employee=ref, record_kind="group")
+                    for r in (
+                        client.discover(employee=ref, record_kind=group_kind)
+                        if group_kind
+                        else ()
+                    )
                     if not r.error
                 ]
             except ConnectorError as error:

@@ -191,6 +191,10 @@ class ConnectorType:
     label: ClassVar[Any]
     description: ClassVar[Any] = ""
     capabilities: ClassVar[frozenset] = frozenset({DISCOVER})
+    # The record kind whose records are the groups an account is a member of,
+    # for access handover (capability REVOKE); None when the type's groups are
+    # handed over as items instead (WeCom's customer groups).
+    access_group_kind: ClassVar[str | None] = "group"
     # record kind -> {item property (dotted) -> record field (dotted)}
     default_mappings: ClassVar[Mapping[str, Mapping[str, str]]] = {}
     settings: ClassVar[tuple[Setting, ...]] = ()

@@ -2,7 +2,10 @@
 published shapes: ``gettoken``, ``user/get_userid_by_email`` and the customer
 contact calls (``externalcontact/batch/get_by_user``, ``groupchat/list`` and
 ``get``, the on-job and resigned customer and group transfers and
-``transfer_result``) and the application message ``message/send``.
+``transfer_result``), the application message ``message/send``, and the
+members (``user/get``, ``user/update``, ``user/delete``), which only the
+Contacts Sync (通讯录同步) token may change: with an app's token WeCom answers
+60011.
 
 Like WeCom, every answer is HTTP 200 with an ``errcode`` (0 when fine) and an
 ``errmsg``; the access token is the ``access_token`` query parameter, and a
@@ -22,6 +25,9 @@ SECRET = "wecom-customer-contact-s3cret"
 API = "/cgi-bin/externalcontact/"
 AGENT_ID = 1000002
 APP_SECRET = "wecom-notifying-app-s3cret"
+CONTACTS_SECRET = "wecom-contacts-sync-s3cret"
+# What WeCom answers a member change made with an app's token.
+NO_PRIVILEGE = (60011, "no privilege to access/modify contact/party/agent")
 
 
 @dataclass
@@ -115,6 +121,17 @@ class FakeWeCom:
         self.messages: list[dict] = []
         self.app_secrets: set[str] = set()
         self.message_fail = None
+        # Members: user ID -> the fields ``user/get`` adds (name, position,
+        # department); user ID -> status (4 not activated, 5 left); the disabled
+        # ones (enable 0); the tokens of the
+        # Contacts Sync secret; (errcode, errmsg) of a change with an app's
+        # token; and of every call with the Contacts Sync token (60020: the IP).
+        self.profiles: dict[str, dict] = {}
+        self.statuses: dict[str, int] = {}
+        self.disabled: set[str] = set()
+        self.contacts_tokens: set[str] = set()
+        self.write_refusal = NO_PRIVILEGE
+        self.contacts_fail = None
         self._ids = itertools.count(1)
 
     @property
@@ -154,6 +171,13 @@ class FakeWeCom:
         }
         for path, handler in routes.items():
             server.expect_request(path).respond_with_handler(self._guard(handler))
+        members = {
+            "/cgi-bin/user/get": self._user_get,
+            "/cgi-bin/user/update": self._user_update,
+            "/cgi-bin/user/delete": self._user_delete,
+        }
+        for path, handler in members.items():
+            server.expect_request(path).respond_with_handler(self._member_call(handler))
         return self
 
     # Answers ----------------------------------------------------------------------
@@ -172,24 +196,50 @@ class FakeWeCom:
     def _token(self, request: Request):
         if request.args.get("corpid") != CORP_ID:
             return self._error(40013, "invalid corpid")
-        if request.args.get("corpsecret") not in {SECRET, *self.app_secrets}:
+        secret = request.args.get("corpsecret")
+        if secret not in {SECRET, CONTACTS_SECRET, *self.app_secrets}:
             return self._error(40001, "invalid credential")
         token = f"wecom-token-{next(self._ids):04d}"
         self.tokens.append(token)
+        if secret == CONTACTS_SECRET:
+            self.contacts_tokens.add(token)
         return self._answer(access_token=token, expires_in=7200)
+
+    def _refused_token(self, request: Request):
+        token = request.args.get("access_token")
+        if not token:
+            return self._error(41001, "access_token missing")
+        if token in self.expired:
+            return self._error(42001, "access_token expired")
+        if token not in self.tokens:
+            return self._error(40014, "invalid access_token")
+        return None
 
     def _guard(self, handler):
         def guarded(request: Request):
-            token = request.args.get("access_token")
-            if not token:
-                return self._error(41001, "access_token missing")
-            if token in self.expired:
-                return self._error(42001, "access_token expired")
-            if token not in self.tokens:
-                return self._error(40014, "invalid access_token")
+            refused = self._refused_token(request)
+            if refused is not None:
+                return refused
             if self.fail and request.path.startswith(API):
                 return self._error(*self.fail)
             return handler(request.get_json(silent=True) or {})
+
+        return guarded
+
+    def _member_call(self, handler):
+        """``handler(userid, body, contacts)``: the user ID from the query (a
+        GET) or the body, and whether the Contacts Sync token was used."""
+
+        def guarded(request: Request):
+            refused = self._refused_token(request)
+            if refused is not None:
+                return refused
+            contacts = request.args["access_token"] in self.contacts_tokens
+            if contacts and self.contacts_fail:
+                return self._error(*self.contacts_fail)
+            body = request.get_json(silent=True) or {}
+            userid = request.args.get("userid") or body.get("userid") or ""
+            return handler(userid, body, contacts)
 
         return guarded
 
@@ -317,3 +367,46 @@ class FakeWeCom:
         return self._answer(
             invaliduser="|".join(invalid), msgid=f"msg{next(self._ids):06d}"
         )
+
+    # Members ------------------------------------------------------------------------
+
+    def member_status(self, userid):
+        """1 active, 2 disabled, or what the test set (4 not activated, 5 left)."""
+        if userid in self.disabled:
+            return 2
+        return self.statuses.get(userid, 1)
+
+    def _user_get(self, userid, body, contacts):
+        if userid not in self.members:
+            return self._error(60111, f"userid not found: {userid}")
+        mailbox, email = self.members[userid]
+        profile = {"name": userid, "department": [1], "position": ""}
+        return self._answer(
+            userid=userid,
+            **{**profile, **self.profiles.get(userid, {})},
+            email=email,
+            biz_mail=mailbox,
+            status=self.member_status(userid),
+            enable=0 if userid in self.disabled else 1,
+        )
+
+    def _user_update(self, userid, body, contacts):
+        if not contacts:
+            return self._error(*self.write_refusal)
+        if userid not in self.members:
+            return self._error(60111, f"userid not found: {userid}")
+        if "enable" in body:
+            if body["enable"]:
+                self.disabled.discard(userid)
+            else:
+                self.disabled.add(userid)
+        return self._answer(errmsg="updated")
+
+    def _user_delete(self, userid, body, contacts):
+        if not contacts:
+            return self._error(*self.write_refusal)
+        if userid not in self.members:
+            return self._error(60111, f"userid not found: {userid}")
+        del self.members[userid]
+        self.disabled.discard(userid)
+        return self._answer(errmsg="deleted")

@@ -1,7 +1,9 @@
 """WeCom (企业微信) customer contact: the customers (external contacts) the
 employee follows and the customer groups they own, handed to the successor by
-WeCom's on-job (在职继承) or resigned (离职继承) transfer and read back. People:
-``userids``, the user ID itself, or the lookup by e-mail.
+WeCom's on-job (在职继承) or resigned (离职继承) transfer and read back; and the
+leaver's own member as an access item (``access``: disabled on the last working
+day, read back). People: ``userids``, the user ID itself, or the lookup by
+e-mail. ``refusals``: WeCom's errcodes as people read them.
 
 Not wechatpy: its last release (1.8.18, 2021) has neither the customer and
 group transfers nor their read-back nor ``batch/get_by_user``, and renews a
@@ -16,19 +18,28 @@ from django.utils.translation import gettext_lazy as _
 from ...messaging.settings import messaging_settings
 from ...sdk.base import (
     DISCOVER,
+    REVOKE,
     TRANSFER,
     ConnectorError,
-    MisconfiguredError,
     Record,
     Setting,
     TransferPending,
     TransferResult,
 )
-from ...sdk.common import TIMEOUT, map_setting, optional, transfer_values, url_setting
+from ...sdk.common import (
+    TIMEOUT,
+    map_setting,
+    optional,
+    secret_setting,
+    transfer_values,
+    url_setting,
+)
 from ...sdk.crm import contact_person
-from ...sdk.http import Cursor, HttpConnector, TokenExchange, TokenRefused, dig
+from ...sdk.http import Cursor, HttpConnector, TokenExchange, dig
 from ...sdk.payloads import Nested, NestedList, Payload, Text, TextList, parse_each
 from ...sdk.people import FindsPeople, match_by_setting
+from .access import CONTACTS_SECRET, WeComAccess
+from .refusals import UnknownMember, refusal
 
 __all__ = ["WeComConnector"]
 
@@ -57,27 +68,6 @@ MODES = (
 # Record fields named as the item properties they fill.
 CLIENT_FIELDS = ("customer", "contact_person", "relationship_notes")
 GROUP_FIELDS = ("system", "account_id", "role_permission", "action")
-
-
-class _UnknownMember(MisconfiguredError):
-    """A user ID (or e-mail) WeCom does not know."""
-
-
-# A refusal as people read it (``%(why)s``: errcode and errmsg), by errcode.
-CREDENTIALS = _("WeCom refused the corp ID, secret or token (%(why)s): check them.")
-NOT_ALLOWED = _("This WeCom app may not do that (%(why)s): check its API permissions.")
-UNKNOWN_ID = _("WeCom does not know a user ID Baton sent (%(why)s).")
-WRONG_MODE = _("The transfer mode does not fit the leaver's state (%(why)s).")
-BUSY = _("WeCom is busy or limiting how often Baton may call it (%(why)s).")
-OTHER = _("WeCom answered with %(why)s.")
-REFUSALS = (
-    ({40001, 40013, 40014, 42001}, TokenRefused, CREDENTIALS),
-    ({48002, 60011, 60020}, MisconfiguredError, NOT_ALLOWED),
-    # 81013: an application message's receivers are all unknown.
-    ({40003, 46004, 60111, 81013}, _UnknownMember, UNKNOWN_ID),
-    ({40097, 90500, 90502}, MisconfiguredError, WRONG_MODE),
-    ({-1, 45009, 45033}, ConnectorError, BUSY),
-)
 
 
 def _credentials(connector) -> dict:
@@ -128,18 +118,26 @@ class _Outcome(Payload):
     status: int = 0
 
 
-class WeComConnector(FindsPeople, HttpConnector):
+class WeComConnector(WeComAccess, FindsPeople, HttpConnector):
     slug = "wecom"
     label = _("WeCom customers")
     description = _(
         "Customers the employee follows in WeCom (企业微信) and the customer groups "
         "they own. Hands them to the successor by WeCom's on-job or resigned "
-        "transfer."
+        "transfer, and disables the employee's WeCom member on the last working "
+        "day."
     )
-    capabilities = frozenset({DISCOVER, TRANSFER})
+    capabilities = frozenset({DISCOVER, TRANSFER, REVOKE})
+    # Customer groups are handed over as items, not as access memberships.
+    access_group_kind = None
     default_mappings = {
         "client": {field: field for field in CLIENT_FIELDS},
         "group": {field: field for field in GROUP_FIELDS},
+        "account": {
+            "system": "system",
+            "account_id": "userid",
+            "role_permission": "position",
+        },
     }
     settings = (
         Setting("corp_id", _("Corp ID"), _("My Company → Company Information.")),
@@ -154,10 +152,21 @@ class WeComConnector(FindsPeople, HttpConnector):
         url_setting(_("API URL"), _("Change it only for a proxy."), API_URL),
         TIMEOUT,
         Setting("secret", _("Customer contact secret"), secret=True),
+        secret_setting(
+            CONTACTS_SECRET,
+            _("Contacts sync secret"),
+            _(
+                "The secret of Contacts Sync (通讯录同步) with editing through the "
+                "API turned on: lets Baton disable, enable and delete the "
+                "leaver's WeCom member. Empty: members are only read."
+            ),
+            required=False,
+        ),
         *messaging_settings(_("WeCom"), agent=True, secret=True),
     )
-    # The token travels as the ``access_token`` query parameter.
-    auth = TokenExchange(
+    # The token travels as the ``access_token`` query parameter; the member's
+    # changes use the Contacts Sync token instead (``access``).
+    app_auth = TokenExchange(
         "/cgi-bin/gettoken",
         method="GET",
         query=_credentials,
@@ -175,9 +184,19 @@ class WeComConnector(FindsPeople, HttpConnector):
     def test_connection(self) -> str:
         self.get(f"{API}get_follow_user_list")
         corp = {"host": self.host, "corp": self.option("corp_id")}
+        if self.check_contacts():
+            return (
+                _(
+                    "Connected to WeCom at %(host)s as corp %(corp)s; the contacts "
+                    "sync secret works too."
+                )
+                % corp
+            )
         return _("Connected to WeCom at %(host)s as corp %(corp)s.") % corp
 
     def list_records(self, *, employee, record_kind):
+        if record_kind == "account":
+            return self._accounts(employee)
         listing = self._groups if record_kind == "group" else self._customers
         return listing(self.person_id(employee))
 
@@ -241,7 +260,7 @@ class WeComConnector(FindsPeople, HttpConnector):
             body = {"email": value, "email_type": email_type}
             try:
                 answer = self.post("/cgi-bin/user/get_userid_by_email", body)
-            except _UnknownMember:
+            except UnknownMember:
                 continue
             if dig(answer, "userid"):
                 return str(dig(answer, "userid"))
@@ -252,7 +271,7 @@ class WeComConnector(FindsPeople, HttpConnector):
         or None when it knows none of the receivers."""
         try:
             answer = self.post("/cgi-bin/message/send", body)
-        except _UnknownMember:
+        except UnknownMember:
             return None
         return answer if isinstance(answer, dict) else {}
 
@@ -277,12 +296,18 @@ class WeComConnector(FindsPeople, HttpConnector):
             external_id = f"{follow.userid or userid}:{customer.external_userid}"
             yield Record(external_id, "client", customer.name or external_id, fields)
 
-    def _groups(self, userid: str):
+    def _owned(self, userid: str) -> list[str]:
+        """The chat IDs of the customer groups ``userid`` owns."""
         body = {"status_filter": 0, "owner_filter": {"userid_list": [userid]}}
         listed = self._listed("groupchat/list", body, "group_chat_list", 1000)
-        for entry in parse_each(_Outcome, listed):
-            group = self._group(entry.chat_id)
-            title = group.name or entry.chat_id
+        return [
+            entry.chat_id for entry in parse_each(_Outcome, listed) if entry.chat_id
+        ]
+
+    def _groups(self, userid: str):
+        for chat_id in self._owned(userid):
+            group = self._group(chat_id)
+            title = group.name or chat_id
             role = _("Owner of WeCom customer group “%(name)s”") % {"name": title}
             fields = {
                 **group.model_dump(exclude={"member_list", "admin_list"}),
@@ -293,7 +318,7 @@ class WeComConnector(FindsPeople, HttpConnector):
                 "role_permission": str(role),
                 "action": "transfer",
             }
-            yield Record(entry.chat_id, "group", title, fields)
+            yield Record(chat_id, "group", title, fields)
 
     def _group(self, chat_id: str) -> _Group:
         answer = self.post(f"{API}groupchat/get", {"chat_id": chat_id, "need_name": 1})
@@ -338,11 +363,8 @@ class WeComConnector(FindsPeople, HttpConnector):
 
     def _refusal(self, code, message="", request_id=None) -> ConnectorError:
         detail = self.http.scrub(str(message or ""))
-        values = {"why": f"errcode {code}: {detail}" if detail else f"errcode {code}"}
-        for codes, error, text in REFUSALS:
-            if code in codes:
-                return error(text % values, request_id=request_id)
-        return ConnectorError(OTHER % values, request_id=request_id, retryable=False)
+        contacts = bool(self.__dict__.get("_contacts_on"))
+        return refusal(code, detail, request_id, contacts=contacts)
 
 
 def _pair(record, takeover: str) -> tuple[dict, str]:
