@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from wagtail.users.models import UserProfile
 
 from cms import services
 from cms.models import (
@@ -371,6 +372,33 @@ def test_the_archive_links_each_certificate_for_download(hr_client, people):
     assert "7KQ2-M9XD-4PLA" in page
     assert reverse("api:handover-certificate", args=[dev_handover.pk]) in page
     assert "No certificate yet" not in page
+
+
+def test_the_archive_writes_every_date_one_way_in_the_company_time_zone(
+    hr_client, people, settings
+):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    dev = _employee(people["dev"])
+    dev_handover = Handover.objects.get(employee=dev)
+    Handover.objects.filter(pk=dev_handover.pk).update(
+        resignation_date=datetime.date(2026, 12, 1),
+        last_working_day=datetime.date(2026, 12, 31),
+        # 20:30 UTC is the next morning in Shanghai.
+        started_at=datetime.datetime(2026, 12, 6, 20, 30, tzinfo=datetime.UTC),
+    )
+    url = reverse("wagtailsnippets_cms_employee:inspect", args=[dev.pk])
+
+    english = _text(hr_client.get(url))
+    profile = UserProfile.get_for_user(people["hr"])
+    profile.preferred_language = "zh-hans"
+    profile.save()
+    chinese = _text(hr_client.get(url))
+
+    for day in ("Dec. 1, 2026", "Dec. 31, 2026", "Dec. 7, 2026"):
+        assert day in english
+    assert not re.search(r"\b\d{2}/\d{2}/\d{4}\b", english)
+    for day in ("2026年12月1日", "2026年12月31日", "2026年12月7日"):
+        assert day in chinese
 
 
 def test_an_employee_with_handovers_keeps_their_archive_record(hr_client, people):
