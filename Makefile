@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/baton_test
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test api-fuzz e2e chromium install translations lint migrate demo messages clean bench
+.PHONY: run test api-fuzz e2e chromium install translations lint migrate demo messages clean bench screenshots
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -84,6 +84,12 @@ e2e: translations chromium
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} BATON_E2E_CHROMIUM=$(CHROMIUM) \
 		$(if $(HEADED),BATON_E2E_HEADED=$(HEADED)) $(if $(SLOWMO),BATON_E2E_SLOWMO=$(SLOWMO)) \
 		$(BIN)/pytest tests/e2e $(ARGS)
+
+# Each role's main pages, phone (360 px) and desk, English and 简体中文, into
+# docs/screenshots/ (the README shows them): the demo served as `make run` does.
+screenshots: translations chromium
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} BATON_E2E_CHROMIUM=$(CHROMIUM) \
+		$(BIN)/pytest tests/e2e/screens.py -p no:cacheprovider -q $(ARGS)
 
 # Benchmarks at enterprise scale (docs/performance.md): a PostgreSQL database
 # of their own, seeded once by seed_scale (20,000 employees, 5,000 handovers,
