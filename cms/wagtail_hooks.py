@@ -8,10 +8,10 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import (
     IndexView,
-    SnippetViewSet,
     SnippetViewSetGroup,
 )
 
+from .admin_views.breadcrumbs import TranslatedSnippetViewSet
 from .admin_views.employees import EmployeeViewSet
 from .admin_views.handovers import HandoverViewSet
 from .admin_views.intake.bulk_actions import StartHandoversBulkAction
@@ -39,7 +39,7 @@ class OrganisationIndexView(SafeSpreadsheetExportMixin, IndexView):
     """A snippet list that downloads as XLSX / CSV (``list_export``)."""
 
 
-class RoleViewSet(SnippetViewSet):
+class RoleViewSet(TranslatedSnippetViewSet):
     model = Role
     icon = "user"
     menu_label = _("Roles")
@@ -52,7 +52,7 @@ class RoleViewSet(SnippetViewSet):
     list_per_page = 50
 
 
-class DepartmentViewSet(SnippetViewSet):
+class DepartmentViewSet(TranslatedSnippetViewSet):
     model = Department
     icon = "group"
     menu_label = _("Departments")

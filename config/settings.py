@@ -141,7 +141,14 @@ LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+# The admin speaks a user's profile language, else the browser's (or the
+# sign-in page's language switch, kept in Django's language cookie for a year).
+# config/locale comes before every app's catalogue: it also holds the Chinese
+# of the Wagtail strings Wagtail's own zh-Hans catalogue lacks
+# (config/wagtail_zh_hans.py).
 LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

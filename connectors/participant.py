@@ -8,6 +8,8 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
@@ -57,6 +59,11 @@ def fingerprint(handover) -> str:
     return f"{blocks}|{transfers}|{access}"
 
 
+def _when(moment) -> str:
+    """A time people read: the company's time zone, the language's format."""
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
 def _status_text(row: BlockSync) -> str:
     if row.state == BlockSync.State.SYNCING and row.progress_done:
         if row.progress_total:
@@ -69,13 +76,13 @@ def _status_text(row: BlockSync) -> str:
         }
     if row.state == BlockSync.State.OK and row.last_success_at:
         return gettext("Up to date (synced %(when)s)") % {
-            "when": row.last_success_at.strftime("%Y-%m-%d %H:%M")
+            "when": _when(row.last_success_at)
         }
     if row.state == BlockSync.State.FAILED:
         text = gettext("Failed: %(reason)s") % {"reason": row.error or "—"}
         if row.retry_at:
             text += " " + gettext("Retrying at %(when)s.") % {
-                "when": row.retry_at.strftime("%Y-%m-%d %H:%M")
+                "when": _when(row.retry_at)
             }
         return text
     return str(row.get_state_display())

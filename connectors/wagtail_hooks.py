@@ -5,8 +5,8 @@ from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
-# First: the admin views below build their connector form from the catalogue
-# of types (the ``baton_connector_types`` hook) when they are imported.
+# First: the built-in types join the catalogue (the ``baton_connector_types``
+# hook) that the connector admin builds each type's form from.
 from . import extensions  # noqa: F401
 from .access.admin_views import (
     AccessAddView,

@@ -7,11 +7,31 @@ label already translated into the certificate's language.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.utils import translation
+
 #: The languages a certificate can be issued in (Django language codes).
 CERTIFICATE_LANGUAGES = ("en", "zh-hans")
+
+
+def in_languages(languages: Iterable[str], make: Callable[[], object]) -> list[str]:
+    """``make()`` as text in each language, once each: a bilingual certificate
+    prints a label once where both languages say the same ("CRM", a number)."""
+    texts: list[str] = []
+    for language in languages:
+        with translation.override(language):
+            text = str(make())
+        if text and text not in texts:
+            texts.append(text)
+    return texts
+
+
+def in_both(languages: Iterable[str], make: Callable[[], object]) -> str:
+    """``make()`` in each language, joined: "已接收 / Accepted"."""
+    return " / ".join(in_languages(languages, make))
 
 
 @dataclass(frozen=True)
@@ -72,6 +92,14 @@ class CertificateData:
     verification_url: str
     issued_at: datetime
     time_zone: str = "Asia/Shanghai"
+    #: Printed beside ``language`` on a bilingual certificate; "" for one language.
+    second_language: str = ""
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        if self.second_language and self.second_language != self.language:
+            return (self.language, self.second_language)
+        return (self.language,)
 
     @property
     def item_count(self) -> int:

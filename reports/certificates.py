@@ -19,9 +19,10 @@ from zoneinfo import ZoneInfo
 import qrcode
 import qrcode.constants
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import npgettext, pgettext, pgettext_lazy
 from qrcode.image.svg import SvgPathImage
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
@@ -32,6 +33,7 @@ from .certificate_data import (
     CertificateItem,
     CertificateSection,
     CertificateSignature,
+    in_languages,
 )
 
 __all__ = [
@@ -56,15 +58,60 @@ SHORT_HASH_LENGTH = 12
 
 # Every certificate string has the message context "certificate", so another
 # app's translation of a common word ("Items", "State") never overrides it.
-CERTIFICATE_TITLE = pgettext_lazy("certificate", "Handover completion certificate")
-VERIFICATION_CODE = pgettext_lazy("certificate", "Verification code")
+LABELS = {
+    "title": pgettext_lazy("certificate", "Handover completion certificate"),
+    "handover_number": pgettext_lazy("certificate", "Handover number"),
+    "items": pgettext_lazy("certificate", "Items"),
+    "employee": pgettext_lazy("certificate", "Departing employee"),
+    "employee_number": pgettext_lazy("certificate", "Employee number"),
+    "department": pgettext_lazy("certificate", "Department"),
+    "position": pgettext_lazy("certificate", "Position"),
+    "template": pgettext_lazy("certificate", "Handover template"),
+    "resignation_date": pgettext_lazy("certificate", "Resignation date"),
+    "last_working_day": pgettext_lazy("certificate", "Last working day"),
+    "not_recorded": pgettext_lazy("certificate", "Not recorded"),
+    "started": pgettext_lazy("certificate", "Started"),
+    "completed": pgettext_lazy("certificate", "Completed"),
+    "issued": pgettext_lazy("certificate", "Issued"),
+    "time_zone": pgettext_lazy("certificate", "Time zone"),
+    "number": pgettext_lazy("certificate", "No."),
+    "item": pgettext_lazy("certificate", "Item"),
+    "kind": pgettext_lazy("certificate", "Kind"),
+    "state": pgettext_lazy("certificate", "State"),
+    "content": pgettext_lazy("certificate", "Final content"),
+    "successor": pgettext_lazy("certificate", "Successor"),
+    "signatures": pgettext_lazy("certificate", "Signatures"),
+    "no_signatures": pgettext_lazy("certificate", "No signatures"),
+    "empty_section": pgettext_lazy("certificate", "No items in this section."),
+    "signed_by": pgettext_lazy("certificate", "Signed by"),
+    "decision": pgettext_lazy("certificate", "Decision"),
+    "signed_at": pgettext_lazy("certificate", "Signed at"),
+    "content_hash": pgettext_lazy("certificate", "Content hash (SHA-256)"),
+    "remarks": pgettext_lazy("certificate", "Remarks"),
+    "verification": pgettext_lazy("certificate", "Verification"),
+    "verification_code": pgettext_lazy("certificate", "Verification code"),
+    "verification_url": pgettext_lazy("certificate", "Verification address"),
+    "chain_root": pgettext_lazy(
+        "certificate", "Root hash of the audit trail (SHA-256)"
+    ),
+    "declaration": pgettext_lazy(
+        "certificate", "Final declaration of the departing employee"
+    ),
+    "approval": pgettext_lazy("certificate", "Approval by the manager"),
+    "verify_help": pgettext_lazy(
+        "certificate",
+        "Scan the QR code or open the address below to check that this "
+        "certificate is authentic and unchanged. The root hash seals the "
+        "handover's audit trail.",
+    ),
+}
+CERTIFICATE_TITLE = LABELS["title"]
+VERIFICATION_CODE = LABELS["verification_code"]
 ROOT_HASH = pgettext_lazy("certificate", "Root hash")
 # Translators: the page number in the footer; keep {page} and {pages}.
 PAGE_NUMBER = pgettext_lazy("certificate", "Page {page} / {pages}")
-DECLARATION_TITLE = pgettext_lazy(
-    "certificate", "Final declaration of the departing employee"
-)
-APPROVAL_TITLE = pgettext_lazy("certificate", "Approval by the manager")
+DECLARATION_TITLE = LABELS["declaration"]
+APPROVAL_TITLE = LABELS["approval"]
 
 _HTML_LANG = {"en": "en", "zh-hans": "zh-Hans"}
 
@@ -94,17 +141,19 @@ class OfflineURLFetcher(URLFetcher):
 
 
 def render_certificate_pdf(certificate: CertificateData) -> bytes:
-    """The completion certificate as PDF bytes, in ``certificate.language``."""
+    """The completion certificate as PDF bytes, in ``certificate.language`` (and
+    ``certificate.second_language`` beside it, when set)."""
     return render_html_to_pdf(render_certificate_html(certificate))
 
 
 def render_certificate_html(certificate: CertificateData) -> str:
     """The certificate's HTML (what the PDF is made from), for previews and tests."""
-    if certificate.language not in CERTIFICATE_LANGUAGES:
-        raise ValueError(
-            f"Unsupported certificate language {certificate.language!r}; "
-            f"expected one of {', '.join(CERTIFICATE_LANGUAGES)}."
-        )
+    for language in certificate.languages:
+        if language not in CERTIFICATE_LANGUAGES:
+            raise ValueError(
+                f"Unsupported certificate language {language!r}; "
+                f"expected one of {', '.join(CERTIFICATE_LANGUAGES)}."
+            )
     zone = ZoneInfo(certificate.time_zone)
     with translation.override(certificate.language):
         return render_to_string(TEMPLATE_NAME, _context(certificate, zone))
@@ -143,15 +192,28 @@ def verification_qr_svg(url: str) -> SafeString:
 
 
 def format_datetime(value: datetime, zone: ZoneInfo) -> str:
-    """``2026-03-12 17:45 UTC+08:00``: the time in ``zone``, with its offset."""
+    """The time in ``zone``, in the active language's format, with the offset:
+    ``2026年3月12日 17:45 UTC+08:00`` / ``March 12, 2026, 5:45 p.m. UTC+08:00``."""
     local = timezone.localtime(value, zone)
     offset = local.strftime("%z")
     offset = f"UTC{offset[:3]}:{offset[3:5]}" if offset else "UTC"
-    return f"{local:%Y-%m-%d %H:%M} {offset}"
+    return f"{formats.date_format(local, 'DATETIME_FORMAT')} {offset}"
 
 
 def format_date(value: date | None) -> str:
-    return value.isoformat() if value else ""
+    """A day in the active language's format: ``2026年12月31日``."""
+    return formats.date_format(value, "DATE_FORMAT") if value else ""
+
+
+def label_html(texts: list[str]) -> SafeString:
+    """A label in each of the certificate's languages: the first as is, the
+    others smaller beside it."""
+    if not texts:
+        return mark_safe("")
+    rest = format_html_join(
+        "", ' <span class="alt">{}</span>', ((t,) for t in texts[1:])
+    )
+    return format_html("{}{}", texts[0], rest)
 
 
 def css_string(text: str) -> str:
@@ -220,16 +282,76 @@ def _sections(sections: list[CertificateSection], zone: ZoneInfo):
     return rendered
 
 
+def _lede(certificate: CertificateData) -> str:
+    values = {
+        "number": certificate.handover_number,
+        "name": certificate.employee_name,
+        "counter": certificate.unsigned_count,
+    }
+    if certificate.unsigned_count:
+        return (
+            npgettext(
+                "certificate",
+                "This certifies that handover %(number)s of %(name)s has been "
+                "completed as recorded below. %(counter)s item was resolved in its "
+                "source system and nobody signed for it: it is marked “not signed”.",
+                "This certifies that handover %(number)s of %(name)s has been "
+                "completed as recorded below. %(counter)s items were resolved in "
+                "their source systems and nobody signed for them: they are marked "
+                "“not signed”.",
+                certificate.unsigned_count,
+            )
+            % values
+        )
+    return (
+        pgettext(
+            "certificate",
+            "This certifies that handover %(number)s of %(name)s has been "
+            "completed, with every item handed over and signed as recorded below.",
+        )
+        % values
+    )
+
+
+def _section_count(count: int) -> str:
+    return npgettext(
+        "certificate", "(%(counter)s item)", "(%(counter)s items)", count
+    ) % {"counter": count}
+
+
+def _revision(revision_id: int) -> str:
+    return pgettext("certificate", "revision %(revision)s") % {"revision": revision_id}
+
+
 def _context(certificate: CertificateData, zone: ZoneInfo) -> dict:
-    title = str(CERTIFICATE_TITLE)
+    languages = certificate.languages
+
+    def both(make) -> list[str]:
+        return in_languages(languages, make)
+
+    labels = {
+        key: label_html(both(lambda label=label: label))
+        for key, label in LABELS.items()
+    }
+    title = " / ".join(both(lambda: CERTIFICATE_TITLE))
     footer = (
         f"{VERIFICATION_CODE} {certificate.verification_code}  ·  "
         f"{ROOT_HASH} {certificate.root_hash}"
     )
     offset = format_datetime(certificate.issued_at, zone).rsplit(" ", 1)[-1]
+    sections = _sections(certificate.sections, zone)
+    for section in sections:
+        count = len(section["items"])
+        section["count"] = " ".join(both(lambda count=count: _section_count(count)))
     return {
         "c": certificate,
+        "L": labels,
+        "title": title,
         "html_lang": _HTML_LANG[certificate.language],
+        "alt_lang": _HTML_LANG.get(certificate.second_language, ""),
+        "lede": both(lambda: _lede(certificate)),
+        "verify_help": both(lambda: LABELS["verify_help"]),
+        "revision": " ".join(both(lambda: _revision(certificate.template_revision_id))),
         "item_count": certificate.item_count,
         "unsigned_count": certificate.unsigned_count,
         "resignation_date": format_date(certificate.resignation_date),
@@ -239,14 +361,14 @@ def _context(certificate: CertificateData, zone: ZoneInfo) -> dict:
         "issued_at": format_datetime(certificate.issued_at, zone),
         "issued_iso": timezone.localtime(certificate.issued_at, zone).isoformat(),
         "time_zone": f"{certificate.time_zone} ({offset})",
-        "sections": _sections(certificate.sections, zone),
+        "sections": sections,
         "signoffs": [
             {
-                "title": DECLARATION_TITLE,
+                "title": labels["declaration"],
                 "signature": _signature(certificate.declaration, zone),
             },
             {
-                "title": APPROVAL_TITLE,
+                "title": labels["approval"],
                 "signature": _signature(certificate.approval, zone),
             },
         ],

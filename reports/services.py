@@ -8,28 +8,41 @@ from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
-from checklist_blocks.registry import get_kind
+from checklist_blocks.blocks.connector import RECORD_KIND_TARGETS
+from checklist_blocks.blocks.spec import Date, Group, ListOf
+from checklist_blocks.registry import UnknownKind, get_kind
 from cms.errors import Conflict
 from cms.models import Certificate, Handover, Item, ParticipantRole, Signature
+from cms.names import person_name
+from cms.notifications.common import preferred_languages, supported_language
 from cms.services.certificates import certificate_code, certificate_store, chain_head
 from cms.services.confirming import resolved_upstream_unsigned
 from cms.services.visibility import field_answers, item_is_visible
 
 from .certificate_data import (
+    CERTIFICATE_LANGUAGES,
     CertificateData,
     CertificateItem,
     CertificateSection,
     CertificateSignature,
+    in_both,
 )
 from .certificates import render_certificate_pdf
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["certificate_data", "certificate_issue", "employee_initials", "item_summary"]
+__all__ = [
+    "certificate_data",
+    "certificate_issue",
+    "certificate_languages",
+    "employee_initials",
+    "item_summary",
+]
 
 SUMMARY_LIMIT = 600
 ACCEPT_DECISIONS = frozenset(
@@ -37,57 +50,119 @@ ACCEPT_DECISIONS = frozenset(
 )
 
 
-def _person(user) -> str:
+def _person(user, language: str) -> str:
+    """A signer or successor by the one name rule (cms.names); their HR record
+    when it is loaded, so a name in Chinese characters prints as HR wrote it."""
     if user is None:
         return ""
-    employee = getattr(user, "employee", None)
-    return employee.name if employee else (user.get_full_name() or user.get_username())
+    return person_name(getattr(user, "employee", None) or user, language)
 
 
-def _format(value) -> str:
-    if value is True:
-        return _("Yes")
-    if value is False:
-        return _("No")
-    if isinstance(value, dict):
-        return ", ".join(
-            _format(part) for part in value.values() if part not in (None, "")
-        )
-    if isinstance(value, list):
-        return "; ".join(_format(part) for part in value if part not in (None, ""))
+# Item content ------------------------------------------------------------------
+
+
+def _answer(value, languages) -> str:
+    if isinstance(value, bool):
+        return in_both(languages, lambda: _("Yes") if value else _("No"))
+    if isinstance(value, dict):  # an uploaded file
+        return str(value.get("filename") or "")
     return str(value)
 
 
-def item_summary(item: Item) -> str:
-    """The final content of an item in a few lines, labelled in the certificate's
-    language."""
+def _display(spec, value, languages) -> str:
+    """One field's value as a person reads it: a choice's label (translated), a
+    day in the certificate's format, a group's filled fields, a list's rows."""
+    if isinstance(spec, Group):
+        value = value or {}
+        parts = [
+            f"{in_both(languages, lambda child=child: child.label)} {text}"
+            for child in spec.fields
+            if (text := _display(child, value.get(child.name), languages))
+        ]
+        return ", ".join(parts)
+    if isinstance(spec, ListOf):
+        rows = (_display(spec.item, row, languages) for row in value or ())
+        return "; ".join(row for row in rows if row)
+    if value in (None, "", [], {}):
+        return ""
+    if isinstance(spec, Date) and (day := parse_date(str(value))):
+        return date_format(day, "DATE_FORMAT")
+    return in_both(languages, lambda: spec.display(value))
+
+
+def _kind_and_data(item: Item) -> tuple[str, dict]:
+    """A record from a connector list reads as the kind it became (client,
+    task…); its own keys (external id, record kind) are bookkeeping, not
+    content."""
+    kind, data = item.kind, item.data or {}
+    if kind == "connector_list":
+        target = RECORD_KIND_TARGETS.get(data.get("record_kind"))
+        return target or kind, data.get("data") or {}
+    return kind, data
+
+
+def _kind_label(item: Item):
+    try:
+        return get_kind(_kind_and_data(item)[0]).label
+    except UnknownKind:
+        return get_kind(item.kind).label
+
+
+def _fields(item: Item):
+    """The item's declared fields and the data they read."""
+    kind, data = _kind_and_data(item)
+    try:
+        return get_kind(kind).block_class.domain_fields, data
+    except (UnknownKind, AttributeError):
+        return (), data
+
+
+def _colon(language: str) -> str:
+    """Chinese text takes the full-width colon, with no space after it."""
+    return "\uff1a" if language.startswith("zh") else ": "
+
+
+def item_summary(item: Item, languages=None) -> str:
+    """The final content of an item in a few lines: each filled field as
+    "label: value", labels and choices in the certificate's languages, never a
+    stored key or value."""
+    languages = tuple(languages or (translation_language(),))
     if item.not_applicable_reason:
         return _("Not applicable: %(reason)s") % {"reason": item.not_applicable_reason}
     if item.kind == "field":
-        return (
-            _format(item.data.get("value"))
-            if item.data.get("value") is not None
-            else ""
-        )
-    children = getattr(get_kind(item.kind).block, "child_blocks", {})
+        value = (item.data or {}).get("value")
+        if value is None:
+            return ""
+        if item.definition.get("field_type") == "date" and (
+            day := parse_date(str(value))
+        ):
+            return date_format(day, "DATE_FORMAT")
+        return _answer(value, languages)
+    specs, data = _fields(item)
+    colon = _colon(languages[0])
     lines = []
-    for key, value in item.data.items():
-        if value in (None, "", [], {}):
-            continue
-        child = children.get(key)
-        label = str(child.label) if child is not None and child.label else key
-        lines.append(f"{label}: {_format(value)}")
+    for spec in specs:
+        text = _display(spec, data.get(spec.name), languages)
+        if text:
+            label = in_both(languages, lambda spec=spec: spec.label)
+            lines.append(f"{label}{colon}{text}")
     summary = "\n".join(lines)
     return (
         summary if len(summary) <= SUMMARY_LIMIT else summary[: SUMMARY_LIMIT - 1] + "…"
     )
 
 
-def _signature(signature: Signature) -> CertificateSignature:
+def translation_language() -> str:
+    return supported_language(get_language()) or settings.LANGUAGE_CODE
+
+
+def _signature(signature: Signature, languages) -> CertificateSignature:
     return CertificateSignature(
-        signer_name=_person(signature.signer),
-        role_label=str(ParticipantRole(signature.role).label),
-        decision_label=str(Signature.Decision(signature.decision).label),
+        signer_name=_person(signature.signer, languages[0]),
+        role_label=in_both(languages, lambda: ParticipantRole(signature.role).label),
+        decision_label=in_both(
+            languages, lambda: Signature.Decision(signature.decision).label
+        ),
         signed_at=signature.signed_at,
         content_hash=signature.content_hash,
         remarks=signature.remarks,
@@ -129,7 +204,7 @@ def _unsigned_note(item: Item, names: dict, zone) -> str:
     slug = _resolved_slug(item)
     system = resolved.get("connector_name") or names.get(slug) or slug
     when = parse_datetime(resolved.get("at") or "")
-    day = timezone.localtime(when, zone).date().isoformat() if when else ""
+    day = date_format(timezone.localtime(when, zone).date()) if when else ""
     if not system:
         system = _("its source system")
     return _("Resolved in %(system)s on %(date)s, not signed") % {
@@ -138,7 +213,7 @@ def _unsigned_note(item: Item, names: dict, zone) -> str:
     }
 
 
-def _successor_name(item: Item, signatures) -> str:
+def _successor_name(item: Item, signatures, language: str) -> str:
     """Who took the item over: the successor who signed its acceptance, else
     the successor it is assigned to."""
     for signature in reversed(signatures):
@@ -146,13 +221,39 @@ def _successor_name(item: Item, signatures) -> str:
             signature.decision in ACCEPT_DECISIONS
             and signature.role == ParticipantRole.SUCCESSOR
         ):
-            return _person(signature.signer)
-    return _person(item.assignee)
+            return _person(signature.signer, language)
+    return _person(item.assignee, language)
+
+
+def certificate_languages(handover: Handover) -> tuple[str, ...]:
+    """The languages a handover's certificate is printed in: the leaver's own
+    (their Wagtail profile's preferred language, when set and supported, else
+    the handover's), then, when the company prints bilingual certificates, the
+    other of Chinese and English."""
+    from .models import CertificateSettings
+
+    leaver = handover.employee.user_id
+    chosen = preferred_languages([leaver]).get(leaver) if leaver else None
+    language = next(
+        (
+            code
+            for code in (chosen, supported_language(handover.language))
+            if code in CERTIFICATE_LANGUAGES
+        ),
+        settings.LANGUAGE_CODE,
+    )
+    if not CertificateSettings.load().bilingual:
+        return (language,)
+    return (language, *(code for code in CERTIFICATE_LANGUAGES if code != language))
 
 
 def certificate_data(
-    handover: Handover, *, code: str, root_hash: str
+    handover: Handover, *, code: str, root_hash: str, languages=None
 ) -> CertificateData:
+    """What the certificate prints, every label already in ``languages`` (by
+    default the active language)."""
+    languages = tuple(languages or (translation_language(),))
+    language = languages[0]
     items = list(
         handover.items.select_related("assignee__employee").prefetch_related(
             "signatures__signer__employee"
@@ -174,15 +275,17 @@ def certificate_data(
         by_section[key].items.append(
             CertificateItem(
                 label=item.label,
-                kind_label=str(get_kind(item.kind).label),
-                state_label=str(Item.State(item.state).label),
-                summary=item_summary(item),
-                successor_name=_successor_name(item, signatures),
-                signatures=[_signature(signature) for signature in signatures],
+                kind_label=in_both(languages, lambda item=item: _kind_label(item)),
+                state_label=in_both(
+                    languages, lambda item=item: Item.State(item.state).label
+                ),
+                summary=item_summary(item, languages),
+                successor_name=_successor_name(item, signatures, language),
+                signatures=[_signature(sig, languages) for sig in signatures],
                 unsigned_note=_unsigned_note(item, names, zone),
             )
         )
-    handover_signatures = handover.signatures.filter(
+    handover_signatures = handover.signatures.select_related("signer__employee").filter(
         item__isnull=True, section_block_id=""
     )
     declaration = handover_signatures.filter(decision=Signature.Decision.DECLARE).last()
@@ -190,9 +293,10 @@ def certificate_data(
     employee = handover.employee
     base_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
     return CertificateData(
-        language=handover.language,
+        language=language,
+        second_language=languages[1] if len(languages) > 1 else "",
         handover_number=handover.number,
-        employee_name=employee.name,
+        employee_name=person_name(employee, language),
         employee_number=employee.employee_number,
         department=employee.department.name if employee.department_id else "",
         position=employee.position,
@@ -203,8 +307,8 @@ def certificate_data(
         started_at=handover.started_at or handover.created_at,
         completed_at=handover.completed_at,
         sections=sections,
-        declaration=_signature(declaration) if declaration else None,
-        approval=_signature(approval) if approval else None,
+        declaration=_signature(declaration, languages) if declaration else None,
+        approval=_signature(approval, languages) if approval else None,
         root_hash=root_hash,
         verification_code=code,
         verification_url=base_url + reverse("reports:verify", args=[code]),
@@ -216,7 +320,7 @@ def certificate_data(
 def certificate_issue(*, handover_id: int) -> Certificate:
     """Render and store the certificate of a completed handover (idempotent)."""
     handover = Handover.objects.select_related(
-        "employee__department", "template", "template_revision"
+        "employee__department", "employee__user", "template", "template_revision"
     ).get(pk=handover_id)
     existing = Certificate.objects.filter(handover=handover).first()
     if existing is not None:
@@ -225,14 +329,17 @@ def certificate_issue(*, handover_id: int) -> Certificate:
         raise Conflict(_("Only a completed handover gets a certificate."))
     code = certificate_code()
     root_hash = chain_head(handover)
-    with override(handover.language):
-        data = certificate_data(handover, code=code, root_hash=root_hash)
+    languages = certificate_languages(handover)
+    with override(languages[0]):
+        data = certificate_data(
+            handover, code=code, root_hash=root_hash, languages=languages
+        )
         pdf = render_certificate_pdf(data)
     certificate = certificate_store(
         handover=handover,
         code=code,
         root_hash=root_hash,
-        language=handover.language,
+        language="+".join(languages),
         pdf=pdf,
     )
     logger.info("Issued certificate %s for %s", certificate.code, handover.number)

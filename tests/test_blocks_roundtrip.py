@@ -206,7 +206,8 @@ def test_section_renders_its_title_items_labels_and_badges():
         "Due 3 days before the last working day",
         "Due 5 days after the last working day",
         "Due 1 day before the last working day",
-        'Shown if "has_laptop" is yes',
+        # No template at hand: the question is named by its key.
+        'Shown if the answer to "has_laptop" is yes',
     ]:
         assert expected in text, expected
     assert 'id="item-item-asset"' in text

@@ -121,13 +121,42 @@ def test_duplicate_choices_are_flagged_on_the_repeated_choice():
     assert 0 not in error.block_errors["choices"].block_errors
 
 
-def test_choices_on_a_text_field_are_rejected():
-    error = clean_error("field", field_item("nickname", "text", choices=["a"]))
+def cleaned(kind, value):
+    return block(kind).clean(block(kind).normalize(value))
 
-    assert messages_at(error, "choices") == [
-        "Only choice fields have choices: remove them or change the field type to "
-        "“Choice”."
-    ]
+
+def test_choices_left_on_a_text_field_are_dropped():
+    value = cleaned("field", field_item("nickname", "text", choices=["a"]))
+
+    assert list(value["choices"]) == []
+
+
+def test_a_yes_no_field_keeps_no_choice_placeholder_or_limits():
+    value = cleaned(
+        "field",
+        field_item(
+            "has_car",
+            "yes_no",
+            choices=["Sedan", "Sedan"],
+            placeholder="Pick one",
+            min_value=5,
+            max_value=1,
+        ),
+    )
+
+    assert list(value["choices"]) == []
+    assert value["placeholder"] == ""
+    assert (value["min_value"], value["max_value"]) == (None, None)
+
+
+def test_a_choice_field_keeps_its_choices_and_placeholder():
+    value = cleaned(
+        "field",
+        field_item("colour", "choice", choices=["Red", "Blue"], placeholder="Pick"),
+    )
+
+    assert list(value["choices"]) == ["Red", "Blue"]
+    assert value["placeholder"] == "Pick"
 
 
 def test_minimum_above_maximum_is_rejected():
@@ -140,12 +169,10 @@ def test_minimum_above_maximum_is_rejected():
     ]
 
 
-def test_minimum_on_a_non_number_field_is_rejected():
-    error = clean_error("field", field_item("nickname", "text", min_value=1))
+def test_a_minimum_left_on_a_text_field_is_dropped():
+    value = cleaned("field", field_item("nickname", "text", min_value=1))
 
-    assert messages_at(error, "min_value") == [
-        "Only number fields have a minimum and a maximum."
-    ]
+    assert value["min_value"] is None
 
 
 KEY_FORMAT_MESSAGE = (

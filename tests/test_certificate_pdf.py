@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from django.utils import translation
 from pypdf import PdfReader
 
 from reports.certificates import (
@@ -135,24 +136,69 @@ def test_times_are_shown_in_the_certificate_time_zone(english):
     certificate, pdf = english
     text = "\n".join(_pages(pdf))
 
-    # COMPLETED_AT is 09:45 UTC: 17:45 in Asia/Shanghai.
+    # COMPLETED_AT is 09:45 UTC: 17:45 in Asia/Shanghai, in English's format.
     assert certificate.completed_at.hour == 9
-    assert "2026-03-12 17:45 UTC+08:00" in text
-    assert "Asia/Shanghai" in text
-    assert certificate.last_working_day.isoformat() in text
+    assert "March 12, 2026, 5:45 p.m. UTC+08:00" in text
+    assert "Asia/Shanghai (UTC+08:00)" in text
+    assert "March 13, 2026" in text  # the last working day
+    assert "2026-03-12" not in text
 
 
-def test_format_datetime_uses_the_zone_and_shows_it():
+def test_chinese_times_use_the_chinese_format(chinese):
+    _certificate, pdf = chinese
+    squashed = _squash("\n".join(_pages(pdf)))
+
+    assert "完成时间2026年3月12日17:45UTC+08:00" in squashed
+    assert "最后工作日2026年3月13日" in squashed
+    # Signature times too: the first successor signed at 01:30 UTC.
+    assert "2026年3月4日09:30UTC+08:00" in squashed
+    assert "p.m." not in squashed
+
+
+def test_format_datetime_uses_the_zone_and_the_language():
     from zoneinfo import ZoneInfo
 
     moment = datetime(2026, 7, 1, 9, 45, tzinfo=UTC)
 
-    assert format_datetime(moment, ZoneInfo("Asia/Shanghai")) == (
-        "2026-07-01 17:45 UTC+08:00"
-    )
-    assert format_datetime(moment, ZoneInfo("Europe/London")) == (
-        "2026-07-01 10:45 UTC+01:00"
-    )
+    with translation.override("en"):
+        assert format_datetime(moment, ZoneInfo("Asia/Shanghai")) == (
+            "July 1, 2026, 5:45 p.m. UTC+08:00"
+        )
+        assert format_datetime(moment, ZoneInfo("Europe/London")) == (
+            "July 1, 2026, 10:45 a.m. UTC+01:00"
+        )
+    with translation.override("zh-hans"):
+        assert format_datetime(moment, ZoneInfo("Asia/Shanghai")) == (
+            "2026年7月1日 17:45 UTC+08:00"
+        )
+
+
+def test_a_bilingual_certificate_prints_both_languages():
+    certificate = replace(make_certificate(6, "zh-hans"), second_language="en")
+
+    squashed = _squash("\n".join(_pages(render_certificate_pdf(certificate))))
+
+    for chinese, english in [
+        ("离职交接完成证明", "Handovercompletioncertificate"),
+        ("最后工作日", "Lastworkingday"),
+        ("最终内容", "Finalcontent"),
+        ("上级审批", "Approvalbythemanager"),
+        ("验证码", "Verificationcode"),
+        ("扫描二维码", "ScantheQRcode"),
+        ("全部事项均已按下列记录移交并签署", "everyitemhandedoverandsigned"),
+    ]:
+        assert chinese in squashed, chinese
+        assert english in squashed, english
+        assert squashed.index(chinese) < squashed.index(english)
+    assert "第1/" in squashed  # page numbers in the first language only
+    assert "Page1/" not in squashed
+
+
+def test_a_second_language_must_be_supported():
+    certificate = replace(make_certificate(1, "en"), second_language="fr")
+
+    with pytest.raises(ValueError, match="language"):
+        render_certificate_pdf(certificate)
 
 
 def test_chinese_certificate_has_extractable_chinese_text(chinese):

@@ -6,7 +6,13 @@ from django.core.management import CommandError, call_command
 from wagtail.models import Page, Site, Workflow
 
 from checklist_blocks.blocks.stream import ChecklistStreamBlock
-from cms.models import ChecklistTemplatePage, Department, Role, TemplateIndexPage
+from cms.models import (
+    ChecklistTemplatePage,
+    Department,
+    Employee,
+    Role,
+    TemplateIndexPage,
+)
 
 DEMO_USERS = {"hr", "hrhead", "it", "manager", "sales", "dev", "successor"}
 
@@ -17,6 +23,7 @@ def _counts():
         "pages": Page.objects.count(),
         "roles": Role.objects.count(),
         "departments": Department.objects.count(),
+        "employees": Employee.objects.count(),
         "workflows": Workflow.objects.count(),
         "revisions": sum(page.revisions.count() for page in Page.objects.all()),
     }

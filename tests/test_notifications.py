@@ -86,7 +86,7 @@ def test_starting_emails_every_participant_but_the_hr_actor(
     link = f"{settings.WAGTAILADMIN_BASE_URL}/en/handovers/{handover.pk}/"
     assert link in leaver_mail.body
     [successor_mail] = _mail_to(mailoutbox, people["successor"])
-    assert "Chen Fang" in successor_mail.subject
+    assert "Fang Chen" in successor_mail.subject  # given name first in English
     assert "Your role: Successor" in successor_mail.body
     html, mimetype = successor_mail.alternatives[0]
     assert mimetype == "text/html"

@@ -1,6 +1,7 @@
 """The participant pages: what the departing employee, the successor and the
 manager see and do in the browser (Django test client)."""
 
+import datetime
 import re
 from html import unescape
 
@@ -554,3 +555,128 @@ def test_manager_reviews_and_reopens_with_a_reason(client, people, sales_handove
     assert "Handover reopened." in response.content.decode()
     sales_handover.refresh_from_db()
     assert sales_handover.state == Handover.State.IN_PROGRESS
+
+
+# On a phone (issue 18) ------------------------------------------------------------
+
+
+def test_finished_handovers_are_apart_from_active_ones(
+    client, people, sales_handover, dev_handover
+):
+    services.handover_cancel(
+        actor=people["hr"], handover=dev_handover, reason="Liu Lei stays."
+    )
+    _login(client, people["successor"])
+
+    active = client.get("/en/handovers/").content.decode()
+    finished = client.get("/en/handovers/", {"show": "finished"}).content.decode()
+    by_state = client.get("/en/handovers/", {"state": "cancelled"}).content.decode()
+
+    assert sales_handover.number in active
+    assert dev_handover.number not in active
+    assert re.search(r'aria-current="page">Active handovers <[^>]*>\(1\)', active)
+    assert 'Finished handovers <span class="p-tabs__count">(1)' in active
+    assert dev_handover.number in finished
+    assert sales_handover.number not in finished
+    # A chosen state shows that state, whichever tab was open.
+    assert dev_handover.number in by_state
+
+
+def test_my_handovers_is_one_tap_from_every_page(client, people, sales_handover):
+    _login(client, people["sales"])
+    for url in (_detail(sales_handover), "/en/handovers/notifications/", "/"):
+        html = client.get(url, follow=True).content.decode()
+        header = html.split('<header class="baton-header">', 1)[1].split("</header>")[0]
+        assert '<a class="baton-nav__home" href="/en/handovers/"' in header, url
+
+
+def test_a_returned_item_shows_its_reply_box_unfolded(client, people, sales_handover):
+    orders = item_of(sales_handover, "Open orders and quotes")
+    scripts = item_of(sales_handover, "Sales scripts")
+    for item in (orders, scripts):
+        _submit(people["sales"], item)
+        item.refresh_from_db()
+    services.item_return(
+        actor=people["successor"],
+        item=orders,
+        version=orders.version,
+        reason="Which quote did Globex get?",
+        password=PASSWORD,
+    )
+    services.comment_add(
+        actor=people["successor"], item=scripts, body="Any update?", is_question=True
+    )
+
+    html = _login(client, people["sales"]).get(_detail(sales_handover)).content
+    returned = _item_html(html.decode(), orders)
+    submitted = _item_html(html.decode(), scripts)
+
+    reply = returned.split('<div class="p-reply">', 1)[1]
+    assert '<label class="p-field__label" for="answer-' in reply
+    assert "<summary>Answer</summary>" not in returned
+    # An item that is not waiting for the answer keeps it folded.
+    assert "<summary>Answer</summary>" in submitted
+
+
+def test_the_next_item_waiting_for_me_is_one_tap_away(client, people, sales_handover):
+    waiting = [
+        item
+        for item in sales_handover.items.order_by("position", "pk")
+        if item.filled_by_role == "leaver" and item.kind != "field"
+    ]
+    _submit(people["sales"], waiting[0])
+
+    html = _login(client, people["sales"]).get(_detail(sales_handover)).content
+    nav = html.decode().split('id="sections"', 1)[1].split("</nav>", 1)[0]
+
+    first = re.search(r'class="[^"]*p-sections__next[^"]*"[^>]*href="([^"]+)"', nav)
+    assert first.group(1) == f"#item-{waiting[1].pk}"
+    assert re.search(r"\d+/\d+ done", nav)
+
+
+def test_the_certificate_is_being_issued_until_it_is_there(
+    client, people, sales_handover
+):
+    from cms.signals import handover_event
+    from reports.apps import _on_handover_event
+    from reports.services import certificate_issue
+
+    _bring_to_review(sales_handover, people)
+    handover_event.disconnect(dispatch_uid="reports-certificates")
+    try:
+        services.handover_approve(
+            actor=people["manager"], handover=sales_handover, password=PASSWORD
+        )
+    finally:
+        handover_event.connect(_on_handover_event, dispatch_uid="reports-certificates")
+    _login(client, people["manager"])
+    state_url = f"/en/handovers/{sales_handover.pk}/state/"
+    before = client.get(state_url)["ETag"]
+
+    pending = client.get(_detail(sales_handover)).content.decode()
+    certificate_issue(handover_id=sales_handover.pk)
+    issued = client.get(_detail(sales_handover)).content.decode()
+
+    assert "The certificate is being issued." in pending
+    assert "Certificate (PDF)" not in pending
+    # The live poll sees the certificate arrive and refreshes the header.
+    assert client.get(state_url, headers={"If-None-Match": before}).status_code == 200
+    assert "Certificate (PDF)" in issued
+    assert "The certificate is being issued." not in issued
+
+
+def test_times_are_shown_in_the_company_time_zone(client, people, sales_handover):
+    scripts = item_of(sales_handover, "Sales scripts")
+    question = services.comment_add(
+        actor=people["successor"], item=scripts, body="Late call?", is_question=True
+    )
+    # 23:30 UTC is 07:30 the next morning in Shanghai (the company's zone).
+    type(question).objects.filter(pk=question.pk).update(
+        created_at=datetime.datetime(2026, 3, 1, 23, 30, tzinfo=datetime.UTC)
+    )
+
+    html = _login(client, people["sales"]).get(_detail(sales_handover)).content
+    block = _item_html(html.decode(), scripts)
+
+    assert 'datetime="2026-03-02T07:30:00+08:00"' in block
+    assert ">03/02/2026 7:30 a.m.</time>" in block

@@ -138,7 +138,7 @@ def test_the_certificate_lists_unsigned_resolved_items_and_claims_no_signature(
 
     text = _pdf_text(sales_handover, "en")
 
-    assert text.count("ResolvedinCRM(sample)on2026-12-03,notsigned") == 2
+    assert text.count("ResolvedinCRM(sample)onDec.3,2026,notsigned") == 2
     assert "everyitemhandedoverandsigned" not in text
     assert "2itemswereresolvedintheirsourcesystems" in text
 
@@ -147,6 +147,6 @@ def test_the_chinese_certificate_says_so_in_chinese(sales_handover, deals):
     """Needs the zh-Hans catalogue with this change's strings compiled."""
     text = _pdf_text(sales_handover, "zh-hans")
 
-    assert text.count("已于2026-12-03在CRM(sample)中解决") == 3
+    assert text.count("已于2026年12月3日在CRM(sample)中解决") == 3
     assert "全部事项均已按下列记录移交并签署" not in text
     assert "3项事项已在来源系统中解决" in text

@@ -170,9 +170,9 @@ def test_the_certificate_names_who_signed_even_after_a_swap(sales_handover, peop
     data = certificate_data(sales_handover, code="TEST", root_hash="0" * 64)
 
     rows = {item.label: item for section in data.sections for item in section.items}
-    assert rows["Sales scripts"].successor_name == "Yang Jing"
+    assert rows["Sales scripts"].successor_name == "Jing Yang"
     open_row = rows["Key client list"]
-    assert open_row.successor_name == "Liu Lei"
+    assert open_row.successor_name == "Lei Liu"
 
 
 def test_suggestions_put_a_peer_first_and_the_manager_last_with_reasons(people):

@@ -24,6 +24,7 @@ __all__ = [
     "ItemBlock",
     "describe_condition",
     "describe_due_offset",
+    "questions_in_context",
     "validate_due_offset",
     "validate_field_key",
 ]
@@ -91,29 +92,63 @@ def describe_due_offset(days):
     ) % {"count": days}
 
 
-def describe_condition(condition):
-    """'Shown if "has_laptop" is yes', or '' when the item is always shown."""
+def describe_condition(condition, questions=None):
+    """'Shown if the answer to "Do you have a laptop?" is yes', or '' when the
+    item is always shown.
+
+    ``questions`` maps field keys to their labels; a key without one (no
+    template at hand, or a question since removed) is shown as it is.
+    """
     if not condition or not condition.get("field_key"):
         return ""
-    params = {"key": condition["field_key"], "value": condition.get("value") or ""}
+    key = condition["field_key"]
+    params = {
+        "question": (questions or {}).get(key) or key,
+        "value": condition.get("value") or "",
+    }
     messages = {
-        "equals": gettext('Shown if "%(key)s" equals "%(value)s"'),
-        "not_equals": gettext('Shown if "%(key)s" does not equal "%(value)s"'),
-        "is_yes": gettext('Shown if "%(key)s" is yes'),
-        "is_no": gettext('Shown if "%(key)s" is no'),
+        "equals": gettext('Shown if the answer to "%(question)s" is "%(value)s"'),
+        "not_equals": gettext(
+            'Shown if the answer to "%(question)s" is not "%(value)s"'
+        ),
+        "is_yes": gettext('Shown if the answer to "%(question)s" is yes'),
+        "is_no": gettext('Shown if the answer to "%(question)s" is no'),
     }
     message = messages.get(condition.get("operator"))
     return message % params if message else ""
 
 
+def questions_in_context(parent_context):
+    """Field keys -> labels of the template being rendered, or {} without one.
+
+    Worked out once per body: every item of a page renders with the same page.
+    """
+    page = parent_context.get("page") if parent_context else None
+    body = getattr(page, "body", None)
+    if body is None:
+        return {}
+    questions = getattr(body, "_baton_questions", None)
+    if questions is None:
+        questions = {}
+        for child in body:
+            items = child.value["items"] if child.block_type == "section" else [child]
+            for item in items:
+                if item.block_type == "field" and item.value.get("key"):
+                    questions.setdefault(item.value["key"], item.value.get("label"))
+        body._baton_questions = questions
+    return questions
+
+
 class ConditionBlock(blocks.StructBlock):
     """Show the item only when a form field of this template has a given answer."""
 
+    # Stored as the question's key; the editor script shows a list of the
+    # template's questions in its place (checklist_blocks/.../editor.js).
     field_key = blocks.CharBlock(
         required=False,
         max_length=50,
-        label=_("Field key"),
-        help_text=_("Key of a form field in this template, e.g. has_laptop."),
+        label=_("Question"),
+        help_text=_("The question of this template whose answer decides."),
     )
     operator = blocks.ChoiceBlock(
         choices=CONDITION_OPERATOR_CHOICES,
@@ -165,6 +200,13 @@ class ConditionBlock(blocks.StructBlock):
         label = _("Condition")
         collapsed = True
         help_text = _("Leave empty to always show the item.")
+        form_attrs = {
+            "data-controller": "baton-condition",
+            "data-baton-condition-always-value": _("Always show this item"),
+            "data-baton-condition-missing-value": _(
+                "%(key)s (not a question of this template)"
+            ),
+        }
 
 
 class ItemBlock(blocks.StructBlock):
@@ -232,7 +274,14 @@ class ItemBlock(blocks.StructBlock):
         content = [
             name for name in self.child_blocks if name not in self.common_settings
         ]
-        return blocks.BlockGroup(children=content, settings=list(self.common_settings))
+        # The settings are in view, not behind the block's gear button: who
+        # fills in and confirms an item is what authors most often change.
+        settings = blocks.BlockGroup(
+            children=[name for name in self.common_settings if name != "condition"],
+            heading=_("Item settings"),
+            icon="cog",
+        )
+        return blocks.BlockGroup(children=[*content, settings, "condition"])
 
     @staticmethod
     def child_error(child_name, message):
@@ -305,7 +354,9 @@ class ItemBlock(blocks.StructBlock):
                 "kind": self.name,
                 "kind_label": self.label,
                 "badges": self.badges(value),
-                "condition_text": describe_condition(value.get("condition")),
+                "condition_text": describe_condition(
+                    value.get("condition"), questions_in_context(parent_context)
+                ),
                 "entries": self.domain_entries(value),
             }
         )

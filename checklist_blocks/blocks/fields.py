@@ -1,5 +1,6 @@
 """The ``field`` kind: a custom form field whose answer other items can depend on."""
 
+import json
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from .common import ItemBlock, validate_field_key
 
 __all__ = [
     "FIELD_TYPE_CHOICES",
+    "SETTING_FIELD_TYPES",
     "FormFieldBlock",
     "answer_value_schema",
 ]
@@ -25,6 +27,15 @@ FIELD_TYPE_CHOICES = (
     ("yes_no", _("Yes / no")),
     ("file", _("File")),
 )
+# Which question kinds each optional setting applies to. The editor hides the
+# others (checklist_blocks/static/checklist_blocks/editor.js) and clean() drops
+# whatever a hidden input still held, so a yes/no question never keeps choices.
+SETTING_FIELD_TYPES = {
+    "choices": ("choice",),
+    "placeholder": ("text", "long_text", "number", "choice"),
+    "min_value": ("number",),
+    "max_value": ("number",),
+}
 TEXT_ANSWER_MAX_LENGTH = 255
 # A file answer points at an uploaded Wagtail document.
 FILE_ANSWER_SCHEMA = {
@@ -105,7 +116,7 @@ class FormFieldBlock(ItemBlock):
     )
 
     def clean(self, value):
-        value = super().clean(value)
+        value = super().clean(self.without_unused_settings(value))
         field_type = value.get("field_type")
         choices = list(value.get("choices") or ())
         errors = {}
@@ -128,23 +139,9 @@ class FormFieldBlock(ItemBlock):
                 errors["choices"] = blocks.ListBlockValidationError(
                     block_errors=duplicates
                 )
-        elif choices:
-            errors["choices"] = ValidationError(
-                _(
-                    "Only choice fields have choices: remove them or change the "
-                    "field type to “%(choice_type)s”."
-                ),
-                params={"choice_type": gettext("Choice")},
-            )
 
         minimum, maximum = value.get("min_value"), value.get("max_value")
-        if field_type != "number":
-            for name in ("min_value", "max_value"):
-                if value.get(name) is not None:
-                    errors[name] = ValidationError(
-                        _("Only number fields have a minimum and a maximum.")
-                    )
-        elif minimum is not None and maximum is not None and minimum > maximum:
+        if minimum is not None and maximum is not None and minimum > maximum:
             errors["max_value"] = ValidationError(
                 _(
                     "The maximum (%(maximum)s) must not be less than the minimum "
@@ -156,6 +153,31 @@ class FormFieldBlock(ItemBlock):
         if errors:
             raise blocks.StructBlockValidationError(block_errors=errors)
         return value
+
+    def without_unused_settings(self, value):
+        """The value with the settings its field type has no use for emptied.
+
+        Switching a choice question to yes/no leaves the old choices in the
+        (hidden) inputs; they mean nothing any more, so they are dropped rather
+        than refused.
+        """
+        field_type = value.get("field_type")
+        empty = {
+            "choices": self.child_blocks["choices"].normalize([]),
+            "placeholder": "",
+            "min_value": None,
+            "max_value": None,
+        }
+        unused = {
+            name: empty[name]
+            for name, field_types in SETTING_FIELD_TYPES.items()
+            if field_type not in field_types
+        }
+        if not unused:
+            return value
+        return self.meta.value_class(
+            self, [(name, unused.get(name, child)) for name, child in value.items()]
+        )
 
     @classmethod
     def data_schema_properties(cls):
@@ -198,3 +220,9 @@ class FormFieldBlock(ItemBlock):
             "other items can be shown depending on the answer."
         )
         preview_value = staticmethod(previews.field)
+        # The editor script shows only the settings that apply to the chosen
+        # field type (see SETTING_FIELD_TYPES).
+        form_attrs = {
+            "data-controller": "baton-question",
+            "data-baton-question-applies-value": json.dumps(SETTING_FIELD_TYPES),
+        }

@@ -17,7 +17,6 @@ from wagtail.snippets.views.snippets import (
     EditView,
     IndexView,
     InspectView,
-    SnippetViewSet,
 )
 
 from cms import selectors, services
@@ -25,6 +24,7 @@ from cms.exports import SafeSpreadsheetExportMixin
 from cms.models import Certificate, Employee
 from cms.permissions import is_departing_employee, is_hr_admin
 
+from .breadcrumbs import TranslatedSnippetViewSet
 from .filters import EmployeeFilterSet
 from .forms import employee_picker, user_picker
 from .links import certificate_url, participant_url
@@ -202,7 +202,7 @@ class EmployeeDeleteView(DeleteView):
         return super().dispatch(request, *args, **kwargs)
 
 
-class EmployeeViewSet(SnippetViewSet):
+class EmployeeViewSet(TranslatedSnippetViewSet):
     model = Employee
     icon = "user"
     menu_label = _("Employees")

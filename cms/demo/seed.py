@@ -30,6 +30,7 @@ from cms.models import (
 )
 from cms.services import handover_start
 
+from .chinese import localise_translation, seed_chinese_branch
 from .content import TEMPLATES, localise, template_body
 
 logger = logging.getLogger(__name__)
@@ -110,12 +111,13 @@ def _seed_basics(*, stdout=None, sales_handover=False):
     groups = _groups()
     users = _users(groups)
     _roles_and_departments(users)
+    chinese = seed_chinese_branch(users)
     indexes = _template_indexes(locales)
     _page_permissions(groups, indexes)
     _workflow(groups, indexes)
     # Other apps' demo data that templates refer to (e.g. connectors).
     run_demo_seeders()
-    created = _templates(indexes, locales, users["hrhead"])
+    created = _templates(indexes, locales, users["hrhead"], chinese)
     employees = _employees(users)
     started = _demo_handover(users, employees)
     sales_started = _sales_handover(users, employees) if sales_handover else None
@@ -151,12 +153,14 @@ def _groups():
                     )
                 )
         if name in ("HR", "HR heads"):
-            # The company's notification settings (default channel, batching).
-            permissions.append(
-                Permission.objects.get(
-                    content_type__app_label="cms",
-                    codename="change_notificationsettings",
-                )
+            # The company's notification settings (default channel, batching)
+            # and certificate settings (bilingual or not).
+            permissions += Permission.objects.filter(
+                content_type__app_label__in=["cms", "reports"],
+                codename__in=[
+                    "change_notificationsettings",
+                    "change_certificatesettings",
+                ],
             )
         group.permissions.add(*permissions)
     return groups
@@ -267,7 +271,7 @@ def _workflow(groups, indexes):
         WorkflowPage.objects.get_or_create(page=index, defaults={"workflow": workflow})
 
 
-def _templates(indexes, locales, publisher):
+def _templates(indexes, locales, publisher, chinese):
     created = 0
     for slug, spec in TEMPLATES.items():
         original = ChecklistTemplatePage.objects.filter(
@@ -293,6 +297,7 @@ def _templates(indexes, locales, publisher):
             translation.description = localise(spec["description"], "zh-hans")
             translation.body = template_body(slug, "zh-hans")
             translation.departments.set(original.departments.all())
+            localise_translation(translation, *chinese)
             translation.save_revision(user=publisher).publish(user=publisher)
             created += 1
     return created

@@ -65,8 +65,13 @@ def handover_language(handover: Handover) -> str:
 # Recipients -------------------------------------------------------------------------
 
 
-def display_name(user) -> str:
-    return user.get_full_name() or user.get_username()
+def display_name(user, language: str | None = None) -> str:
+    """A person as a message names them: the one name rule (``cms.names``) in
+    ``language``, by default the active one (a message renders inside its
+    recipient's language)."""
+    from ..names import person_name
+
+    return person_name(user, language)
 
 
 def reachable(user) -> bool:

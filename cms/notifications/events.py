@@ -16,6 +16,7 @@ from ..models import (
     Participant,
     ParticipantRole,
 )
+from ..names import person_name
 from ..services.review import field_answers, item_is_visible
 from .common import (
     display_name,
@@ -253,21 +254,24 @@ def _leaver_work(handover: Handover) -> dict:
     }
 
 
-def event_context(*, event, handover, item, actor, details, roles) -> dict:
-    """What the e-mail templates of one event read."""
+def event_context(
+    *, event, handover, item, actor, details, roles, language=None
+) -> dict:
+    """What the e-mail templates of one event read; names as ``language``
+    writes them (the active language by default)."""
     roles = sorted(set(roles), key=ROLE_ORDER.index)
     context = {
         "event": event,
         "added": event == "participant.added",
         "resubmitted": event == "item.resubmitted",
         "handover_number": handover.number,
-        "employee_name": handover.employee.name,
+        "employee_name": person_name(handover.employee, language),
         "last_working_day": handover.last_working_day,
         "completed_at": handover.completed_at,
         "cancel_reason": handover.cancel_reason,
         "item_label": item.label if item else "",
         "item_due_date": item.due_date if item else None,
-        "actor_name": display_name(actor) if actor else "",
+        "actor_name": display_name(actor, language) if actor else "",
         "reason": details.get("reason", ""),
         "pick_days": details.get("days"),
         "pick_by": _iso_date(details.get("pick_by")),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..models import Delivery, Notification
+from ..names import person_name
 from .channels import Message
 from .common import display_name, handovers_url, participant_url, render_email
 from .delivery import channel_for, company_settings, deliver, preferences_for
@@ -148,6 +149,7 @@ def _single(user, notification) -> Message:
                 actor=notification.actor,
                 details=notification.details,
                 roles=notification.details.get("roles", []),
+                language=language,
             ),
             "line": line,
         },
@@ -170,7 +172,7 @@ def _batch(user, pending) -> Message:
                 handover.pk,
                 {
                     "number": handover.number,
-                    "employee_name": handover.employee.name,
+                    "employee_name": person_name(handover.employee, language),
                     "link": participant_url(handover.pk, language),
                     "lines": [],
                 },
@@ -204,7 +206,7 @@ def recipient_flush(user_id: int):
     with transaction.atomic():
         pending = list(
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient", "handover__employee", "item", "actor")
+            .select_related("recipient", "handover__employee__user", "item", "actor")
             .filter(recipient_id=user_id, sent_at__isnull=True)
             .order_by("created_at", "pk")
         )

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ..models import Delivery, Handover, Item, ParticipantRole
+from ..names import person_name
 from ..services.visibility import conditional_answers, item_is_visible
 from .common import (
     handover_language,
@@ -94,8 +95,15 @@ def due_reminders_send(*, today: date, user_ids=None) -> int:
         return 0
     handover_ids = {item.handover_id for item in duties}
     handovers = (
-        Handover.objects.select_related("employee")
-        .only("number", "language", "employee__name")
+        Handover.objects.select_related("employee__user")
+        .only(
+            "number",
+            "language",
+            "employee__name",
+            "employee__user__first_name",
+            "employee__user__last_name",
+            "employee__user__username",
+        )
         .in_bulk(handover_ids)
     )
     # Field answers only where a visibility condition needs them.
@@ -147,7 +155,7 @@ def _digest(*, user, items, language, today):
             handover.pk,
             {
                 "number": handover.number,
-                "employee_name": handover.employee.name,
+                "employee_name": person_name(handover.employee, language),
                 "link": participant_url(handover.pk, language),
                 "items": [],
             },

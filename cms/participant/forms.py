@@ -146,6 +146,14 @@ class HandoverFilterForm(forms.Form):
     role = forms.ChoiceField(
         required=False, choices=[("", _("All my roles")), *ParticipantRole.choices]
     )
+    # The tab: open handovers first; finished ones (completed, cancelled) apart.
+    show = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("active", _("Active handovers")),
+            ("finished", _("Finished handovers")),
+        ],
+    )
 
 
 class ItemFilterForm(forms.Form):

@@ -111,6 +111,8 @@ class Overview:
     answers: dict
     labels: dict
     light_items: list = field(repr=False)
+    # The first item (by position) that waits for the viewer: "next for me".
+    next_waiting_id: int | None = None
 
     @property
     def hidden_q(self) -> Q:
@@ -262,6 +264,7 @@ def handover_overview(*, handover: Handover, user, roles) -> Overview:
     open_by_assignee = {}
     hidden_conditions = []
     waiting = my_items = my_submitted = resolved_to_confirm = 0
+    first_waiting = None
     for group in groups:
         light = LightItem(group, handover.pk)
         visible = item_is_visible(light, answers)
@@ -291,6 +294,7 @@ def handover_overview(*, handover: Handover, user, roles) -> Overview:
         if group.waiting:
             section.waiting += group.number
             waiting += group.number
+            first_waiting = min(first_waiting or order, order)
         if group.confirm_resolved:
             resolved_to_confirm += group.number
         if group.filled_by_role in roles:
@@ -308,6 +312,7 @@ def handover_overview(*, handover: Handover, user, roles) -> Overview:
         answers=answers,
         labels=labels,
         light_items=light_items,
+        next_waiting_id=first_waiting[1] if first_waiting else None,
     )
 
 

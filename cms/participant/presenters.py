@@ -126,8 +126,19 @@ def _navigation(overview: Overview, filters: Filters, pager) -> dict:
         }
         for counts in overview.sections
     ]
+    # The next item waiting for me: an anchor on this view when it is listed
+    # here, else the first of "waiting for me" (the list is in item order).
+    next_id = overview.next_waiting_id
+    next_href = ""
+    if next_id:
+        here = one_page or filters == Filters(mine=True)
+        anchor = f"#item-{next_id}"
+        next_href = anchor if here else Filters(mine=True).query() + anchor
     return {
         "sections": sections,
+        "next_waiting_href": next_href,
+        "done": sum(counts.done for counts in overview.sections),
+        "total": sum(counts.total for counts in overview.sections),
         "waiting_href": Filters(mine=True).query() + "#items",
         "previous": filters.query(page=pager.number - 1) + "#items",
         "next": filters.query(page=pager.number + 1) + "#items",
@@ -266,6 +277,7 @@ def handover_page(
                 for s in overview.sections
             ],
             overview.waiting,
+            overview.next_waiting_id,
             pager.count,
         ),
         "can_accept_resolved": allowed["accept_resolved"],

@@ -1,10 +1,13 @@
 """Participant pages that read: my handovers, one handover, its live state, and
 attachment downloads. Writes live in ``actions``."""
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import (
     Case,
+    Count,
     IntegerField,
     Q,
     Value,
@@ -46,6 +49,7 @@ ROLE_GROUPS = (
     (ParticipantRole.IT, _("IT and assets")),
     (ParticipantRole.HR, _("HR")),
 )
+TABS = HandoverFilterForm.base_fields["show"].choices
 
 
 def _filtered(request, filters):
@@ -77,15 +81,47 @@ def _filtered(request, filters):
     )
 
 
+def _tabs(handovers, filters) -> tuple[list, str]:
+    """Active handovers apart from completed and cancelled ones: the tabs with
+    their counts (one query), and the tab shown. A chosen state shows that
+    state whatever the tab."""
+    is_open = Q(state__in=Handover.OPEN_STATES)
+    counts = handovers.order_by().aggregate(
+        active=Count("pk", filter=is_open), finished=Count("pk", filter=~is_open)
+    )
+    current = "" if filters.get("state") else filters.get("show") or "active"
+    tabs = [
+        {
+            "value": value,
+            "label": label,
+            "count": counts[value],
+            "current": value == current,
+            "query": "?" + _query(filters, show=value),
+        }
+        for value, label in TABS
+    ]
+    return tabs, current
+
+
+def _query(filters, **changes) -> str:
+    values = {key: filters.get(key) or "" for key in ("q", "state", "role")}
+    values.update(changes)
+    return urlencode([(key, value) for key, value in values.items() if value])
+
+
 @login_required
 @require_GET
 def handover_list(request):
     """My handovers, grouped by the role I have on each."""
     form = HandoverFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(_filtered(request, filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    handovers = _filtered(request, filters)
+    tabs, tab = _tabs(handovers, filters)
+    if tab == "active":
+        handovers = handovers.filter(state__in=Handover.OPEN_STATES)
+    elif tab == "finished":
+        handovers = handovers.exclude(state__in=Handover.OPEN_STATES)
+    page = Paginator(handovers, PAGE_SIZE).get_page(request.GET.get("page"))
     handovers = list(page.object_list)
     progress = selectors.handovers_progress(
         handover_ids=[handover.pk for handover in handovers]
@@ -121,7 +157,10 @@ def handover_list(request):
             "filters": filters,
             "page": page,
             "groups": groups,
+            "tabs": tabs,
+            "tab": tab,
             "filtered": any(filters.get(key) for key in ("q", "state", "role")),
+            "none_at_all": not any(row["count"] for row in tabs),
         },
     )
 

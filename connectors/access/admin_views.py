@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +48,16 @@ def due_by_condition(day: datetime.date) -> Q:
 
 
 class _ITOnly(WagtailAdminTemplateMixin, View):
+    # Breadcrumbs end with the page's own title (else Wagtail shows "Home"),
+    # under the IT queue for the pages reached from it.
+    under_queue = True
+
+    def get_breadcrumbs_items(self):
+        queue = {"url": reverse("connectors_access_queue"), "label": _("IT queue")}
+        here = {"url": "", "label": self.get_page_title()}
+        here["sublabel"] = self.get_page_subtitle()
+        return [*self.breadcrumbs_items, *([queue] if self.under_queue else []), here]
+
     def dispatch(self, request, *args, **kwargs):
         if not can_manage_connectors(request.user):
             raise Http404
@@ -83,8 +94,10 @@ class QueueFilter(forms.Form):
 
 class AccessQueueView(SpreadsheetButtonsMixin, _ITOnly):
     template_name = "connectors/admin/access_queue.html"
-    page_title = _("Access changes")
+    page_title = _("IT queue")
+    page_subtitle = _("Access changes")
     header_icon = "key"
+    under_queue = False
 
     def get(self, request):
         form = QueueFilter(request.GET or None)

@@ -1,7 +1,9 @@
 """Connectors in the Wagtail admin: the configs (HR / IT only, secrets
-write-only), a "test connection" page, the sync log and the write-backs."""
+write-only), a "test connection" button, the sync log and the write-backs."""
 
 from .configs import (
+    ConnectorCreateView,
+    ConnectorEditView,
     ConnectorFormBase,
     ConnectorIndexView,
     ConnectorTestView,
@@ -16,6 +18,8 @@ from .runs import (
 )
 
 __all__ = [
+    "ConnectorCreateView",
+    "ConnectorEditView",
     "ConnectorFormBase",
     "ConnectorIndexView",
     "ConnectorPermissionPolicy",

@@ -270,28 +270,30 @@ def test_hr_maps_the_form_s_fields_in_the_admin_without_code(
     edit = reverse(
         "wagtailsnippets_connectors_connectorconfig:edit", args=[connector.pk]
     )
-    settings = {
-        **connector.settings,
-        "resignation_field_last_working_day": "Last day",
-        "resignation_field_reason": "Why",
-        "intake_mode": "immediately",
-    }
     form = {
         "name": "Feishu",
         "slug": "feishu-hr",
-        "type": "feishu",
         "enabled": "on",
         "match_by": "email",
         "sync_interval_minutes": "60",
-        "settings": json.dumps(settings),
+        "setting_base_url": connector.settings["base_url"],
+        "setting_app_id": connector.settings["app_id"],
+        "setting_user_id_type": "open_id",
+        "setting_default_currency": "CNY",
+        "setting_resignation_approval_code": FEISHU_APPROVAL,
+        "setting_resignation_field_last_working_day": "Last day",
+        "setting_resignation_field_reason": "Why",
+        "setting_intake_mode": "immediately",
     }
 
     refused = client.post(edit, form)
-    form["settings"] = json.dumps({**settings, "intake_mode": "start"})
+    form["setting_intake_mode"] = "start"
     saved = client.post(edit, form)
 
     assert refused.status_code == 200
-    assert "intake_mode" in refused.content.decode()
+    assert "Select a valid choice. immediately is not one of the available" in (
+        refused.content.decode()
+    )
     assert saved.status_code == 302, saved.content.decode()[:3000]
     connector.refresh_from_db()
     assert connector.get_secrets()["event_encrypt_key"] == FEISHU_ENCRYPT_KEY

@@ -97,17 +97,18 @@ def test_the_demo_messengers_do_not_print_in_production(capsys):
 
 def test_the_notifying_apps_secret_is_stored_like_other_secrets(client, people):
     assert client.login(username=people["it"].username, password=PASSWORD)
-    settings = '{"corp_id": "ww1", "send_notifications": true, "agent_id": "1000002"}'
     response = client.post(
-        reverse("wagtailsnippets_connectors_connectorconfig:add"),
+        reverse("wagtailsnippets_connectors_connectorconfig:add") + "?type=wecom",
         {
             "name": "WeCom",
             "slug": "wecom",
-            "type": "wecom",
             "enabled": "on",
             "match_by": "email",
             "sync_interval_minutes": "0",
-            "settings": settings,
+            "setting_corp_id": "ww1",
+            "setting_transfer_mode": "on_job",
+            "setting_send_notifications": "on",
+            "setting_agent_id": "1000002",
             "secret_secret": "contact-s3cret",
             "secret_message_secret": "notify-s3cret",
         },

@@ -70,7 +70,7 @@ def test_the_whole_handover_in_chinese(journey, tmp_path):
     admin.get_by_role("option", name=re.compile(r"Chen Fang \(E0005\)")).click()
     admin.get_by_label("模板").select_option(value=str(template.pk))
     admin.get_by_role("combobox", name=re.compile(r"^接交人")).fill("successor")
-    admin.get_by_role("option", name=re.compile(r"Jing Yang \(successor\)")).click()
+    admin.get_by_role("option", name=re.compile(r"Yang Jing \(successor\)")).click()
     admin.get_by_role("combobox", name=re.compile(r"^上级")).fill("manager")
     admin.get_by_role("option", name=re.compile(r"Wei Zhang \(manager\)")).click()
     last_day = admin.get_by_label("最后工作日")

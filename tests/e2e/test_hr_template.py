@@ -72,16 +72,38 @@ def test_hr_builds_a_template_and_the_hr_head_approves_it(journey):
     account.get_by_role("textbox", name="System").fill("POS")
     question.get_by_role("textbox", name="Label*").fill("Has a company car?")
     question.get_by_role("textbox", name="Key*").fill("has_car")
-    question.get_by_role("combobox", name="Field type").select_option(label="Yes / no")
+    field_type = question.get_by_role("combobox", name="Field type")
+    # A question shows only the settings its kind uses.
+    field_type.select_option(label="Number")
+    expect(question.get_by_role("spinbutton", name="Minimum")).to_be_visible()
+    expect(question.get_by_text("Choices", exact=True)).to_be_hidden()
+    field_type.select_option(label="Choice")
+    expect(question.get_by_text("Choices", exact=True)).to_be_visible()
+    expect(question.get_by_role("textbox", name="Placeholder")).to_be_visible()
+    expect(question.get_by_role("spinbutton", name="Minimum")).to_be_hidden()
+    field_type.select_option(label="Yes / no")
+    expect(question.get_by_role("textbox", name="Placeholder")).to_be_hidden()
+    for limit in ("Minimum", "Maximum"):
+        expect(question.get_by_role("spinbutton", name=limit)).to_be_hidden()
+    expect(question.get_by_text("Choices", exact=True)).to_be_hidden()
+
     car.get_by_role("textbox", name="Label*").fill("Return the car")
-    car.get_by_role("button", name="Settings").click()
+    # The item's settings are in view, not behind the gear button.
     car.get_by_role("combobox", name="Evidence*").select_option(
         label="Attachment required"
     )
     condition = car.get_by_role("region", name=re.compile("^Condition"))
     condition.get_by_role("button", name="Toggle section").click()
-    condition.get_by_role("textbox", name="Field key").fill("has_car")
-    condition.get_by_role("combobox", name="Operator").select_option(label="is yes")
+    # The condition names one of the template's questions, chosen from a list.
+    depends_on = condition.get_by_role("combobox", name="Question")
+    expect(depends_on.get_by_role("option")).to_have_text(
+        ["Always show this item", "Has a company car?"]
+    )
+    depends_on.select_option(label="Has a company car?")
+    # A yes/no question is answered yes or no: nothing to type.
+    operator = condition.get_by_role("combobox", name="Operator")
+    expect(operator).to_have_value("is_yes")
+    expect(condition.get_by_role("textbox", name="Value")).to_be_hidden()
     journey.step(hr, "builds the checklist from blocks")
 
     # Wagtail 8.0 autosaves the new page in the background. A preview asked
@@ -94,7 +116,9 @@ def test_hr_builds_a_template_and_the_hr_head_approves_it(journey):
     expect(
         preview.get_by_text("Preview: this is how participants will see the checklist")
     ).to_be_visible()
-    expect(preview.get_by_text('Shown if "has_car" is yes')).to_be_visible()
+    expect(
+        preview.get_by_text('Shown if the answer to "Has a company car?" is yes')
+    ).to_be_visible()
     for label in ("Shop clients", "POS admin account", "Return the car"):
         expect(preview.get_by_text(label, exact=True)).to_be_visible()
     journey.step(hr, "previews it")
@@ -132,3 +156,23 @@ def test_hr_builds_a_template_and_the_hr_head_approves_it(journey):
     review_page.goto("/en/")
     expect(review_page.get_by_role("link", name=TITLE)).to_be_visible()
     journey.step(head, "sees it in the template library")
+
+
+def test_a_new_template_abandoned_half_way_leaves_no_draft_behind(journey):
+    hr = journey.person("hr")
+    page = journey.sign_in(hr, "/admin/pages/")
+    page.get_by_role("link", name="Explore child pages of 'Handover templates'").click()
+    page.get_by_role("link", name="Add child page").click()
+    expect(page.get_by_role("heading", name="New: Checklist template")).to_be_visible()
+
+    page.get_by_placeholder("Page title").fill("Half-made template")
+    page.get_by_role("textbox", name="Description", exact=True).fill("Not sure yet.")
+    # A new page is not autosaved, and nothing on screen claims it is.
+    expect(page.locator("form[data-edit-form]")).not_to_have_attribute(
+        "data-controller", re.compile(r"\bw-autosave\b")
+    )
+    expect(page.get_by_text(re.compile("^Autosave"))).to_have_count(0)
+    page.wait_for_load_state("networkidle")
+    journey.step(hr, "starts a template and walks away")
+
+    assert not ChecklistTemplatePage.objects.filter(title="Half-made template").exists()

@@ -15,6 +15,7 @@ from django.utils.functional import lazy
 from django.views.decorators.http import require_GET
 
 from cms.models import Department, Employee, Handover
+from cms.names import join_name
 from cms.permissions import is_hr_admin
 
 __all__ = [
@@ -81,8 +82,9 @@ def _employee_condition(term: str, departments: _Departments | None = None) -> Q
 
 
 def person_label(user) -> str:
-    """How a user is named in every picker: "Full Name (username)"."""
-    full_name = user.get_full_name()
+    """How a user is named in every picker: "Name (username)", the name by the
+    one name rule (``cms.names``) in the active language."""
+    full_name = join_name(user.last_name, user.first_name)
     return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
 
 

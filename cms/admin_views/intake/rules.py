@@ -5,11 +5,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.ui.tables import BooleanColumn, Column
-from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
+from wagtail.snippets.views.snippets import IndexView
 
 from cms.exports import SafeSpreadsheetExportMixin
 from cms.models import StartRule
 
+from ..breadcrumbs import TranslatedSnippetViewSet
 from ..forms import user_picker
 from .people import person_label
 
@@ -73,7 +74,7 @@ class StartRuleIndexView(SafeSpreadsheetExportMixin, IndexView):
     pass
 
 
-class StartRuleViewSet(SnippetViewSet):
+class StartRuleViewSet(TranslatedSnippetViewSet):
     model = StartRule
     icon = "sliders"
     menu_label = _("Start rules")

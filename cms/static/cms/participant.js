@@ -52,6 +52,13 @@
       closer.closest("dialog")?.close();
       return;
     }
+    // The sticky section index folds away once a section is chosen, so the
+    // section is not hidden under its list.
+    const jump = target.closest("details[data-close-on-jump] a[href]");
+    if (jump) {
+      jump.closest("details").open = false;
+      return;
+    }
     const adder = target.closest("[data-add-row]");
     if (adder) {
       addRow(adder);
