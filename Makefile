@@ -55,12 +55,16 @@ chromium:
 # tests/test_api_fuzz.py drives schemathesis over /api/v1/schema/ with each demo
 # role's token (bounded and derandomized; `make api-fuzz` runs it alone).
 # Suites that share nothing with the rest (the connectors with their own
-# servers and consumers, the browser, the fuzzer) run alongside it in a second
-# pytest process, on a database and a var folder of their own: the suite takes
-# the time of its longer half on two cores. Their output follows the main run's.
-ALONGSIDE = tests/connectors tests/e2e tests/test_api_fuzz.py \
+# servers and consumers, the browser, the fuzzer, the notification and
+# certificate suites) run alongside it in two more pytest processes, each on a
+# database and a var folder of its own: the suites wait on PostgreSQL and the
+# browser often enough that three processes keep two cores busy. Their output
+# follows the main run's.
+ALONGSIDE = tests/connectors tests/test_api_fuzz.py \
 	tests/intake tests/test_intake_admin.py tests/test_people_search.py \
 	tests/test_demo_history.py
+ALONGSIDE2 = tests/e2e tests/notifications tests/test_notifications.py \
+	tests/test_certificate_issue.py tests/test_certificate_pdf.py
 ALONGSIDE_VAR ?= $(or $(TMPDIR),/tmp)/baton-test-var-alongside
 
 test: translations lint chromium
@@ -69,11 +73,14 @@ test: translations lint chromium
 	@db=$${DATABASE_URL:-$(TEST_DATABASE_URL)}; mkdir -p var; \
 	DATABASE_URL=$${db}_side BATON_VAR_DIR=$(ALONGSIDE_VAR) BATON_E2E_CHROMIUM=$(CHROMIUM) \
 		$(BIN)/pytest -p no:cacheprovider $(ALONGSIDE) > var/test-alongside.log 2>&1 & alongside=$$!; \
+	DATABASE_URL=$${db}_side2 BATON_VAR_DIR=$(ALONGSIDE_VAR)2 BATON_E2E_CHROMIUM=$(CHROMIUM) \
+		$(BIN)/pytest -p no:cacheprovider $(ALONGSIDE2) > var/test-alongside2.log 2>&1 & alongside2=$$!; \
 	DATABASE_URL=$$db BATON_E2E_CHROMIUM=$(CHROMIUM) \
-		$(BIN)/pytest $(addprefix --ignore=,$(ALONGSIDE)); main=$$?; \
-	wait $$alongside; other=$$?; \
+		$(BIN)/pytest $(addprefix --ignore=,$(ALONGSIDE) $(ALONGSIDE2)); main=$$?; \
+	wait $$alongside; other=$$?; wait $$alongside2; other2=$$?; \
 	echo; echo "==== run alongside: $(ALONGSIDE)"; cat var/test-alongside.log; \
-	exit $$(( main || other ))
+	echo; echo "==== run alongside: $(ALONGSIDE2)"; cat var/test-alongside2.log; \
+	exit $$(( main || other || other2 ))
 
 # Only the API fuzz run (schemathesis): no server error, every answer documented.
 api-fuzz: translations

@@ -72,7 +72,7 @@ def test_the_whole_handover_in_chinese(journey, tmp_path):
     admin.get_by_role("combobox", name=re.compile(r"^接交人")).fill("successor")
     admin.get_by_role("option", name=re.compile(r"Yang Jing \(successor\)")).click()
     admin.get_by_role("combobox", name=re.compile(r"^上级")).fill("manager")
-    admin.get_by_role("option", name=re.compile(r"Wei Zhang \(manager\)")).click()
+    admin.get_by_role("option", name=re.compile(r"Zhang Wei \(manager\)")).click()
     last_day = admin.get_by_label("最后工作日")
     last_day.fill((datetime.date.today() + datetime.timedelta(days=30)).isoformat())
     assert_chinese(admin)

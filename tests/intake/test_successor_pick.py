@@ -48,7 +48,7 @@ def test_the_handover_waits_as_a_draft_and_the_manager_is_asked(
     # and only the manager is told, to pick a successor
     assert [message.to for message in mailoutbox] == [[people["manager"].email]]
     message = mailoutbox[0]
-    assert message.subject == f"{handover.number} · Chen Fang: pick a successor"
+    assert message.subject == f"{handover.number} · Fang Chen: pick a successor"
     assert "Pick who takes over their work by " in message.body
 
 
