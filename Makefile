@@ -61,10 +61,14 @@ chromium:
 # browser often enough that three processes keep two cores busy. Their output
 # follows the main run's.
 ALONGSIDE = tests/connectors tests/test_api_fuzz.py \
-	tests/intake tests/test_intake_admin.py tests/test_people_search.py \
-	tests/test_demo_history.py
+	tests/intake tests/test_intake_admin.py tests/test_people_search.py
 ALONGSIDE2 = tests/e2e tests/notifications tests/test_notifications.py \
-	tests/test_certificate_issue.py tests/test_certificate_pdf.py
+	tests/test_certificate_issue.py tests/test_certificate_pdf.py \
+	tests/test_demo_history.py tests/test_participant_pages.py \
+	tests/test_participant_big_handover.py tests/test_participant_assignment.py \
+	tests/test_template_designer.py tests/test_blocks_roundtrip.py \
+	tests/test_blocks_schema.py tests/test_blocks_validation.py \
+	tests/test_chinese_admin.py tests/test_chinese_everywhere.py
 ALONGSIDE_VAR ?= $(or $(TMPDIR),/tmp)/baton-test-var-alongside
 
 test: translations lint chromium
