@@ -80,9 +80,11 @@ def handovers_for_user(*, user) -> QuerySet[Handover]:
         return Handover.objects.none()
     # The template's body is never read through a handover (its items come
     # from the pinned revision): not decoded for every row.
-    handovers = Handover.objects.select_related("employee", "template").defer(
-        "template__body"
-    )
+    # The leaver's account comes along: names follow the name rule, which
+    # reads the account's name parts (cms/names.py).
+    handovers = Handover.objects.select_related(
+        "employee__user", "template"
+    ).defer("template__body")
     if is_hr_admin(user):
         return handovers
     visible = HandoverUserObjectPermission.objects.filter(

@@ -23,6 +23,7 @@ from .admin_views.permissions import (
     HRAdminOrModelPermissionPolicy,
 )
 from .admin_views.tokens import TokenIndexView
+from .admin_views.workflow_messages import ChecklistTemplatePageViewSet
 from .auth.tokens import can_manage_tokens
 from .exports import SafeSpreadsheetExportMixin
 from .hooks import PARTICIPANT_PANELS
@@ -87,6 +88,12 @@ def register_handover_viewset():
 @hooks.register("register_admin_viewset")
 def register_intake_viewset():
     return IntakeViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_template_page_viewset():
+    # Approve / request changes on a template says what happened.
+    return ChecklistTemplatePageViewSet()
 
 
 hooks.register("register_bulk_action", StartHandoversBulkAction)

@@ -25,6 +25,7 @@ from cms.exports import (
     export_format,
     spreadsheet_response,
 )
+from cms.names import person_name
 
 __all__ = ["TokenIndexView", "token_last_used"]
 
@@ -96,7 +97,7 @@ class TokenIndexView(SpreadsheetButtonsMixin, WagtailAdminTemplateMixin, View):
         ]
         rows = (
             [
-                token.user.get_full_name(),
+                person_name(token.user),
                 token.user.get_username(),
                 tokens.token_public_id(token),
                 token.created,

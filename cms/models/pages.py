@@ -45,12 +45,10 @@ class TemplateIndexPage(LoginRequiredPageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        templates = (
-            ChecklistTemplatePage.objects.child_of(self)
-            .live()
-            .select_related("role")
-            .order_by("title")
-        )
+        # Each language has its own library: the role filter offers the roles
+        # of this library's published templates only.
+        published = ChecklistTemplatePage.objects.child_of(self).live()
+        templates = published.select_related("role").order_by("title")
         query = request.GET.get("q", "").strip()
         if query:
             templates = templates.filter(
@@ -64,7 +62,7 @@ class TemplateIndexPage(LoginRequiredPageMixin, Page):
         context.update(
             query=query,
             role=role,
-            roles=Role.objects.filter(templates__isnull=False).distinct(),
+            roles=Role.objects.filter(templates__in=published).distinct(),
             templates=paginator.get_page(request.GET.get("page")),
         )
         return context

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from checklist_blocks.blocks.connector import RECORD_KIND_TARGETS
 from checklist_blocks.registry import UnknownKind, get_kind
+from cms import names
 from cms.models import Item
 
 __all__ = ["item_entries", "item_history", "person_name", "split_empty"]
@@ -31,9 +32,11 @@ VALUE_PREVIEW_LENGTH = 160
 
 
 def person_name(user) -> str:
+    """A user by the one name rule (``cms.names``) in the active language;
+    nobody (a change Baton made itself) is "Baton"."""
     if user is None:
         return gettext("Baton")
-    return user.get_full_name() or user.get_username()
+    return names.person_name(user)
 
 
 def _answer_text(value) -> str:

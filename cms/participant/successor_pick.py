@@ -31,6 +31,7 @@ from cms.admin_views.intake.people import (
 from cms.admin_views.intake.pickers import PICKER_MEDIA, PeoplePicker
 from cms.errors import BatonError, NotFound
 from cms.models import Department, Employee, Handover, Participant, ParticipantRole
+from cms.names import person_name
 from cms.permissions import is_own_handover
 
 __all__ = [
@@ -196,7 +197,7 @@ def successor_pick(request, handover_id):
                     "%(name)s takes over from %(employee)s: the handover has started "
                     "and everyone is told."
                 )
-                % {"name": person_label(successor), "employee": handover.employee.name},
+                % {"name": person_name(successor), "employee": handover.employee.name},
             )
             return redirect(detail_url)
     elif request.method == "POST":

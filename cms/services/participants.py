@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.errors import Conflict, InvalidInput, PermissionDenied
 from cms.models import Handover, Item, ItemVersion, Participant, ParticipantRole
+from cms.names import person_name
 from cms.permissions import grant_role, is_own_handover, revoke_role
 
 from .audit import audit_record
@@ -60,7 +61,7 @@ def participant_remove_check(*, actor, handover, roles=None) -> Refusal | None:
 
 
 def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
+    return person_name(user)
 
 
 def _open_successor_items(handover, *, assignee):

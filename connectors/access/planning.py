@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import Handover, Item, ParticipantRole
+from cms.names import person_name
 from cms.services.audit import audit_record
 from cms.services.common import announce
 
@@ -53,9 +54,7 @@ def describe_change(grant: AccessGrant, operation: str, successor=None) -> str:
         "system": grant.system,
         "account": grant.account_label or grant.account_id,
         "group": grant.group_label or grant.group_id,
-        "successor": successor.get_full_name() or successor.get_username()
-        if successor
-        else "",
+        "successor": person_name(successor) if successor else "",
     }
     texts = {
         Op.SUSPEND: _("%(system)s: suspend the account %(account)s."),

@@ -64,7 +64,13 @@ class SampleConnector(ConnectorType):
             _("Field mappings"),
             _("Per record kind, item property → record field."),
         ),
-        webhook_secret_setting(""),
+        webhook_secret_setting(
+            _(
+                "A long random string shared with the system that posts to this "
+                "connector's webhook: it signs each request with it "
+                "(X-Baton-Signature). Stored encrypted; never shown again."
+            )
+        ),
     )
 
     def __init__(self, *, settings, secrets, timeout=None):

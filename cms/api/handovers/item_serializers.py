@@ -19,6 +19,7 @@ from cms.models import (
     ParticipantRole,
     Signature,
 )
+from cms.names import person_name
 from cms.services.audit import content_hash
 from cms.services.confirming import item_accept_check, resolved_upstream_unsigned
 from cms.services.items import item_content, item_update_check
@@ -64,7 +65,7 @@ class UserSummarySerializer(serializers.Serializer):
     name = serializers.SerializerMethodField()
 
     def get_name(self, user) -> str:
-        return user.get_full_name() or user.get_username()
+        return person_name(user)
 
 
 class SectionSerializer(serializers.Serializer):
@@ -318,7 +319,7 @@ def _user_data(user) -> dict:
     return {
         "id": user.pk,
         "username": user.username,
-        "name": user.get_full_name() or user.get_username(),
+        "name": person_name(user),
     }
 
 

@@ -17,7 +17,7 @@ from ..common import announce
 from ..handovers import handover_start
 from ..signing import NO_REQUEST
 from ..start_rules import StartPlan, StartPlanner, codes
-from ..start_rules.plan import day_text
+from ..start_rules.plan import day_text, person_name
 from .notices import (
     BulkRow,
     IntakeOutcome,
@@ -151,7 +151,7 @@ def start_from_plan(event, plan: StartPlan, *, actor, meta) -> Handover:
 def started_message(handover: Handover, plan: StartPlan) -> str:
     if plan.successor_pending:
         pick_by = timezone.localdate() + timedelta(days=plan.manager_choice_days)
-        manager = plan.manager.get_full_name() or plan.manager.get_username()
+        manager = person_name(plan.manager)
         return gettext(
             "Handover %(number)s for %(employee)s waits for %(manager)s to pick the "
             "successor by %(day)s; it starts then."

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import formats
 
+from cms import names
 from cms.models import ChecklistTemplatePage, Employee, StartRule
 
 __all__ = [
@@ -80,7 +81,8 @@ class StartPlan:
 
 
 def person_name(user) -> str:
-    return user.get_full_name() or user.get_username()
+    """A user by the one name rule (``cms.names``) in the active language."""
+    return names.person_name(user)
 
 
 def people_names(users) -> str:

@@ -141,12 +141,13 @@ class PlatformApp:
         return text[:199] + "…" if len(text) > 200 else text
 
 
-def app_settings(system) -> tuple[Setting, ...]:
+def app_settings(system, *, secret_help) -> tuple[Setting, ...]:
     """The settings every platform app has after its own: the timeout, the
-    app secret and the secret of relayed change notifications."""
+    app secret (``secret_help`` says where the system's console shows it) and
+    the secret of relayed change notifications."""
     return (
         TIMEOUT,
-        secret_setting("app_secret", _("App secret")),
+        secret_setting("app_secret", _("App secret"), secret_help),
         webhook_secret_setting(
             format_lazy(
                 _(

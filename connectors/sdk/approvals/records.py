@@ -54,6 +54,7 @@ def expense_settings(*, codes_label, codes_help):
         optional(
             "default_currency",
             _("Currency when the form names none"),
+            _("Given to a reimbursement whose form has no currency field."),
             default="CNY",
             choices=CURRENCY_CHOICES,
         ),

@@ -59,9 +59,9 @@ class DingTalkConnector(DingTalkPlatform, HttpTypeMixin, ApprovalPlatform):
         *expense_settings(
             codes_label=_("Reimbursement template codes"),
             codes_help=_(
-                "Process codes of the reimbursement templates. Empty: instances of "
-                "the templates above whose title contains 报销, 费用, reimburse or "
-                "expense."
+                "Process codes of the reimbursement templates. Empty: instances "
+                "of the templates above whose title contains 报销, 费用, "
+                "reimburse or expense."
             ),
         ),
         optional(
@@ -95,7 +95,14 @@ class DingTalkConnector(DingTalkPlatform, HttpTypeMixin, ApprovalPlatform):
             ),
             default="",
         ),
-        *app_settings(_("DingTalk")),
+        *app_settings(
+            _("DingTalk"),
+            secret_help=_(
+                "The app's Client Secret (formerly AppSecret), under 凭证与基础信息 "
+                "(Credentials & basic info) in the DingTalk developer console. "
+                "Stored encrypted; never shown again."
+            ),
+        ),
         optional(
             "callback_token",
             _("Event subscription token"),

@@ -65,12 +65,20 @@ class FeishuConnector(FeishuPlatform, ApprovalPlatform):
         *expense_settings(
             codes_label=_("Reimbursement approval codes"),
             codes_help=_(
-                "Codes of the approval definitions that are reimbursements. Empty: "
-                "approvals whose name contains 报销, 费用, reimburse or expense."
+                "Codes of the approval definitions that are reimbursements. "
+                "Empty: approvals whose name contains 报销, 费用, reimburse or "
+                "expense."
             ),
         ),
         *intake_settings(system=_("Feishu")),
-        *app_settings(_("Feishu")),
+        *app_settings(
+            _("Feishu"),
+            secret_help=_(
+                "The custom app's App Secret, under 凭证与基础信息 (Credentials & "
+                "Basic Info) in the Feishu developer console. Stored encrypted; "
+                "never shown again."
+            ),
+        ),
         optional(
             "event_verification_token",
             _("Event verification token"),

@@ -132,6 +132,11 @@ class GitHubConnector(FindsPeople, HttpConnector):
         optional(
             "successor_permission",
             _("Successor's role on handed-over repositories"),
+            _(
+                "Maintain lets the successor manage issues, pull requests and most "
+                "settings; Admin also lets them change access and delete the "
+                "repository."
+            ),
             default="maintain",
             choices=(("maintain", _("Maintain")), ("admin", _("Admin"))),
         ),

@@ -117,7 +117,9 @@ class JiraConnector(TrackerConnector):
                 "Hold and Waiting for customer count as blocked."
             )
         ),
-        page_size_setting(50),
+        page_size_setting(
+            50, _("Issues read per search request; Jira Cloud sends at most 100.")
+        ),
         TIMEOUT,
         VERIFY_TLS,
         webhook_secret_setting(

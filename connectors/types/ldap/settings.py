@@ -51,7 +51,15 @@ SETTINGS = (
             "anonymously."
         ),
     ),
-    secret_setting("bind_password", _("Bind password"), required=False),
+    secret_setting(
+        "bind_password",
+        _("Bind password"),
+        _(
+            "The password of the bind DN above; empty for an anonymous bind. "
+            "Stored encrypted; never shown again."
+        ),
+        required=False,
+    ),
     flag_setting(
         "start_tls",
         _("Use StartTLS"),
@@ -162,7 +170,15 @@ SETTINGS = (
             "DN. Leave empty to write with the bind DN."
         ),
     ),
-    secret_setting("write_bind_password", _("Write bind password"), required=False),
+    secret_setting(
+        "write_bind_password",
+        _("Write bind password"),
+        _(
+            "The password of the write bind DN; empty when Baton writes with the "
+            "bind DN. Stored encrypted; never shown again."
+        ),
+        required=False,
+    ),
     optional(
         "system_name",
         _("System name"),
@@ -179,6 +195,15 @@ SETTINGS = (
             "manager": "manager",
         },
         help_texts={
+            "employee_number": _(
+                "The attribute holding the employee number, e.g. employeeNumber "
+                "(employeeID on some Active Directory servers)."
+            ),
+            "department_code": _(
+                "The attribute holding the department's code, matched with the "
+                "codes of Baton's departments, e.g. departmentNumber."
+            ),
+            "position": _("The attribute holding the job title, e.g. title."),
             "id": _(
                 "Which attribute identifies a person for good. Empty: the entry's "
                 "entryUUID (objectGUID on Active Directory), or the match attribute "

@@ -79,7 +79,14 @@ SETTINGS = (
         default="",
     ),
     optional(
-        "method", _("Method"), default="GET", choices=(("GET", "GET"), ("POST", "POST"))
+        "method",
+        _("Method"),
+        _(
+            "GET for most APIs; POST when the API expects its search in the "
+            "request body (see Request body)."
+        ),
+        default="GET",
+        choices=(("GET", "GET"), ("POST", "POST")),
     ),
     map_setting(
         "query",
@@ -96,6 +103,11 @@ SETTINGS = (
     optional(
         "auth",
         _("Authentication"),
+        _(
+            "How Baton signs in to the API. Then fill in the settings that sign-in "
+            "needs below: the token, the user name and password, the header, or "
+            "the OAuth 2.0 client."
+        ),
         default="none",
         choices=tuple((name, label) for name, (label, _needs) in AUTHS.items()),
     ),
@@ -113,21 +125,71 @@ SETTINGS = (
     optional(
         "client_auth",
         _("How the client authenticates to the token URL"),
+        _(
+            "For OAuth 2.0 client credentials: HTTP Basic (an Authorization header, "
+            "what most servers expect) or the client id and secret in the form "
+            "body. The API's documentation says which."
+        ),
         default="basic",
         choices=CLIENT_AUTH_CHOICES,
     ),
     # Pagination.
-    optional("pagination", _("Pagination"), default="none", choices=PAGINATION_CHOICES),
-    optional("page_param", _("Page number parameter"), default="page"),
-    optional("page_start", _("First page number"), default=1, type="integer"),
+    optional(
+        "pagination",
+        _("Pagination"),
+        _(
+            "How the API splits a long list over several answers, as its "
+            "documentation describes. None: the whole list comes in one answer."
+        ),
+        default="none",
+        choices=PAGINATION_CHOICES,
+    ),
+    optional(
+        "page_param",
+        _("Page number parameter"),
+        _("For page numbers: the query parameter holding the page, e.g. page."),
+        default="page",
+    ),
+    optional(
+        "page_start",
+        _("First page number"),
+        _("For page numbers: the number of the first page; 1 for most APIs."),
+        default=1,
+        type="integer",
+    ),
     optional(
         "page_size_param",
         _("Page size parameter"),
         _("For page numbers, optional; for offsets, the limit parameter."),
     ),
-    optional("page_size", _("Page size"), default=100, type="integer"),
-    optional("offset_param", _("Offset parameter"), default="offset"),
-    optional("limit_param", _("Limit parameter"), default="limit"),
+    optional(
+        "page_size",
+        _("Page size"),
+        _(
+            "Records asked for in each request, at most what the API allows "
+            "(often 100)."
+        ),
+        default=100,
+        type="integer",
+    ),
+    optional(
+        "offset_param",
+        _("Offset parameter"),
+        _(
+            "For offset and limit: the query parameter holding how many records "
+            "to skip, e.g. offset or start."
+        ),
+        default="offset",
+    ),
+    optional(
+        "limit_param",
+        _("Limit parameter"),
+        _(
+            "For offset and limit: the query parameter holding how many records "
+            "to return, e.g. limit or count."
+        ),
+        default="limit",
+    ),
     optional(
         "offset_start",
         _("First offset"),
@@ -146,7 +208,16 @@ SETTINGS = (
         _("The query parameter the cursor is sent in."),
         default="cursor",
     ),
-    optional("max_pages", _("Most pages to read"), default=100, type="integer"),
+    optional(
+        "max_pages",
+        _("Most pages to read"),
+        _(
+            "Baton stops after this many requests for one employee, so a wrong "
+            "pagination setting cannot loop for ever."
+        ),
+        default=100,
+        type="integer",
+    ),
     # What the records are.
     optional(
         "records_path",
@@ -157,8 +228,24 @@ SETTINGS = (
         ),
         default="@",
     ),
-    optional("id_path", _("Record id (JMESPath)"), default="id"),
-    optional("title_path", _("Record title (JMESPath)"), default="name"),
+    optional(
+        "id_path",
+        _("Record id (JMESPath)"),
+        _(
+            "Where each record holds its unique id, e.g. id or data.uuid; keeps "
+            "an item linked to its record across re-syncs."
+        ),
+        default="id",
+    ),
+    optional(
+        "title_path",
+        _("Record title (JMESPath)"),
+        _(
+            "Where each record holds the name the item shows, e.g. name or "
+            "account.display_name."
+        ),
+        default="name",
+    ),
     optional(
         "kind",
         _("Record kind"),
@@ -185,8 +272,40 @@ SETTINGS = (
     ),
     TIMEOUT,
     VERIFY_TLS,
-    optional("token", _("Bearer token"), secret=True),
-    optional("password", _("Password"), secret=True),
-    optional("header_value", _("Header value (API key)"), secret=True),
-    optional("client_secret", _("Client secret"), secret=True),
+    optional(
+        "token",
+        _("Bearer token"),
+        _(
+            "For a bearer token: the API token, sent as “Authorization: Bearer …”. "
+            "Stored encrypted; never shown again."
+        ),
+        secret=True,
+    ),
+    optional(
+        "password",
+        _("Password"),
+        _(
+            "For user name and password authentication. Stored encrypted; never "
+            "shown again."
+        ),
+        secret=True,
+    ),
+    optional(
+        "header_value",
+        _("Header value (API key)"),
+        _(
+            "For an API key in a header: the key, sent in the header named above. "
+            "Stored encrypted; never shown again."
+        ),
+        secret=True,
+    ),
+    optional(
+        "client_secret",
+        _("Client secret"),
+        _(
+            "For OAuth 2.0 client credentials: the secret issued with the client "
+            "id. Stored encrypted; never shown again."
+        ),
+        secret=True,
+    ),
 )

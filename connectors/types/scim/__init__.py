@@ -78,6 +78,10 @@ SETTINGS = (
     optional(
         "auth",
         _("Authentication"),
+        _(
+            "How Baton signs in to the SCIM endpoint: most identity providers "
+            "issue a bearer token in their SCIM or provisioning settings."
+        ),
         default="bearer",
         choices=(
             ("bearer", _("Bearer token")),
@@ -106,12 +110,31 @@ SETTINGS = (
     match_by_setting(
         ("email", "employee_number", "directory_id", "username"),
         label=_("Employee value to search for"),
-        help_text="",
+        help_text=_(
+            "Which of the employee's details Baton looks for in the SCIM "
+            "attribute above, e.g. the e-mail address in emails.value."
+        ),
     ),
     TIMEOUT,
     VERIFY_TLS,
-    secret_setting("token", _("Bearer token"), required=False),
-    secret_setting("password", _("Password"), required=False),
+    secret_setting(
+        "token",
+        _("Bearer token"),
+        _(
+            "For bearer token authentication: the SCIM API token from the identity "
+            "provider's provisioning settings. Stored encrypted; never shown again."
+        ),
+        required=False,
+    ),
+    secret_setting(
+        "password",
+        _("Password"),
+        _(
+            "Only for user name and password authentication. Stored encrypted; "
+            "never shown again."
+        ),
+        required=False,
+    ),
     secret_setting(
         "write_token",
         _("Write token"),
@@ -129,6 +152,20 @@ SETTINGS = (
             "manager": f"{ENTERPRISE}:manager.value",
         },
         help_texts={
+            "id": _(
+                "Which attribute identifies a person for good, even when their "
+                "e-mail or user name changes. Empty: the SCIM id."
+            ),
+            "employee_number": _(
+                "The attribute holding the employee number, e.g. "
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:"
+                "employeeNumber."
+            ),
+            "department_name": _(
+                "The attribute holding the department's name, matched with the "
+                "names of Baton's departments."
+            ),
+            "position": _("The attribute holding the job title, e.g. title."),
             "department_code": _("Empty: departments are matched by name."),
             "manager": _("Holds the SCIM id of the person's manager."),
             "status": _(

@@ -121,7 +121,14 @@ class TrytonConnector(TrytonRpc, MatchByMixin, OptionsMixin, ConnectorType):
         ),
         timeout_setting(_("How long to wait for each call.")),
         VERIFY_TLS,
-        secret_setting("password", _("Password")),
+        secret_setting(
+            "password",
+            _("Password"),
+            _(
+                "The password of the Tryton login above. Stored encrypted; never "
+                "shown again."
+            ),
+        ),
     )
 
     def test_connection(self) -> str:

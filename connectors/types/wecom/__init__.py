@@ -143,7 +143,17 @@ class WeComConnector(WeComAccess, FindsPeople, HttpConnector):
         Setting("corp_id", _("Corp ID"), _("My Company → Company Information.")),
         match_by_setting(),
         map_setting("userids", _("WeCom user IDs"), _("Match value → WeCom user ID.")),
-        optional("transfer_mode", _("Transfer mode"), default="on_job", choices=MODES),
+        optional(
+            "transfer_mode",
+            _("Transfer mode"),
+            _(
+                "On-job while the leaver is still a WeCom member: each customer is "
+                "told and may refuse within 24 hours. Resigned once the leaver has "
+                "been removed from WeCom's contacts."
+            ),
+            default="on_job",
+            choices=MODES,
+        ),
         optional(
             "transfer_message",
             _("Message to customers"),
@@ -151,7 +161,15 @@ class WeComConnector(WeComAccess, FindsPeople, HttpConnector):
         ),
         url_setting(_("API URL"), _("Change it only for a proxy."), API_URL),
         TIMEOUT,
-        Setting("secret", _("Customer contact secret"), secret=True),
+        Setting(
+            "secret",
+            _("Customer contact secret"),
+            _(
+                "The Secret of the customer-contact app, under 客户联系 → API in the "
+                "WeCom admin console. Stored encrypted; never shown again."
+            ),
+            secret=True,
+        ),
         secret_setting(
             CONTACTS_SECRET,
             _("Contacts sync secret"),
