@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..models import Delivery, Notification
-from ..names import person_name
+from ..names import has_cjk, join_name, person_name
 from .channels import Message
 from .common import display_name, handovers_url, participant_url, render_email
 from .delivery import channel_for, company_settings, deliver, preferences_for
@@ -21,7 +21,14 @@ from .events import EVENT_TEMPLATES, event_context
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EVENT_LINES", "compose", "due_recipients", "event_line", "recipient_flush"]
+__all__ = [
+    "EVENT_LINES",
+    "compose",
+    "due_recipients",
+    "event_line",
+    "recipient_flush",
+    "stored_text",
+]
 
 # One line per event in a batched message or a messenger card: what happened
 # and what is asked.
@@ -79,6 +86,59 @@ def _day(value: str) -> str:
     return date_format(moment.date())
 
 
+def stored_text(value) -> str:
+    """A text an event stored for later readers, in the active language.
+
+    A string is what it was written as (data, or words of the language it was
+    written in). ``{"text": msgid, "values": {…}}`` is one of Baton's own
+    sentences, translated now; a value that is a list is a person's name in
+    parts (``[family, given, username]``), written by the active language's
+    rule."""
+    if not isinstance(value, dict):
+        return str(value or "")
+    values = {}
+    for key, part in (value.get("values") or {}).items():
+        if isinstance(part, list):
+            family, given, username = [*part, "", "", ""][:3]
+            part = join_name(family, given) or username
+        values[key] = part
+    text = _(value.get("text") or "")
+    try:
+        return text % values if values else text
+    except (KeyError, TypeError, ValueError):
+        return text
+
+
+def _changes(details: dict) -> str:
+    """An access plan's changes, in the active language (events stored
+    before they carried ``change_messages`` say them as they were written)."""
+    messages = details.get("change_messages")
+    if messages:
+        return "; ".join(stored_text(message) for message in messages)
+    return "; ".join(details.get("changes", ()))
+
+
+def _in_reader_language(text: str, language: str | None) -> bool:
+    reader = translation.get_language() or ""
+    if language:
+        return language.lower().split("-")[0] == reader.lower().split("-")[0]
+    # Events stored before they said their language: Chinese text reads as
+    # Chinese, any other as the other languages'.
+    return has_cjk(text) == reader.lower().startswith("zh")
+
+
+def _error(details: dict) -> str:
+    """Why a system could not do something: Baton's own words in the active
+    language; what a system said (or words of another language) quoted as
+    such, under a label the reader reads."""
+    if details.get("error_message"):
+        return stored_text(details["error_message"])
+    text = str(details.get("error") or "")
+    if not text or _in_reader_language(text, details.get("error_language")):
+        return text
+    return _("the system said: “%(text)s”") % {"text": text}
+
+
 def event_line(notification: Notification) -> str:
     """The line of one event, in the active language."""
     details = notification.details
@@ -90,8 +150,8 @@ def event_line(notification: Notification) -> str:
         "days": details.get("days_overdue", ""),
         "system": details.get("system", ""),
         "block": details.get("block", ""),
-        "error": details.get("error", ""),
-        "change": "; ".join(details.get("changes", ())),
+        "error": _error(details),
+        "change": _changes(details),
         "day": _day(details.get("at", "")),
     }
 

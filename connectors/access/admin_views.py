@@ -112,7 +112,7 @@ class AccessQueueView(SpreadsheetButtonsMixin, _ITOnly):
 
     def filtered(self, form):
         actions = AccessAction.objects.select_related(
-            "grant", "handover__employee", "connector", "done_by"
+            "grant", "handover__employee", "connector", "done_by", "target_user"
         )
         state = ""
         if form.is_valid():
@@ -156,14 +156,14 @@ class AccessQueueView(SpreadsheetButtonsMixin, _ITOnly):
             [
                 action.scheduled_for,
                 action.get_operation_display(),
-                action.description,
+                action.describe(),
                 action.grant.system,
                 action.grant.account_label or action.grant.account_id,
                 action.handover.employee.name,
                 action.handover.number,
                 action.get_state_display(),
                 action.attempts,
-                action.error,
+                action.error_text(),
                 action.request_id,
                 action.finished_at,
                 action.done_by.get_username() if action.done_by else None,

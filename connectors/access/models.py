@@ -183,6 +183,28 @@ class AccessAction(UpstreamChange):
     def __str__(self):
         return self.description
 
+    def describe(self) -> str:
+        """What the change does, in the active (the reader's) language;
+        ``description`` keeps the words it was planned with."""
+        from .wording import describe_change
+
+        if self.operation not in self.Operation.values:
+            return self.description
+        return describe_change(self.grant, self.operation, self.target_user)
+
+    def error_text(self) -> str:
+        """Why it failed, in the active language when the words are Baton's
+        own; what the system said is shown as it said it."""
+        from django.utils import translation
+
+        from .wording import NOT_APPLIED
+
+        with translation.override(self.handover.language):
+            planned_words = translation.gettext(NOT_APPLIED)
+        if self.error and self.error in (NOT_APPLIED, planned_words):
+            return translation.gettext(NOT_APPLIED)
+        return self.error
+
 
 class ResidualAccess(models.Model):
     """An account of a former employee still active upstream after departure."""

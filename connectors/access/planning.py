@@ -13,13 +13,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import Handover, Item, ParticipantRole
-from cms.names import person_name
 from cms.services.audit import audit_record
 from cms.services.common import announce
 
 from .common import Op
 from .models import AccessAction, AccessGrant
 from .running import send_due
+from .wording import change_message, describe_change
 
 __all__ = [
     "access_dry_run",
@@ -46,25 +46,6 @@ def _successor(handover: Handover, item: Item | None):
         if participant.role == ParticipantRole.SUCCESSOR
     ]
     return successors[0] if successors else None
-
-
-def describe_change(grant: AccessGrant, operation: str, successor=None) -> str:
-    """The sentence IT, the dry run and the audit trail show for one change."""
-    values = {
-        "system": grant.system,
-        "account": grant.account_label or grant.account_id,
-        "group": grant.group_label or grant.group_id,
-        "successor": person_name(successor) if successor else "",
-    }
-    texts = {
-        Op.SUSPEND: _("%(system)s: suspend the account %(account)s."),
-        Op.RESTORE: _("%(system)s: restore the account %(account)s."),
-        Op.DELETE: _("%(system)s: delete the account %(account)s for good."),
-        Op.REMOVE_MEMBER: _("%(system)s: remove %(account)s from %(group)s."),
-        Op.ADD_MEMBER: _("%(system)s: add %(successor)s to %(group)s."),
-        Op.MANUAL: _("%(system)s (by hand): revoke %(account)s %(group)s."),
-    }
-    return str(texts[operation]) % values
 
 
 def _planned_operations(grant: AccessGrant, handover: Handover, successor, now):
@@ -129,7 +110,9 @@ def access_plan(grant: AccessGrant, *, approved_by=None) -> list[AccessAction]:
         )
     ]
     if actions:
-        # IT hears what changes and when, in the handover's language.
+        # IT hears what changes and when, each person in their language:
+        # ``changes`` is the handover's wording (what older readers show),
+        # ``change_messages`` what the outbox words for each recipient.
         announce(
             handover,
             "access.planned",
@@ -137,7 +120,12 @@ def access_plan(grant: AccessGrant, *, approved_by=None) -> list[AccessAction]:
             details={
                 "grant": grant.pk,
                 "system": grant.system,
+                "actions": [action.pk for action in actions],
                 "changes": [action.description for action in actions],
+                "change_messages": [
+                    change_message(grant, action.operation, action.target_user)
+                    for action in actions
+                ],
                 "at": min(action.scheduled_for for action in actions).isoformat(),
             },
         )
@@ -185,14 +173,15 @@ def access_dry_run(handover: Handover) -> list[dict]:
     now = timezone.now()
     rows = []
     planned_grants = set()
-    for action in handover.access_actions.select_related("grant").exclude(
-        state=AccessAction.State.CANCELLED
-    ):
+    for action in handover.access_actions.select_related(
+        "grant", "target_user"
+    ).exclude(state=AccessAction.State.CANCELLED):
         planned_grants.add(action.grant_id)
         rows.append(
             {
                 "system": action.grant.system,
-                "change": action.description,
+                # In the reader's language, whatever the plan was written in.
+                "change": action.describe(),
                 "at": action.scheduled_for,
                 "state": action.get_state_display(),
                 "confirmed": True,

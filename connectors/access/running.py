@@ -7,7 +7,7 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext
 
 from cms.models import ParticipantRole
 from cms.services.audit import audit_record
@@ -17,6 +17,7 @@ from ..sdk.base import ConnectorError, EmployeeRef
 from ..sync import employee_ref
 from .common import Op
 from .models import AccessAction, AccessGrant
+from .wording import NOT_APPLIED, error_message
 
 __all__ = ["GRANT_STATES", "access_run_due", "finish_action", "send_due"]
 
@@ -131,10 +132,7 @@ def _execute(action: AccessAction) -> AccessAction:
         result = _call(client, action)
         if not _verified(client, action):
             raise ConnectorError(
-                _(
-                    "The change was accepted, but reading it back shows it did "
-                    "not happen."
-                ),
+                gettext(NOT_APPLIED),
                 request_id=result.request_id if result else None,
                 retryable=False,
             )
@@ -143,6 +141,21 @@ def _execute(action: AccessAction) -> AccessAction:
     finally:
         client.close()
     return finish_action(action, ok=True, result=result)
+
+
+def _failure_details(action, error) -> dict:
+    """What IT's message about a failed change says: the error as stored
+    (the words of the language it was caught in, ``error_language``), and
+    Baton's own words language-neutral so each reader gets them in theirs."""
+    details = {
+        "action": action.pk,
+        "system": action.grant.system,
+        "error": action.error,
+        "error_language": translation.get_language(),
+    }
+    if error is not None and action.error == gettext(NOT_APPLIED):
+        details["error_message"] = error_message(NOT_APPLIED)
+    return details
 
 
 def finish_action(action, *, ok, result=None, error=None, actor=None):
@@ -190,11 +203,7 @@ def finish_action(action, *, ok, result=None, error=None, actor=None):
                 action.handover,
                 "access.failed",
                 item=grant.item,
-                details={
-                    "action": action.pk,
-                    "system": grant.system,
-                    "error": action.error,
-                },
+                details=_failure_details(action, error),
             )
     if not ok:
         logger.warning("Access change %s failed: %s", action.pk, action.error)

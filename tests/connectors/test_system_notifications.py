@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001
 """What the systems could not do, or are about to do, reaches the people who
 act on it: IT hears of planned and failed access changes, HR and IT of a sync
 that stopped working and of a write-back that failed — each in their language,
@@ -56,7 +57,8 @@ def test_it_hears_what_access_changes_when_in_its_language(
     assert "访问权限变更已计划" in message.subject
     # 18:00 Shanghai time on the last working day, in Chinese.
     assert "Directory 的访问权限将于 2026年12月31日 变更" in message.body
-    assert "Directory: suspend the account sales." in message.body
+    # The change itself in the reader's language too, not the handover's.
+    assert "Directory：停用账号 sales。" in message.body
     assert f"/zh-hans/handovers/{handover.pk}/" in message.body
     assert not to(people["hr"])
 
