@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/baton_test
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test api-fuzz e2e chromium install translations lint migrate demo messages clean bench screenshots
+.PHONY: run test api-fuzz e2e chromium install translations lint migrate demo messages clean bench screenshots prod-check
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -85,6 +85,15 @@ test: translations lint chromium
 	echo; echo "==== run alongside: $(ALONGSIDE)"; cat var/test-alongside.log; \
 	echo; echo "==== run alongside: $(ALONGSIDE2)"; cat var/test-alongside2.log; \
 	exit $$(( main || other || other2 ))
+
+# The production stack of docs/deploy.md on this machine: gunicorn
+# (deploy/gunicorn.conf.py, several workers), two huey consumers on Redis, nginx
+# (deploy/nginx/baton.conf, TLS), PostgreSQL, DEBUG=0 and a clean `check
+# --deploy`; a handover played through it over HTTPS, then everything stopped
+# and the throwaway database dropped. Needs nginx, and PostgreSQL and Redis on
+# 127.0.0.1 (PROD_CHECK_POSTGRES, PROD_CHECK_REDIS to change).
+prod-check: translations
+	$(BIN)/python deploy/prod_check.py
 
 # Only the API fuzz run (schemathesis): no server error, every answer documented.
 api-fuzz: translations

@@ -6,11 +6,13 @@ class CmsConfig(AppConfig):
     name = "cms"
 
     def ready(self):
-        from . import tasks
+        from . import checks, tasks  # noqa: F401 - checks registers the deploy checks
         from .auth import signals as auth_signals
+        from .observability import huey_signals
         from .signals import handover_event
 
         handover_event.connect(
             tasks.queue_notification, dispatch_uid="cms.tasks.queue_notification"
         )
         auth_signals.connect()
+        huey_signals.connect()

@@ -82,9 +82,9 @@ def handovers_for_user(*, user) -> QuerySet[Handover]:
     # from the pinned revision): not decoded for every row.
     # The leaver's account comes along: names follow the name rule, which
     # reads the account's name parts (cms/names.py).
-    handovers = Handover.objects.select_related(
-        "employee__user", "template"
-    ).defer("template__body")
+    handovers = Handover.objects.select_related("employee__user", "template").defer(
+        "template__body"
+    )
     if is_hr_admin(user):
         return handovers
     visible = HandoverUserObjectPermission.objects.filter(

@@ -144,3 +144,31 @@ def write_audit_checkpoint():
     their heads), so that verify_audit notices events deleted later even where
     their chain's own checkpoint went with them."""
     audit_checkpoint_create()
+
+
+@db_periodic_task(crontab(hour="2", minute="30"))
+@lock_task("baton-retention-run")
+def run_retention():
+    """Nightly: erase what the retention policies say is due (in batches,
+    each its own transaction; cms.services.retention). Until HR has started a
+    real run themselves, after reading a dry-run report, the nightly run is a
+    dry run too."""
+    from .models import RetentionRun
+    from .services.retention import retention_run
+
+    started = RetentionRun.objects.filter(dry_run=False, started_by__isnull=False)
+    run = retention_run(dry_run=not started.exists())
+    return run.pk
+
+
+@db_task()
+@lock_task("baton-retention-run")
+def run_retention_now(dry_run, actor_id):
+    """HR's "Run now" / "Dry run now" in the admin: the nightly run's lock, so
+    never two at once."""
+    from django.contrib.auth import get_user_model
+
+    from .services.retention import retention_run
+
+    actor = get_user_model().objects.filter(pk=actor_id).first()
+    return retention_run(dry_run=dry_run, actor=actor).pk

@@ -143,3 +143,18 @@ def keep_templates_that_handovers_came_from(request, page):
         % {"title": page.get_admin_display_title(), "count": in_use.count()},
     )
     return redirect("wagtailadmin_explore", page.get_parent().pk)
+
+
+# Data retention (issue 20): policies, legal holds, purge runs; HR admins only.
+@hooks.register("register_admin_urls")
+def retention_admin_urls():
+    from .admin_views.retention import retention_urls
+
+    return retention_urls()
+
+
+@hooks.register("register_admin_menu_item")
+def retention_admin_menu_item():
+    from .admin_views.retention import retention_menu_item
+
+    return retention_menu_item()

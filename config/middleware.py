@@ -9,6 +9,7 @@ UNPREFIXED_PREFIXES = (
     "/django-admin/",
     "/documents/",
     "/healthz",
+    "/metrics",
     "/verify/",
     "/i18n/",
     "/static/",

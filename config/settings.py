@@ -16,8 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from .settings_parts.baton import *  # noqa: F403 — BATON_* (signatures … access)
 from .settings_parts.environment import BASE_DIR, VAR_DIR, env
+from .settings_parts.observability import *  # noqa: F403 — logs, metrics, Sentry
 from .settings_parts.sign_in import *  # noqa: F403 — axes, knox, proxies
 from .settings_parts.sign_in import BATON_TRUSTED_PROXIES
+from .settings_parts.sso_im import *  # noqa: F403 — Feishu, DingTalk, WeCom sign-in
+from .settings_parts.storage import *  # noqa: F403 — files on disk or S3, backups
 
 DEBUG = env("DEBUG")
 if DEBUG:
@@ -29,7 +32,10 @@ else:
     SECRET_KEY = env.str("SECRET_KEY", default="")
     if len(SECRET_KEY) < 32:
         raise ImproperlyConfigured(
-            "Set SECRET_KEY (at least 32 random characters) when DEBUG is off."
+            "Set SECRET_KEY (at least 32 random characters) when DEBUG is off: "
+            + ("it is too short. " if SECRET_KEY else "it is not set. ")
+            + "Make one with: python3 -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))' (docs/deploy.md)."
         )
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
@@ -73,6 +79,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line and response has a request id; every response is
+    # counted (docs/observability.md).
+    "cms.observability.middleware.RequestIdMiddleware",
+    "cms.observability.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -126,6 +136,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+from .settings_parts.sso import *  # noqa: E402, F403 — company sign-in, its backends
+
 _VALIDATORS = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_VALIDATORS}.UserAttributeSimilarityValidator"},
@@ -159,7 +171,8 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # "default" (and, on S3, "private"): config/settings_parts/storage.py.
+    **BATON_FILE_STORAGES,  # noqa: F405
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -302,21 +315,7 @@ else:
         {"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")}
     )
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # The huey consumer installs its own handler.
-    "loggers": {
-        "huey": {"propagate": False},
-        "weasyprint.progress": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
-        # Wagtail's background tasks and page events are chatty at INFO.
-        "django_tasks": {"level": "WARNING"},
-        "wagtail": {"level": env.str("WAGTAIL_LOG_LEVEL", default="WARNING")},
-    },
-}
+# LOGGING: config/settings_parts/observability.py (LOG_FORMAT text or json).
 
 # Sign-in protection and API tokens: config/settings_parts/sign_in.py.
 REST_FRAMEWORK["NUM_PROXIES"] = BATON_TRUSTED_PROXIES

@@ -11,17 +11,21 @@ from cms.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", include("config.observability.urls")),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
+    path("auth/", include("cms.auth.sso.urls")),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", include((api_v1_urls, "api"), namespace="api")),
     path("api/v2/", api_router.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("auth/im/", include("cms.auth.sso.im_urls")),
     path("", include("reports.urls")),
 ]
 
 urlpatterns += i18n_patterns(
     path("handovers/", include("cms.participant.urls")),
+    path("auth/", include("cms.auth.sso.page_urls")),
     path("imports/", include("connectors.urls")),
     path("reports/", include("reports.site_urls")),
     path("", include(wagtail_urls)),

@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from cms.models import Certificate
+from cms.services.erasure import is_pseudonym
 
 from .services import employee_initials
 
@@ -29,10 +30,12 @@ def verify(request, code=None):
             .first()
         )
         if certificate is not None:
+            name = certificate.handover.employee.name
             context.update(
                 certificate=certificate,
                 handover_number=certificate.handover.number,
-                initials=employee_initials(certificate.handover.employee.name),
+                # An anonymised employee has no initials left to show.
+                initials=employee_initials("" if is_pseudonym(name) else name),
                 completed_at=certificate.handover.completed_at,
             )
     status = 404 if context["checked"] and context["certificate"] is None else 200

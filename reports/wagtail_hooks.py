@@ -7,6 +7,7 @@ Wagtail's page-centric ones; everyone else keeps Wagtail's home as it is.
 """
 
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.home import (
@@ -15,16 +16,25 @@ from wagtail.admin.views.home import (
     UserObjectsInWorkflowModerationPanel,
     WhatsNewInWagtailVersionPanel,
 )
+from wagtail.admin.widgets.button import ListingButton
 
 from cms.hooks import API_V1_URLS, HANDOVER_LIST_FILTERS
+from cms.models import Employee
+from cms.permissions import is_hr_admin
 
 from .admin_views import REPORT_ICONS, ReportIndexView, ReportView
 from .admin_views.presenters import request_scope
+from .admin_views.subject import (
+    ErasureRequestCreateView,
+    ErasureRequestIndexView,
+    ErasureRequestReviewView,
+    SubjectExportView,
+)
 from .figures import REPORTS, dashboard_for
 from .figures.list_filters import handover_list_filters
 from .panels import DashboardPanel
 
-__all__ = ["ReportMenuItem"]
+__all__ = ["HRAdminMenuItem", "ReportMenuItem"]
 
 # Wagtail's home panels about pages (the site's content), which say nothing to
 # HR or IT running handovers. Moderation of templates waiting for *their*
@@ -131,3 +141,69 @@ def report_api_urls():
     from .api import urlpatterns
 
     return urlpatterns
+
+
+# A person's own data on request ---------------------------------------------
+
+
+class HRAdminMenuItem(MenuItem):
+    def is_shown(self, request):
+        return is_hr_admin(request.user)
+
+
+@hooks.register("register_admin_urls")
+def subject_urls():
+    return [
+        path(
+            "reports/subject/export/<int:pk>/",
+            SubjectExportView.as_view(),
+            name="reports_subject_export",
+        ),
+        path(
+            "reports/erasure-requests/",
+            ErasureRequestIndexView.as_view(),
+            name="reports_erasure_requests",
+        ),
+        path(
+            "reports/erasure-requests/add/",
+            ErasureRequestCreateView.as_view(),
+            name="reports_erasure_request_add",
+        ),
+        path(
+            "reports/erasure-requests/<int:pk>/",
+            ErasureRequestReviewView.as_view(),
+            name="reports_erasure_request",
+        ),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def erasure_requests_menu_item():
+    return HRAdminMenuItem(
+        _("Personal data requests"),
+        reverse("reports_erasure_requests"),
+        name="baton-personal-data-requests",
+        icon_name="user",
+        order=160,
+    )
+
+
+@hooks.register("register_snippet_listing_buttons")
+def employee_data_buttons(snippet, user, next_url=None):
+    """On each row of the employee archive, for HR admins."""
+    if not isinstance(snippet, Employee) or not is_hr_admin(user):
+        return []
+    return [
+        ListingButton(
+            _("Export this person's data"),
+            url=reverse("reports_subject_export", args=[snippet.pk]),
+            icon_name="download",
+            priority=60,
+        ),
+        ListingButton(
+            _("Record an erasure request"),
+            url=reverse("reports_erasure_request_add") + f"?employee={snippet.pk}",
+            icon_name="bin",
+            priority=61,
+        ),
+    ]

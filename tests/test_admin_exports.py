@@ -416,8 +416,15 @@ def connector_work(people, sales_handover):
         state=AccessAction.State.FAILED,
         error="Mailbox locked",
     )
+    # The queue says each change in the reader's language from its grant.
+    forward = AccessGrant.objects.create(
+        handover=sales_handover,
+        system="Mail",
+        kind=AccessGrant.Kind.ACCOUNT,
+        account_id="chen.fang-forwarding",
+    )
     planned = AccessAction.objects.create(
-        grant=grant,
+        grant=forward,
         handover=sales_handover,
         operation=AccessAction.Operation.MANUAL,
         description="Forward the mail",
@@ -440,7 +447,7 @@ IT_LISTS = [
     ("wagtailsnippets_connectors_connectorconfig:list", "CRM (sample)"),
     ("sync_runs:index", "CRM (sample)"),
     ("write_backs:index", "Deal 42 to Yang Jing"),
-    ("connectors_access_queue", "Close the mailbox"),
+    ("connectors_access_queue", "Mail (by hand): revoke chen.fang"),
     ("connectors_access_suspended", "chen.fang"),
     ("connectors_access_residual", "chen.fang"),
     ("cms_api_tokens", "it"),
@@ -495,9 +502,11 @@ def test_the_it_queue_export_keeps_its_filters(it, connector_work, fmt):
 
     sheet = _download(it, url, fmt)
 
-    assert _column(sheet, "Change") == ["Close the mailbox"]
+    assert [change.strip(" .") for change in _column(sheet, "Change")] == [
+        "Mail (by hand): revoke chen.fang"
+    ]
     assert _column(sheet, "Error") == ["Mailbox locked"]
-    assert "Forward the mail" not in _page(it, url)
+    assert "chen.fang-forwarding" not in _page(it, url)
 
 
 def test_the_residual_export_keeps_show_all(it, connector_work):

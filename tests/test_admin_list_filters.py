@@ -155,14 +155,16 @@ def actions(sales_handover):
     time), a failed one today and a manual one tomorrow."""
     today = timezone.localdate()
     tomorrow = today + datetime.timedelta(days=1)
-    grant = AccessGrant.objects.create(
-        handover=sales_handover,
-        system="Mail",
-        kind=AccessGrant.Kind.ACCOUNT,
-        account_id="chen.fang",
-    )
 
     def action(description, when, **fields):
+        # The queue describes a change in the reader's language from its
+        # grant: each change's account is named after it, to tell them apart.
+        grant = AccessGrant.objects.create(
+            handover=sales_handover,
+            system="Mail",
+            kind=AccessGrant.Kind.ACCOUNT,
+            account_id=description,
+        )
         return AccessAction.objects.create(
             grant=grant,
             handover=sales_handover,
@@ -189,10 +191,20 @@ def actions(sales_handover):
     }
 
 
+LABELS = (
+    "Yesterday's change",
+    "Tonight's change",
+    "After midnight",
+    "Failed today",
+    "By hand tomorrow",
+)
+
+
 def _descriptions(client, url) -> set[str]:
+    """The changes listed, by the account each is named after."""
     sheet = _csv(client, f"{url}{'&' if '?' in url else '?'}export=csv")
     column = sheet[0].index("Change")
-    return {row[column] for row in sheet[1:]}
+    return {label for row in sheet[1:] for label in LABELS if label in row[column]}
 
 
 def test_due_today_lists_planned_changes_of_today_and_before(people, client, actions):

@@ -595,7 +595,7 @@ def test_the_manager_picks_the_successor_and_the_handover_starts(
     ).json()["results"]
     response = client.post(pick_url, {"successor": people["successor"].pk})
 
-    assert "Who takes over from Chen Fang?" in page
+    assert "Who takes over from Fang Chen?" in page
     assert "Same department (Sales) and role (Sales)." in page  # a suggestion
     assert [person["text"] for person in found] == ["Jing Yang (successor)"]
     assert response.status_code == 302

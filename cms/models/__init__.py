@@ -18,7 +18,9 @@ from .notifications import (
     NotificationSettings,
 )
 from .pages import ChecklistTemplatePage, TemplateIndexPage
+from .retention import LegalHold, RetentionErasure, RetentionPolicy, RetentionRun
 from .signatures import Signature
+from .signing_pins import SigningPin
 from .snippets import Department, Role
 
 __all__ = [
@@ -38,14 +40,19 @@ __all__ = [
     "HandoverUserObjectPermission",
     "Item",
     "ItemVersion",
+    "LegalHold",
     "Notification",
     "NotificationPreference",
     "NotificationSettings",
     "Participant",
     "ParticipantRole",
     "ResignationEvent",
+    "RetentionErasure",
+    "RetentionPolicy",
+    "RetentionRun",
     "Role",
     "Signature",
+    "SigningPin",
     "StartRule",
     "TemplateIndexPage",
 ]

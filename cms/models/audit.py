@@ -66,7 +66,16 @@ class AuditDatabaseCheckpoint(models.Model):
 
 class AuditEvent(models.Model):
     """Append-only and hash-chained per handover. On PostgreSQL a trigger refuses
-    UPDATE and DELETE; ``manage.py verify_audit`` re-computes the chains."""
+    DELETE and every UPDATE but one: erasing the personal fields (migration cms
+    0016); ``manage.py verify_audit`` re-computes the chains.
+
+    Format 2 (``cms.services.audit.chain``): the chain hash covers
+    ``erasable_hash``, a salted digest of ``actor_name``, ``details`` and
+    ``ip_address``, instead of those fields, so erasing them (and the salt)
+    keeps the chain verifiable."""
+
+    FORMAT_PLAIN = 1
+    FORMAT_ERASABLE = 2
 
     handover = models.ForeignKey(
         "cms.Handover", on_delete=models.PROTECT, related_name="audit_events"
@@ -86,6 +95,15 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField()
     previous_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # audit_record writes format 2; the default keeps rows written without it
+    # (bulk loaders hashing in format 1) consistent with their hashes.
+    format = models.PositiveSmallIntegerField(default=FORMAT_PLAIN)
+    erasable_hash = models.CharField(max_length=64, blank=True)
+    erasure_salt = models.CharField(max_length=32, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+    # An event converted from format 1 keeps its format-1 hash, covered by its
+    # format-2 hash: a certificate issued before names it as its root hash.
+    original_hash = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["handover", "sequence"]

@@ -4,7 +4,7 @@ signatures (``signatures``) and audit trail (``audit``) have modules of their
 own."""
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, storages
 from django.db import models
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +26,11 @@ class _PrivateStorage(LazyObject):
     they are served only through permission-checked views."""
 
     def _setup(self):
+        # S3 (config/settings_parts/storage.py) names a "private" storage;
+        # on disk the files live under MEDIA_ROOT/private.
+        if "private" in settings.STORAGES:
+            self._wrapped = storages["private"]
+            return
         self._wrapped = FileSystemStorage(
             location=settings.MEDIA_ROOT / "private", base_url=None
         )
@@ -166,6 +171,10 @@ class Certificate(models.Model):
     pdf_sha256 = models.CharField(max_length=64)
     root_hash = models.CharField(max_length=64)
     issued_at = models.DateTimeField()
+    # Set when the PDF (which names people) was deleted under a retention
+    # policy: code and hashes stay, so /verify/<code>/ still answers.
+    pdf_erased_at = models.DateTimeField(null=True, blank=True)
+    pdf_erased_policy = models.CharField(max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("certificate")

@@ -45,6 +45,15 @@ class Signature(models.Model):
     user_agent = models.CharField(max_length=500, blank=True)
     server_signature = models.CharField(max_length=128)
     key_id = models.CharField(max_length=32)
+    # Format 2 (cms.services.signing): the server signs ``erasable_hash``, a
+    # salted digest of the remarks, so erasing the remarks and the salt keeps
+    # the signature verifiable. Format 1 signed the remarks themselves: the
+    # migration to format 2 (cms 0016) keeps that first signature here.
+    format = models.PositiveSmallIntegerField(default=1)
+    erasable_hash = models.CharField(max_length=64, blank=True)
+    erasure_salt = models.CharField(max_length=32, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+    original_server_signature = models.CharField(max_length=128, blank=True)
 
     class Meta:
         ordering = ["signed_at", "pk"]

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from cms.auth.sso.reauth import reauth_consume
 from cms.errors import InvalidInput
 from cms.models import Handover, Item, ParticipantRole
 
@@ -24,6 +25,7 @@ __all__ = [
     "ReopenForm",
     "VersionForm",
     "clean_form",
+    "signing_credentials",
 ]
 
 
@@ -67,6 +69,7 @@ class DecisionForm(VersionForm):
         ]
     )
     password = forms.CharField(required=False, strip=False)
+    pin = forms.CharField(required=False, strip=True)
     remarks = forms.CharField(required=False, max_length=10_000)
 
 
@@ -75,6 +78,7 @@ class AcceptResolvedForm(forms.Form):
     list changed since."""
 
     password = forms.CharField(required=False, strip=False)
+    pin = forms.CharField(required=False, strip=True)
     count = forms.IntegerField(min_value=1)
 
 
@@ -92,11 +96,13 @@ class AttachmentForm(forms.Form):
 
 class DeclareForm(forms.Form):
     password = forms.CharField(required=False, strip=False)
+    pin = forms.CharField(required=False, strip=True)
     statement = forms.CharField(required=False, max_length=10_000)
 
 
 class ApproveForm(forms.Form):
     password = forms.CharField(required=False, strip=False)
+    pin = forms.CharField(required=False, strip=True)
     remarks = forms.CharField(required=False, max_length=10_000)
     section = forms.CharField(required=False, max_length=64)
 
@@ -174,3 +180,13 @@ class ItemFilterForm(forms.Form):
     )
     mine = forms.BooleanField(required=False)
     page = forms.IntegerField(required=False, min_value=1)
+
+
+def signing_credentials(cleaned: dict, request) -> dict:
+    """What a sign form proves the signer with: their password, the signing
+    PIN of someone who signed in with a company account, or — with neither —
+    a confirmation at the identity provider just before (docs/sso.md)."""
+    credentials = {"password": cleaned["password"], "pin": cleaned["pin"]}
+    if not (credentials["password"] or credentials["pin"]):
+        credentials["company_reauth"] = reauth_consume(request)
+    return credentials

@@ -197,7 +197,10 @@ def successor_pick(request, handover_id):
                     "%(name)s takes over from %(employee)s: the handover has started "
                     "and everyone is told."
                 )
-                % {"name": person_name(successor), "employee": handover.employee.name},
+                % {
+                    "name": person_name(successor),
+                    "employee": person_name(handover.employee),
+                },
             )
             return redirect(detail_url)
     elif request.method == "POST":

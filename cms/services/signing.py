@@ -1,10 +1,27 @@
 """E-signatures: re-authentication in the same request, a hash of exactly what
-the signer saw, and a server signature (Ed25519) over the signature record."""
+the signer saw, and a server signature (Ed25519) over the signature record.
+
+Two record formats. Format 1 signed the remarks themselves: erasing them would
+leave a signature nobody can check. Format 2 signs ``erasable_hash =
+sha256(salt + canonical({"remarks": ...}))`` with a random salt stored on the
+signature; while not erased, verification recomputes it from the remarks.
+Erasure blanks the remarks and the salt (``erased_at``) and the server's
+signature still verifies over the kept digest. ``content_hash`` (what was
+signed) stays. The IP address and user agent were never signed: erasing them
+is a plain blanking.
+
+Migration cms 0016 moved every format-1 signature that verified to format 2:
+the server, having checked the original signature, signs the format-2 record
+of the same decision (same ``signed_at``) and keeps the original signature in
+``original_server_signature`` — ``signature_original_verify`` checks it
+against the format-1 record for as long as the remarks are there. Signatures
+that did not verify stay in format 1, so the break stays visible."""
 
 import base64
 import functools
 import hashlib
 import logging
+import secrets
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +46,8 @@ from cms.auth.lockout import (
     is_locked_out,
     success_record,
 )
+from cms.auth.sso.passwords import local_password_allowed
+from cms.auth.sso.pins import has_pin, pin_check
 from cms.errors import InvalidInput, TooManyAttempts
 from cms.models import Signature
 
@@ -38,6 +57,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "NO_REQUEST",
+    "CompanySignInReauthentication",
     "PasswordReauthentication",
     "RequestMeta",
     "reauthenticate",
@@ -46,6 +66,8 @@ __all__ = [
     "server_sign",
     "server_verify",
     "signature_create",
+    "signature_erasable_digest",
+    "signature_original_verify",
     "signature_payload",
     "signature_verify",
 ]
@@ -90,6 +112,49 @@ class PasswordReauthentication:
         # the signing transaction (rolled back with it) and send sign-in signals;
         # reauthenticate() counts failures itself, after the rollback.
         return user.check_password(password)
+
+
+class CompanySignInReauthentication(PasswordReauthentication):
+    """Baton's default (docs/sso.md "Signing"): the signing PIN for people
+    without a Baton password they may use — company sign-in, or Baton's
+    passwords switched off — and for anyone who sends one; the password
+    otherwise; or a confirmation at the OpenID Connect provider. ``method``
+    is what was checked: "pin", "password" or "oidc"."""
+
+    def verify(self, *, user, credentials: dict) -> bool:
+        if credentials.get("company_reauth") is True:
+            # Confirmed at the identity provider just now (cms.auth.sso.reauth);
+            # set by the sign forms from the session, never from the request.
+            self.method = "oidc"
+            return user.is_active
+        pin = credentials.get("pin") or ""
+        password_possible = user.has_usable_password() and local_password_allowed(user)
+        if pin or not password_possible:
+            self.method = "pin"
+            return bool(pin) and user.is_active and pin_check(user, pin)
+        self.method = "password"
+        return super().verify(user=user, credentials=credentials)
+
+
+def _refusal(backend, user) -> InvalidInput:
+    if getattr(backend, "method", "password") != "pin":
+        return InvalidInput(
+            _("Signing needs your password: the one given is missing or wrong."),
+            fields={"password": [_("Enter your current password to sign.")]},
+        )
+    if not has_pin(user):
+        return InvalidInput(
+            _(
+                "Set your signing PIN first: you signed in with your company "
+                "account, so signing asks for a PIN you choose on the Signing "
+                "PIN page."
+            ),
+            fields={"pin": [_("Set a signing PIN first.")]},
+        )
+    return InvalidInput(
+        _("Signing needs your signing PIN: the one given is missing or wrong."),
+        fields={"pin": [_("Enter your signing PIN to sign.")]},
+    )
 
 
 def _backend():
@@ -210,14 +275,12 @@ def reauthenticate(
         )
     if not backend.verify(user=user, credentials=credentials):
         if any(credentials.values()):
-            # A form sent without a password guessed nothing.
+            # A form sent without a password or PIN guessed nothing.
+            reason = "wrong_pin" if backend.method == "pin" else "wrong_password"
             _attempt_failed(
-                _FailedAttempt(user, meta, handovers, "wrong_password", backend.method)
+                _FailedAttempt(user, meta, handovers, reason, backend.method)
             )
-        raise InvalidInput(
-            _("Signing needs your password: the one given is missing or wrong."),
-            fields={"password": [_("Enter your current password to sign.")]},
-        )
+        raise _refusal(backend, user)
     success_record(username=username, request=where)
     return backend.method
 
@@ -286,9 +349,28 @@ def server_verify(record: dict, signature: str) -> bool:
     return True
 
 
-def signature_payload(signature: Signature) -> dict:
-    """The record the server signs: who decided what, when, over which content."""
-    return {
+def signature_erasable_digest(signature: Signature) -> str:
+    """The salted digest of the signature's personal text, as it is now."""
+    return hashlib.sha256(
+        (
+            signature.erasure_salt + canonical_json({"remarks": signature.remarks})
+        ).encode()
+    ).hexdigest()
+
+
+def _erasable_intact(signature: Signature) -> bool:
+    if signature.erased_at is None:
+        return True
+    return not signature.remarks and not signature.erasure_salt
+
+
+def signature_payload(
+    signature: Signature, *, record_format: int | None = None
+) -> dict:
+    """The record the server signs: who decided what, when, over which content.
+    Format 2 names the remarks by their salted digest (see the module)."""
+    record_format = record_format or getattr(signature, "format", 1)
+    payload = {
         "handover": signature.handover.number,
         "item": signature.item.block_id if signature.item_id else "",
         "item_version": signature.item_version,
@@ -296,12 +378,26 @@ def signature_payload(signature: Signature) -> dict:
         "signer": signature.signer_id,
         "role": signature.role,
         "decision": signature.decision,
-        "remarks": signature.remarks,
         "signed_at": signature.signed_at.isoformat(),
         "content_hash": signature.content_hash,
         "intent_statement": signature.intent_statement,
         "auth_method": signature.auth_method,
     }
+    if record_format == 2:
+        # Not erased: the digest of the remarks as they are, so changing them
+        # shows. Erased: the digest kept when they went.
+        erased = getattr(signature, "erased_at", None) is not None
+        payload |= {
+            "format": 2,
+            "erasable_hash": (
+                signature.erasable_hash
+                if erased
+                else signature_erasable_digest(signature)
+            ),
+        }
+    else:
+        payload["remarks"] = signature.remarks
+    return payload
 
 
 def signature_create(
@@ -335,7 +431,10 @@ def signature_create(
         auth_method=method,
         ip_address=meta.ip_address,
         user_agent=meta.user_agent,
+        format=2,
+        erasure_salt=secrets.token_hex(16),
     )
+    signature.erasable_hash = signature_erasable_digest(signature)
     signature.server_signature, signature.key_id = server_sign(
         signature_payload(signature)
     )
@@ -344,5 +443,20 @@ def signature_create(
 
 
 def signature_verify(signature: Signature) -> bool:
-    """True when the stored record is exactly what the server signed."""
+    """True when the stored record is exactly what the server signed (for
+    format 2: and the remarks, unless erased, are the ones it digested)."""
+    if getattr(signature, "format", 1) == 2 and not _erasable_intact(signature):
+        return False
     return server_verify(signature_payload(signature), signature.server_signature)
+
+
+def signature_original_verify(signature: Signature) -> bool | None:
+    """The signature issued at signing time, for a record migrated to format 2:
+    True or False while the remarks are there, None when there is none to
+    check (signed in format 2, or the remarks were erased)."""
+    if not signature.original_server_signature or signature.erased_at is not None:
+        return None
+    return server_verify(
+        signature_payload(signature, record_format=1),
+        signature.original_server_signature,
+    )

@@ -26,7 +26,7 @@ def test_leaver_fills_everything_on_a_phone_and_signs(journey):
     )
     leaver = journey.person("sales", phone=True)
     page = journey.sign_in(leaver, f"/en/handovers/{handover.pk}/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Chen Fang")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fang Chen")
     expect(page.get_by_text("0 of 3 done (0%)")).to_be_visible()
     journey.step(leaver, "opens the handover")
 

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from cms import services
 from cms.demo.content import localise
 from cms.models import Handover, Item
+from cms.names import person_name
 from cms.signals import handover_event
 from reports.apps import _on_handover_event
 from reports.services import certificate_issue
@@ -133,8 +134,10 @@ def test_every_participant_page_fits_a_360_px_phone(journey, language):
     leaver = narrow_phone(journey, "sales", language)
     page = journey.sign_in(leaver, prefix)
     assert_fits(page, "my handovers")
-    page.get_by_role("link", name=shop.employee.name).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(shop.employee.name)
+    with translation.override(language):
+        leaver_name = person_name(shop.employee)
+    page.get_by_role("link", name=leaver_name).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(leaver_name)
     clients = page.locator(f"#item-{returned.pk}")
     # The returned item waits for an answer: its box is there, not folded away.
     expect(clients.get_by_role("textbox", name=text["answer"])).to_be_visible()
@@ -160,12 +163,15 @@ def test_every_participant_page_fits_a_360_px_phone(journey, language):
     assert_fits(page, "my finished handovers")
     journey.step(successor, "finds the cancelled handover under its tab")
     cancelled.get_by_role("link").first.click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(demo.employee.name)
+    with translation.override(language):
+        cancelled_name = person_name(demo.employee)
+        picked_name = person_name(picking.employee)
+    expect(page.get_by_role("heading", level=1)).to_have_text(cancelled_name)
     assert_fits(page, "a cancelled 17-item handover")
 
     manager = narrow_phone(journey, "manager", language)
     page = journey.sign_in(manager, f"{prefix}{picking.pk}/successor/")
-    asks = text["pick"] % {"name": picking.employee.name}
+    asks = text["pick"] % {"name": picked_name}
     expect(page.get_by_role("heading", name=asks)).to_be_visible()
     assert_fits(page, "picking a successor")
     page.goto(f"{prefix}{shop.pk}/")

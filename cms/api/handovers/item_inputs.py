@@ -43,17 +43,41 @@ class _PasswordField(serializers.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("style", {"input_type": "password"})
         kwargs.setdefault("trim_whitespace", False)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("default", "")
         kwargs.setdefault("help_text", _("Your password: signing re-authenticates."))
         super().__init__(**kwargs)
 
 
-class ItemAcceptSerializer(ItemVersionSerializer):
+class SigningSerializer(serializers.Serializer):
+    """A signature's proof of who signs (docs/sso.md "Signing"): the password,
+    or the signing PIN after a company sign-in; the refusal names the field
+    that was wanted. The service gets both as ``credentials``."""
+
     password = _PasswordField()
+    pin = _PasswordField(
+        trim_whitespace=True,
+        help_text=_(
+            "Your signing PIN, instead of the password, if you sign in with a "
+            "company account."
+        ),
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        attrs["credentials"] = {
+            "password": attrs.pop("password", ""),
+            "pin": attrs.pop("pin", ""),
+        }
+        return attrs
+
+
+class ItemAcceptSerializer(SigningSerializer, ItemVersionSerializer):
     remarks = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ItemReturnSerializer(ItemVersionSerializer):
-    password = _PasswordField()
+class ItemReturnSerializer(SigningSerializer, ItemVersionSerializer):
     reason = serializers.CharField(
         help_text="What is missing or unclear; it opens a question."
     )
@@ -81,9 +105,8 @@ class BatchItemSerializer(serializers.Serializer):
     version = serializers.IntegerField()
 
 
-class BatchAcceptSerializer(serializers.Serializer):
+class BatchAcceptSerializer(SigningSerializer):
     items = BatchItemSerializer(many=True, allow_empty=False)
-    password = _PasswordField()
     remarks = serializers.CharField(required=False, allow_blank=True, default="")
 
 

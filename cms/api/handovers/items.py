@@ -216,7 +216,7 @@ class ItemViewSet(viewsets.GenericViewSet):
             services.items_accept(
                 actor=request.user,
                 items=pairs,
-                password=data["password"],
+                credentials=data["credentials"],
                 remarks=data["remarks"],
                 meta=_meta(request),
             )

@@ -16,7 +16,7 @@ from cms.models import (
 )
 
 from ..common import IdRelatedField
-from .item_inputs import _PasswordField
+from .item_inputs import SigningSerializer
 from .item_serializers import (
     EmployeeSummarySerializer,
     HandoverStateField,
@@ -182,13 +182,11 @@ class HandoverStartSerializer(serializers.Serializer):
     last_working_day = serializers.DateField()
 
 
-class DeclarationSerializer(serializers.Serializer):
-    password = _PasswordField()
+class DeclarationSerializer(SigningSerializer):
     statement = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ApprovalSerializer(serializers.Serializer):
-    password = _PasswordField()
+class ApprovalSerializer(SigningSerializer):
     remarks = serializers.CharField(required=False, allow_blank=True, default="")
     section = serializers.CharField(
         source="section_block_id",

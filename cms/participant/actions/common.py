@@ -16,7 +16,7 @@ from ..views import render_detail
 
 __all__ = ["done", "item_or_404", "refused", "request_meta"]
 
-SECRET_FIELDS = ("password", "csrfmiddlewaretoken")
+SECRET_FIELDS = ("password", "pin", "csrfmiddlewaretoken")
 
 
 def item_or_404(request, item_id):

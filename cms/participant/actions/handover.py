@@ -21,6 +21,7 @@ from ..forms import (
     ParticipantRemoveForm,
     ReopenForm,
     clean_form,
+    signing_credentials,
 )
 from ..listing import resolved_items_to_confirm
 from .common import done, refused, request_meta
@@ -65,7 +66,7 @@ def items_accept_resolved(request, handover_id):
         services.items_accept(
             actor=request.user,
             items=items,
-            password=cleaned["password"],
+            credentials=signing_credentials(cleaned, request),
             meta=request_meta(request),
         )
     except BatonError as error:
@@ -94,7 +95,7 @@ def handover_declare(request, handover_id):
         services.handover_declare(
             actor=request.user,
             handover=handover,
-            password=cleaned["password"],
+            credentials=signing_credentials(cleaned, request),
             statement=cleaned["statement"],
             meta=request_meta(request),
         )
@@ -114,7 +115,7 @@ def handover_approve(request, handover_id):
         services.handover_approve(
             actor=request.user,
             handover=handover,
-            password=cleaned["password"],
+            credentials=signing_credentials(cleaned, request),
             remarks=cleaned["remarks"],
             section_block_id=cleaned["section"],
             meta=request_meta(request),

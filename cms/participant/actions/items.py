@@ -19,6 +19,7 @@ from ..forms import (
     UpstreamForm,
     VersionForm,
     clean_form,
+    signing_credentials,
 )
 from ..item_forms import parse_item_data
 from .common import done, item_or_404, refused, request_meta
@@ -171,7 +172,7 @@ def item_decide(request, item_id):
             "actor": request.user,
             "item": item,
             "version": cleaned["version"],
-            "password": cleaned["password"],
+            "credentials": signing_credentials(cleaned, request),
             "meta": request_meta(request),
         }
         if decision == DecisionForm.RETURN:

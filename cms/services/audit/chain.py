@@ -1,10 +1,28 @@
-"""The tamper-evident trail: canonical JSON, content hashes, the per-handover
-hash chain ``hash = sha256(previous_hash + canonical(event))`` and the signed
-checkpoint that anchors each chain's length and head."""
+"""The tamper-evident trail: canonical JSON, content hashes, the per-handover hash
+chain ``hash = sha256(previous_hash + canonical(event))`` and the signed
+checkpoint that anchors each chain's length and head.
+
+Two event formats. Format 1 hashed ``actor_name``, ``details`` and
+``ip_address`` themselves: erasing them would break the chain. Format 2 (every
+event since migration cms 0016, which converted the chains that verified)
+hashes ``erasable_hash = sha256(salt + canonical(those three fields))``
+instead, with a random salt per event stored beside it. While the event is not
+erased, the chain hash is computed over that digest recomputed from the fields,
+so changing a name or an address still shows. Erasing blanks the three fields
+and the salt and sets ``erased_at``; the chain hash covers the kept
+``erasable_hash`` either way, so the chain, its checkpoints and the
+certificates' root hashes still verify. An erased event's ``actor_name`` may
+hold the actor's pseudonym in that handover (``pseudonym.successor.2``, see
+``cms.services.erasure``). Without the salt, a short value (an IP address)
+cannot be found again by hashing guesses. ``before_hash`` and ``after_hash``
+are content hashes, not personal data: they stay. A converted event keeps its
+format-1 hash in ``original_hash`` (covered by its format-2 hash): certificates
+issued before the conversion name it as their root hash."""
 
 import hashlib
 import json
 import logging
+import secrets
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -23,6 +41,8 @@ __all__ = [
     "chain_checkpoint_sign",
     "chain_verify",
     "content_hash",
+    "erasable_digest",
+    "event_erasable_intact",
     "event_hash",
 ]
 
@@ -52,22 +72,68 @@ def content_hash(value) -> str:
     return hashlib.sha256(canonical_json(value).encode()).hexdigest()
 
 
+def _format(event) -> int:
+    # Bulk loaders hash plain namespaces without a format: format 1.
+    return getattr(event, "format", AuditEvent.FORMAT_PLAIN)
+
+
+def erasable_digest(event: AuditEvent) -> str:
+    """The salted digest of the event's personal fields, as they are now."""
+    fields = {
+        "actor_name": event.actor_name,
+        "details": event.details,
+        "ip_address": event.ip_address,
+    }
+    return hashlib.sha256(
+        (event.erasure_salt + canonical_json(fields)).encode()
+    ).hexdigest()
+
+
+def event_erasable_intact(event: AuditEvent) -> bool:
+    """False for an event marked erased whose personal fields or salt are not
+    blank. (While not erased, ``event_hash`` covers the fields themselves.)"""
+    if _format(event) != AuditEvent.FORMAT_ERASABLE or event.erased_at is None:
+        return True
+    return (
+        (not event.actor_name or event.actor_name.startswith("pseudonym."))
+        and not event.details
+        and event.ip_address is None
+        and not event.erasure_salt
+    )
+
+
 def _event_payload(event: AuditEvent) -> dict:
-    return {
+    payload = {
         "handover": event.handover_id,
         "sequence": event.sequence,
         "actor_id": event.actor_id,
-        "actor_name": event.actor_name,
         "role": event.role,
         "action": event.action,
         "object_type": event.object_type,
         "object_id": event.object_id,
         "before_hash": event.before_hash,
         "after_hash": event.after_hash,
-        "details": event.details,
-        "ip_address": event.ip_address,
         "created_at": event.created_at.astimezone(UTC).isoformat(),
     }
+    if _format(event) == AuditEvent.FORMAT_ERASABLE:
+        payload["format"] = AuditEvent.FORMAT_ERASABLE
+        # Not erased: the digest of the fields as they are, so changing one
+        # shows. Erased: the digest kept when they went.
+        payload["erasable_hash"] = (
+            event.erasable_hash
+            if getattr(event, "erased_at", None) is not None
+            else erasable_digest(event)
+        )
+        original_hash = getattr(event, "original_hash", "")
+        if original_hash:
+            payload["original_hash"] = original_hash
+    else:
+        payload |= {
+            "actor_name": event.actor_name,
+            "details": event.details,
+            "ip_address": event.ip_address,
+        }
+    return payload
 
 
 def event_hash(event: AuditEvent) -> str:
@@ -220,7 +286,10 @@ def audit_record(
         ip_address=ip_address,
         created_at=timezone.now(),
         previous_hash=previous_hash,
+        format=AuditEvent.FORMAT_ERASABLE,
+        erasure_salt=secrets.token_hex(16),
     )
+    event.erasable_hash = erasable_digest(event)
     event.hash = event_hash(event)
     event.save(force_insert=True)
     if checkpoint == _LEAVE_MISSING:
@@ -247,6 +316,7 @@ def chain_verify(handover_id: int):
             event.sequence != expected_sequence
             or event.previous_hash != previous
             or event_hash(event) != event.hash
+            or not event_erasable_intact(event)
         ):
             return event
         previous = event.hash

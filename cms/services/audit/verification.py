@@ -19,7 +19,12 @@ from cms.models import (
     Handover,
 )
 
-from .chain import GENESIS_HASH, chain_checkpoint_payload, event_hash
+from .chain import (
+    GENESIS_HASH,
+    chain_checkpoint_payload,
+    event_erasable_intact,
+    event_hash,
+)
 from .checkpoints import database_checkpoint_verify, heads_add, heads_hasher
 
 __all__ = ["AuditReport", "Finding", "audit_verify", "checkpoint_time"]
@@ -97,7 +102,7 @@ class _Walk:
                 )
                 % _event_names(event),
             )
-        if event_hash(event) != event.hash:
+        if event_hash(event) != event.hash or not event_erasable_intact(event):
             self.finding(
                 event.handover_id,
                 event.sequence,

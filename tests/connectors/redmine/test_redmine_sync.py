@@ -18,14 +18,15 @@ pytestmark = [pytest.mark.django_db, pytest.mark.redmine]
 
 
 @pytest.fixture
-def tracker(running_redmine):
-    config = ConnectorConfig(
-        type="redmine",
-        name="Issue tracker",
-        slug="tracker",
-        settings={"base_url": running_redmine.url, "timeout": 10},
-        transfer_on_accept=True,
+def tracker(running_redmine, demo):
+    # The demo's "tracker" connector, pointed at the running Redmine.
+    config = ConnectorConfig.objects.filter(slug="tracker").first() or ConnectorConfig(
+        slug="tracker"
     )
+    config.type = "redmine"
+    config.name = "Issue tracker"
+    config.settings = {"base_url": running_redmine.url, "timeout": 10}
+    config.transfer_on_accept = True
     config.set_secrets(running_redmine.secrets())
     config.save()
     return config
