@@ -68,7 +68,8 @@ ALONGSIDE2 = tests/e2e tests/notifications tests/test_notifications.py \
 	tests/test_participant_big_handover.py tests/test_participant_assignment.py \
 	tests/test_template_designer.py tests/test_blocks_roundtrip.py \
 	tests/test_blocks_schema.py tests/test_blocks_validation.py \
-	tests/test_chinese_admin.py tests/test_chinese_everywhere.py
+	tests/test_chinese_admin.py tests/test_chinese_everywhere.py \
+	tests/sso tests/test_config_checks.py tests/test_chinese_papers.py
 ALONGSIDE_VAR ?= $(or $(TMPDIR),/tmp)/baton-test-var-alongside
 
 test: translations lint chromium
