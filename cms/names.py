@@ -17,6 +17,8 @@ The rule, for a name in parts (family, given):
   from a foreign name, so every Latin name follows it.
 * A Latin-script name in English is given name first: "Fang Chen".
 * With one part missing, the other alone; with neither, the username.
+* An erased person (data retention) is their pseudonym: "Leaver",
+  "Successor #2", in the reader's language.
 
 An HR record is one string, so its order cannot be known: a record in Chinese
 characters prints as stored; a Latin one prints from the linked user account's
@@ -66,13 +68,23 @@ def join_name(family: str, given: str, language: str | None = None) -> str:
     return f"{given} {family}"
 
 
+def _shown(text: str) -> str:
+    """``text``, or what an erased person's pseudonym token ("pseudonym.
+    successor.2", cms.services.erasure) reads as in the active language."""
+    if not text.startswith("pseudonym."):
+        return text
+    from .services.erasure.pseudonyms import pseudonym_label
+
+    return pseudonym_label(text) or text
+
+
 def _user_name(user, language) -> str:
     name = join_name(user.last_name, user.first_name, language)
-    return name or user.get_username()
+    return name or _shown(user.get_username())
 
 
 def _employee_name(employee, language) -> str:
-    stored = (employee.name or "").strip()
+    stored = _shown((employee.name or "").strip())
     user = employee.user if employee.user_id else None
     if has_cjk(stored) or user is None:
         return stored or (_user_name(user, language) if user else "")
@@ -88,7 +100,7 @@ def person_name(person, language: str | None = None) -> str:
     if person is None:
         return ""
     if isinstance(person, str):
-        return person.strip()
+        return _shown(person.strip())
     if isinstance(person, tuple):
         family, given = person
         return join_name(family, given, language)

@@ -294,11 +294,16 @@ def handovers_progress(*, handover_ids) -> dict:
 
 
 def signature_is_stale(signature: Signature) -> bool:
-    """A signature no longer matches the item when its content changed since."""
+    """A signature no longer matches the item when its content changed since.
+    A finished handover's items cannot change any more: what it signed stays
+    current, even after retention erased the contents (the signature keeps
+    the hash of what was signed)."""
     from .services.audit import content_hash
     from .services.items import item_content
 
     if signature.item_id is None:
+        return False
+    if signature.handover.state not in signature.handover.OPEN_STATES:
         return False
     return content_hash(item_content(signature.item)) != signature.content_hash
 

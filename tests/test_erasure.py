@@ -27,6 +27,7 @@ from cms.models import (
     Certificate,
     Comment,
     Delivery,
+    Employee,
     Item,
     ItemVersion,
     Notification,
@@ -342,6 +343,33 @@ def test_erase_person_anonymises_them_and_keeps_what_must_be_kept(
     response = client.get(reverse("reports:verify", args=[certificate.code]))
     assert response.status_code == 200
     assert response.context["initials"] == "—"
+
+
+def test_erase_person_takes_only_their_own_rows_from_others_handovers(finished, people):
+    successor = people["successor"]
+    employee = Employee.objects.get(user=successor)
+    events = finished.audit_events.all()
+    leaver_events = events.filter(actor_id=people["sales"].pk)
+    leaver_names = set(leaver_events.values_list("actor_name", flat=True))
+
+    erase_person(employee, actor=people["hr"], reason="PIPL Art. 47", keep={})
+
+    comments = Comment.objects.filter(item__handover=finished)
+    assert not comments.filter(body=QUESTION).exists()  # the successor's
+    assert comments.filter(body=ANSWER).exists()  # the leaver's
+    assert not Signature.objects.filter(remarks=REMARKS).exists()
+    assert not events.filter(actor_id=successor.pk, erased_at__isnull=True).exists()
+    assert {
+        pseudonym_label(name)
+        for name in events.filter(actor_id=successor.pk).values_list(
+            "actor_name", flat=True
+        )
+    } == {"Successor #1"}
+    assert set(leaver_events.values_list("actor_name", flat=True)) == leaver_names
+    assert not leaver_events.filter(erased_at__isnull=False).exists()
+    assert item_of(finished, "Key client list").data["relationship_notes"] == NOTES
+    call_command("verify_audit")
+    assert _all_signatures_verify(finished)
 
 
 def test_erase_person_with_an_open_handover_is_refused(sales_handover, people):

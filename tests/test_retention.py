@@ -338,6 +338,7 @@ def test_hr_places_lists_and_releases_a_hold_in_the_admin(
 ):
     hr = _login(client, people, "hr")
 
+    menu = _text(hr.get("/admin/"))
     placed = hr.post(
         "/admin/retention/holds/place/",
         {"employee_number": sales_handover.employee.employee_number, "reason": "Suit"},
@@ -348,6 +349,7 @@ def test_hr_places_lists_and_releases_a_hold_in_the_admin(
         f"/admin/retention/holds/{hold.pk}/release/", {"reason": "Settled"}
     )
 
+    assert "Data retention" in menu and "Legal holds" in menu
     assert placed.status_code == 302 and released.status_code == 302
     assert sales_handover.employee.name in listing and "Suit" in listing
     hold.refresh_from_db()

@@ -392,3 +392,26 @@ def test_the_pages_and_the_readme_read_chinese(leaver, people, client, erased_ca
     readme = archive.read("README.txt").decode()
     assert "你的签名" in readme or "您的签名" in readme
     assert "Your signatures" not in readme
+
+
+def test_an_open_handover_stops_the_erasure_and_the_request_waits(
+    sales_handover, people, client
+):
+    """Approved, but erasing is refused while the handover runs: nothing is
+    erased, HR is told why, and the request can be carried out later."""
+    leaver = sales_handover.employee
+    client.force_login(people["hr"])
+    _record(client, leaver)
+    request = ErasureRequest.objects.get()
+    url = f"/admin/reports/erasure-requests/{request.pk}/"
+    name = leaver.name
+
+    response = client.post(url, {"decision": "approve"}, follow=True)
+    request.refresh_from_db()
+    leaver.refresh_from_db()
+
+    assert request.status == "approved" and request.result == {}
+    assert leaver.name == name
+    html = response.content.decode()
+    assert f"Handover {sales_handover.number} is still open" in html
+    assert "Carry out now" in html

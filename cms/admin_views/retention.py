@@ -18,6 +18,7 @@ from cms.errors import BatonError
 from cms.models import RetentionPolicy
 from cms.permissions import is_hr_admin
 from cms.services import retention
+from cms.services.retention.rules import legal_basis_text
 
 from .forms import add_service_errors
 
@@ -89,6 +90,7 @@ class PolicyIndexView(RetentionView):
             {
                 "policy": policy,
                 "minimum": minimum_text(policy.data_class),
+                "basis": legal_basis_text(policy),
             }
             for policy in RetentionPolicy.objects.all()
         ]

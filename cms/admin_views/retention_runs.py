@@ -3,16 +3,33 @@ run's report (per class: handovers and rows, the oldest date, the policy)."""
 
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.dateparse import parse_date
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin import messages
 
+from cms.models import RetentionPolicy as Policy
 from cms.models import RetentionRun
 from cms.services import retention
 
 from .retention import RetentionView
 
-__all__ = ["RunIndexView", "RunReportView", "run_rows"]
+__all__ = ["RunIndexView", "RunReportView", "policy_text", "run_rows"]
+
+
+def policy_text(counts: dict) -> str:
+    """The policy a class ran under, in the reader's language."""
+    if "months" not in counts:
+        return counts.get("policy", "")
+    return ngettext(
+        "%(months)d month from %(event)s, %(action)s (policy #%(id)s)",
+        "%(months)d months from %(event)s, %(action)s (policy #%(id)s)",
+        counts["months"],
+    ) % {
+        "months": counts["months"],
+        "event": str(Policy.CountedFrom(counts["counted_from"]).label).lower(),
+        "action": str(Policy.Action(counts["action"]).label).lower(),
+        "id": counts.get("policy_id", ""),
+    }
 
 
 def run_rows(run: RetentionRun) -> list[dict]:
@@ -26,7 +43,7 @@ def run_rows(run: RetentionRun) -> list[dict]:
                 "handovers": counts.get("handovers", 0),
                 "rows": counts.get("rows", 0),
                 "oldest": parse_date(oldest) if oldest else None,
-                "policy": counts.get("policy", ""),
+                "policy": policy_text(counts),
             }
         )
     return rows

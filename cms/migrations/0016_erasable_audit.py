@@ -95,12 +95,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="auditevent",
             name="erasable_hash",
-            field=models.CharField(blank=True, max_length=64),
+            field=models.CharField(blank=True, default="", max_length=64),
         ),
         migrations.AddField(
             model_name="auditevent",
             name="erasure_salt",
-            field=models.CharField(blank=True, max_length=32),
+            field=models.CharField(blank=True, default="", max_length=32),
         ),
         migrations.AddField(
             model_name="auditevent",
@@ -110,7 +110,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="auditevent",
             name="original_hash",
-            field=models.CharField(blank=True, db_index=True, max_length=64),
+            field=models.CharField(blank=True, default="", max_length=64),
         ),
         migrations.AddField(
             model_name="signature",
@@ -120,12 +120,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="signature",
             name="erasable_hash",
-            field=models.CharField(blank=True, max_length=64),
+            field=models.CharField(blank=True, default="", max_length=64),
         ),
         migrations.AddField(
             model_name="signature",
             name="erasure_salt",
-            field=models.CharField(blank=True, max_length=32),
+            field=models.CharField(blank=True, default="", max_length=32),
         ),
         migrations.AddField(
             model_name="signature",
@@ -135,7 +135,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="signature",
             name="original_server_signature",
-            field=models.CharField(blank=True, max_length=128),
+            field=models.CharField(blank=True, default="", max_length=128),
         ),
         migrations.AddField(
             model_name="certificate",
@@ -145,7 +145,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="certificate",
             name="pdf_erased_policy",
-            field=models.CharField(blank=True, max_length=100),
+            field=models.CharField(blank=True, default="", max_length=100),
         ),
         migrations.RunPython(convert),
         migrations.RunPython(

@@ -98,12 +98,12 @@ class AuditEvent(models.Model):
     # audit_record writes format 2; the default keeps rows written without it
     # (bulk loaders hashing in format 1) consistent with their hashes.
     format = models.PositiveSmallIntegerField(default=FORMAT_PLAIN)
-    erasable_hash = models.CharField(max_length=64, blank=True)
-    erasure_salt = models.CharField(max_length=32, blank=True)
+    erasable_hash = models.CharField(max_length=64, blank=True, default="")
+    erasure_salt = models.CharField(max_length=32, blank=True, default="")
     erased_at = models.DateTimeField(null=True, blank=True)
     # An event converted from format 1 keeps its format-1 hash, covered by its
     # format-2 hash: a certificate issued before names it as its root hash.
-    original_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    original_hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["handover", "sequence"]

@@ -174,7 +174,7 @@ class Certificate(models.Model):
     # Set when the PDF (which names people) was deleted under a retention
     # policy: code and hashes stay, so /verify/<code>/ still answers.
     pdf_erased_at = models.DateTimeField(null=True, blank=True)
-    pdf_erased_policy = models.CharField(max_length=100, blank=True)
+    pdf_erased_policy = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         verbose_name = _("certificate")

@@ -50,10 +50,10 @@ class Signature(models.Model):
     # the signature verifiable. Format 1 signed the remarks themselves: the
     # migration to format 2 (cms 0016) keeps that first signature here.
     format = models.PositiveSmallIntegerField(default=1)
-    erasable_hash = models.CharField(max_length=64, blank=True)
-    erasure_salt = models.CharField(max_length=32, blank=True)
+    erasable_hash = models.CharField(max_length=64, blank=True, default="")
+    erasure_salt = models.CharField(max_length=32, blank=True, default="")
     erased_at = models.DateTimeField(null=True, blank=True)
-    original_server_signature = models.CharField(max_length=128, blank=True)
+    original_server_signature = models.CharField(max_length=128, blank=True, default="")
 
     class Meta:
         ordering = ["signed_at", "pk"]

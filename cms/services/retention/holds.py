@@ -51,6 +51,12 @@ def hold_place(
         errors["reason"] = [_("Say why the data must be kept.")]
     if errors:
         raise InvalidInput(fields=errors)
+    # Wait for a purge batch working on these handovers: the hold then
+    # either comes after that batch or is seen by it (erase checks again).
+    covered = Handover.objects.filter(pk=handover.pk) if handover else None
+    if employee is not None:
+        covered = Handover.objects.filter(employee=employee)
+    list(covered.select_for_update().order_by("pk").values_list("pk", flat=True))
     hold = LegalHold.objects.create(
         employee=employee,
         handover=handover,

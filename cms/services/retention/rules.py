@@ -8,6 +8,7 @@ than the purpose needs)."""
 
 from dataclasses import dataclass
 
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,7 @@ __all__ = [
     "MINIMUMS",
     "LegalMinimum",
     "data_class_label",
+    "legal_basis_text",
     "minimum_problem",
 ]
 
@@ -62,61 +64,83 @@ MINIMUMS: dict[str, LegalMinimum] = {
 
 # (months, counted from, action, legal basis) — seeded by migration 0015 in
 # English; HR edits the text afterwards.
-DEFAULTS: dict[str, tuple[int, str, str, str]] = {
+DEFAULTS: dict[str, tuple[int, str, str, object]] = {
     "handover_content": (
         36,
         EMPLOYMENT_ENDED,
         "purge",
-        "Labour Contract Law Art. 50 (at least 2 years after the contract ends); "
-        "one more year for a labour dispute raised late.",
+        _(
+            "Labour Contract Law Art. 50 (at least 2 years after the contract ends); "
+            "one more year for a labour dispute raised late."
+        ),
     ),
     "attachments": (
         36,
         EMPLOYMENT_ENDED,
         "purge",
-        "Labour Contract Law Art. 50, as the handover content.",
+        _("Labour Contract Law Art. 50, as the handover content."),
     ),
     "comments": (
         12,
         HANDOVER_COMPLETED,
         "purge",
-        "PIPL Art. 19 and 47: no longer needed once the handover is completed.",
+        _("PIPL Art. 19 and 47: no longer needed once the handover is completed."),
     ),
     "connector_snapshots": (
         6,
         HANDOVER_COMPLETED,
         "purge",
-        "PIPL Art. 19: copies of client and deal records; the source system "
-        "keeps the originals.",
+        _(
+            "PIPL Art. 19: copies of client and deal records; the source system "
+            "keeps the originals."
+        ),
     ),
     "signature_metadata": (
         36,
         EMPLOYMENT_ENDED,
         "anonymise",
-        "Evidence of who signed from where, kept as long as the handover record "
-        "(Labour Contract Law Art. 50); the signatures stay verifiable.",
+        _(
+            "Evidence of who signed from where, kept as long as the handover record "
+            "(Labour Contract Law Art. 50); the signatures stay verifiable."
+        ),
     ),
     "audit_events": (
         36,
         EMPLOYMENT_ENDED,
         "anonymise",
-        "Cybersecurity Law Art. 21 (logs at least 6 months); kept as long as the "
-        "handover record, then names and addresses replaced by pseudonyms.",
+        _(
+            "Cybersecurity Law Art. 21 (logs at least 6 months); kept as long as the "
+            "handover record, then names and addresses replaced by pseudonyms."
+        ),
     ),
     "certificates": (
         36,
         EMPLOYMENT_ENDED,
         "anonymise",
-        "Labour Contract Law Art. 50; the certificate stays verifiable with "
-        "signers shown as pseudonyms.",
+        _(
+            "Labour Contract Law Art. 50; the certificate stays verifiable with "
+            "signers shown as pseudonyms."
+        ),
     ),
     "notification_logs": (
         6,
         HANDOVER_COMPLETED,
         "purge",
-        "PIPL Art. 19: only needed to answer questions about a missed message.",
+        _("PIPL Art. 19: only needed to answer questions about a missed message."),
     ),
 }
+
+
+def legal_basis_text(policy) -> str:
+    """The policy's legal basis in the reader's language while it is still
+    the seeded default; HR's own text as written."""
+    default = DEFAULTS.get(policy.data_class)
+    if default is not None:
+        with translation.override("en"):
+            english = str(default[3])
+        if policy.legal_basis == english:
+            return str(default[3])
+    return policy.legal_basis
 
 
 def data_class_label(value: str):

@@ -131,6 +131,10 @@ def retention_run(
         oldest = due.aggregate(oldest=Min("retention_event"))["oldest"]
         summary = {
             "policy": policy.describe(),
+            "policy_id": policy.pk,
+            "months": policy.period_months,
+            "counted_from": policy.counted_from,
+            "action": policy.action,
             "handovers": len(ids),
             "rows": 0,
             "batches": 0,
