@@ -48,7 +48,7 @@ def signing_key_public() -> dict:
     """The public half of the server key (the private half is never in a
     backup). A server that has not signed anything yet makes its key now, as
     its first signature would: every backup's manifest is signed."""
-    from cms.services.signing import public_key_pem, server_key
+    from cms.services.server_key import public_key_pem, server_key
 
     _key, key_id = server_key()
     return {"pem": public_key_pem(), "key_id": key_id}

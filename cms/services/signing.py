@@ -17,20 +17,13 @@ of the same decision (same ``signed_at``) and keeps the original signature in
 against the format-1 record for as long as the remarks are there. Signatures
 that did not verify stay in format 1, so the break stays visible."""
 
-import base64
 import functools
 import hashlib
 import logging
 import secrets
 from contextvars import ContextVar
 from dataclasses import dataclass
-from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -52,6 +45,7 @@ from cms.errors import InvalidInput, TooManyAttempts
 from cms.models import Signature
 
 from .audit import audit_record, canonical_json, content_hash
+from .server_key import server_key, server_sign, server_verify
 
 logger = logging.getLogger(__name__)
 
@@ -283,70 +277,6 @@ def reauthenticate(
         raise _refusal(backend, user)
     success_record(username=username, request=where)
     return backend.method
-
-
-class _KeyHolder:
-    key: Ed25519PrivateKey | None = None
-    key_id: str = ""
-
-
-def _load_key() -> Ed25519PrivateKey:
-    configured = getattr(settings, "BATON_SIGNING_KEY", "")
-    if configured:
-        return serialization.load_pem_private_key(configured.encode(), password=None)
-    path = Path(settings.BATON_SIGNING_KEY_FILE)
-    if path.exists():
-        return serialization.load_pem_private_key(path.read_bytes(), password=None)
-    key = Ed25519PrivateKey.generate()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    path.chmod(0o600)
-    logger.warning("Generated a new server signing key at %s", path)
-    return key
-
-
-def server_key() -> tuple[Ed25519PrivateKey, str]:
-    if _KeyHolder.key is None:
-        key = _load_key()
-        public = key.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
-        _KeyHolder.key = key
-        _KeyHolder.key_id = hashlib.sha256(public).hexdigest()[:16]
-    return _KeyHolder.key, _KeyHolder.key_id
-
-
-def public_key_pem() -> str:
-    key, _key_id = server_key()
-    return (
-        key.public_key()
-        .public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        .decode()
-    )
-
-
-def server_sign(record: dict) -> tuple[str, str]:
-    key, key_id = server_key()
-    signature = key.sign(canonical_json(record).encode())
-    return base64.b64encode(signature).decode(), key_id
-
-
-def server_verify(record: dict, signature: str) -> bool:
-    key, _key_id = server_key()
-    public: Ed25519PublicKey = key.public_key()
-    try:
-        public.verify(base64.b64decode(signature), canonical_json(record).encode())
-    except Exception:  # noqa: BLE001 - cryptography raises InvalidSignature or binascii errors
-        return False
-    return True
 
 
 def signature_erasable_digest(signature: Signature) -> str:
