@@ -8,8 +8,8 @@ from wagtail.snippets.models import register_snippet
 # First: the built-in types join the catalogue (the ``baton_connector_types``
 # hook) that the connector admin builds each type's form from.
 from . import extensions  # noqa: F401
+from .access.admin_add import AccessAddView
 from .access.admin_views import (
-    AccessAddView,
     AccessQueueView,
     ResidualAccessView,
     SuspendedAccountsView,
